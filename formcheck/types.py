@@ -103,3 +103,28 @@ class Pose:
     def xyz_px(self) -> FloatArray:
         """(33, 3) image landmarks with their relative depth, all in pixels."""
         return np.column_stack([self.xy_px, self.z_px])
+
+
+View = str
+"""Camera view of the person: ``"front"``, ``"back"``, ``"side"`` or ``"unknown"``."""
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What geometry measured in one frame: the input of the exercise logic (counting, feedback).
+
+    Attributes:
+        timestamp_ms: time of the frame.
+        detected: a person was found.
+        angles: metric name (e.g. ``"trunk_rotation_deg"``) -> value; NaN where it could not be measured.
+        visibility: metric name -> the lowest visibility in [0, 1] of the landmarks that metric uses.
+        view: the camera's view of the person (see :data:`View`).
+        out_of_frame: body parts with landmarks outside the picture, e.g. ``("hips", "knees")``.
+    """
+
+    timestamp_ms: int
+    detected: bool
+    angles: dict[str, float]
+    visibility: dict[str, float]
+    view: View = "unknown"
+    out_of_frame: tuple[str, ...] = ()
