@@ -1,0 +1,401 @@
+"""Pure geometry: poses in, trunk angles out.
+
+Pure numpy, vectorised over any number of leading axes (frames): every function takes landmark arrays of
+shape ``(..., 33, 2)`` (image pixels) and/or ``(..., 33, 3)`` (3D metres) and returns arrays of shape
+``(...)``. It imports neither MediaPipe nor OpenCV, so the renderer of the sample videos can compute the
+true value of every metric from true joint positions with the very same definitions.
+
+Coordinate frames (see :mod:`formcheck.types`):
+
+* ``xy_px``: image pixels, x to the right, y down. Angles are never computed on normalised coordinates,
+  which would distort them whenever the frame's width differs from its height.
+* ``xyz_m``: 3D metres in camera-aligned axes: x to the right, y down, z away from the camera. MediaPipe's
+  world landmarks (origin at the hip midpoint) are in this frame; so are true camera coordinates. Every
+  metric is translation-invariant, so the origin does not matter.
+
+"Vertical" is the camera's vertical (image y axis, and the 3D ``-y`` axis, ``UP``): the camera is assumed
+upright, as a laptop's or a phone's on a stand is.
+
+The person's own left and right are used throughout (MediaPipe's LEFT_* landmarks are the person's left).
+The sign conventions:
+
+* rotations about the vertical are positive when the trunk turns to the person's LEFT (counter-clockwise
+  seen from above),
+* extension is positive (leaning or arching back), flexion negative,
+* lateral tilt is positive towards the person's LEFT (left shoulder lower).
+
+Facing direction never flips a sign: metrics that need it take it from the 3D left-right axis of the body
+(:func:`facing_sign`), so a person facing the other way gives the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from formcheck.landmarks import Landmark as L
+from formcheck.types import Measurement, Pose
+
+FloatArray = NDArray[np.float64]
+
+#: The 3D "up" direction in camera-aligned axes (y points down).
+UP = np.array([0.0, -1.0, 0.0])
+
+
+# ----------------------------------------------------------------------------------------------- helpers
+def wrap_deg(angle_deg: FloatArray | float) -> FloatArray:
+    """Wraps angles into [-180, 180)."""
+    return (np.asarray(angle_deg, dtype=float) + 180.0) % 360.0 - 180.0
+
+
+def _pt(points: FloatArray, landmark: L) -> FloatArray:
+    return points[..., int(landmark), :]
+
+
+def _mid(points: FloatArray, a: L, b: L) -> FloatArray:
+    return 0.5 * (_pt(points, a) + _pt(points, b))
+
+
+def _shoulder_mid(points: FloatArray) -> FloatArray:
+    return _mid(points, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+
+
+def _hip_mid(points: FloatArray) -> FloatArray:
+    return _mid(points, L.LEFT_HIP, L.RIGHT_HIP)
+
+
+def _ear_mid(points: FloatArray) -> FloatArray:
+    return _mid(points, L.LEFT_EAR, L.RIGHT_EAR)
+
+
+def _knee_mid(points: FloatArray) -> FloatArray:
+    return _mid(points, L.LEFT_KNEE, L.RIGHT_KNEE)
+
+
+def yaw_deg(vector_xyz: FloatArray) -> FloatArray:
+    """Heading of a 3D vector about the vertical: ``atan2(v_z, v_x)`` in degrees.
+
+    0 along the image's +x axis; positive turns counter-clockwise seen from above (right-hand rule about
+    ``UP``), so a person's left-right line turning to their left increases its yaw. The vertical component
+    of the vector is ignored (projection onto the horizontal plane).
+    """
+    return np.degrees(np.arctan2(vector_xyz[..., 2], vector_xyz[..., 0]))
+
+
+def image_lean_deg(vector_xy_px: FloatArray) -> FloatArray:
+    """Angle of an image vector from the image's upward vertical: ``atan2(v_x, -v_y)`` in degrees.
+
+    0 when the vector points straight up the picture, positive when it leans to the image's right.
+    """
+    return np.degrees(np.arctan2(vector_xy_px[..., 0], -vector_xy_px[..., 1]))
+
+
+def signed_image_angle_deg(from_xy: FloatArray, to_xy: FloatArray) -> FloatArray:
+    """Signed angle from one image vector to another, in degrees, positive clockwise on screen (y down)."""
+    cross = from_xy[..., 0] * to_xy[..., 1] - from_xy[..., 1] * to_xy[..., 0]
+    dot = (from_xy * to_xy).sum(axis=-1)
+    return np.degrees(np.arctan2(cross, dot))
+
+
+def joint_angle_deg(a: FloatArray, vertex: FloatArray, b: FloatArray) -> FloatArray:
+    """Unsigned angle a-vertex-b in degrees, in [0, 180]."""
+    u = a - vertex
+    v = b - vertex
+    cos = (u * v).sum(axis=-1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def body_left_axis(xyz_m: FloatArray) -> FloatArray:
+    """The person's right-to-left axis in 3D: ``(L_shoulder - R_shoulder) + (L_hip - R_hip)``."""
+    return (_pt(xyz_m, L.LEFT_SHOULDER) - _pt(xyz_m, L.RIGHT_SHOULDER)) + (
+        _pt(xyz_m, L.LEFT_HIP) - _pt(xyz_m, L.RIGHT_HIP)
+    )
+
+
+def facing_sign(xyz_m: FloatArray) -> FloatArray:
+    """+1 when the person faces the image's right, -1 when they face its left (side view).
+
+    The forward direction is ``left x UP`` (forward, left, up form a right-handed frame), whose image-x
+    component is the z component of the left axis: a person facing the image's right shows the camera their
+    right side, so their left side is further away (+z). NaN where undetermined.
+    """
+    left_z = body_left_axis(xyz_m)[..., 2]
+    sign = np.sign(left_z)
+    return np.where(sign == 0, np.nan, sign)
+
+
+# ----------------------------------------------------------------------------------------------- metrics
+def trunk_rotation_deg(xyz_m: FloatArray) -> FloatArray:
+    """Axial trunk rotation: the shoulder line against the hip line about the vertical.
+
+    Formula: ``wrap(yaw(L_shoulder - R_shoulder) - yaw(L_hip - R_hip))`` with :func:`yaw_deg`, i.e. the
+    signed angle between the two lines projected onto the horizontal plane.
+    Plane: transverse. View: front or back (also usable at an oblique camera; the hip line is the reference,
+    so the camera's own angle cancels). Sign: positive when the trunk turns to the person's left.
+    """
+    shoulders = _pt(xyz_m, L.LEFT_SHOULDER) - _pt(xyz_m, L.RIGHT_SHOULDER)
+    hips = _pt(xyz_m, L.LEFT_HIP) - _pt(xyz_m, L.RIGHT_HIP)
+    return wrap_deg(yaw_deg(shoulders) - yaw_deg(hips))
+
+
+def pelvis_rotation_deg(xyz_m: FloatArray) -> FloatArray:
+    """Rotation of the pelvis about the vertical against the camera's image plane.
+
+    Formula: ``wrap(yaw(L_hip - R_hip))`` for a person facing the camera, ``wrap(yaw(L_hip - R_hip) - 180)``
+    for a person with their back to it (whichever is nearer zero).
+    Plane: transverse. View: front or back. Sign: positive when the pelvis turns to the person's left.
+    Used to catch the hips turning with the shoulders in rotation exercises (relative to neutral).
+    """
+    yaw = wrap_deg(yaw_deg(_pt(xyz_m, L.LEFT_HIP) - _pt(xyz_m, L.RIGHT_HIP)))
+    return np.where(np.abs(yaw) <= 90.0, yaw, wrap_deg(yaw - 180.0))
+
+
+def trunk_extension_deg(xy_px: FloatArray, xyz_m: FloatArray) -> FloatArray:
+    """Trunk extension / flexion: the hip-midpoint -> shoulder-midpoint line against the vertical.
+
+    Formula: ``-facing * atan2(t_x, -t_y)`` with ``t = shoulder_mid - hip_mid`` in image pixels and
+    ``facing`` from :func:`facing_sign`.
+    Plane: sagittal. View: side. Sign: positive = extension (shoulders behind the hips, leaning back),
+    negative = flexion (leaning forward); the same whichever way the person faces.
+    """
+    lean = image_lean_deg(_shoulder_mid(xy_px) - _hip_mid(xy_px))
+    return -facing_sign(xyz_m) * lean
+
+
+def trunk_lateral_tilt_deg(xy_px: FloatArray) -> FloatArray:
+    """Trunk lateral tilt: the shoulder line against the horizontal.
+
+    Formula: ``atan2(d_y, |d_x|)`` with ``d = L_shoulder - R_shoulder`` in image pixels (y down).
+    Plane: frontal. View: front or back. Sign: positive when tilted to the person's left (left shoulder
+    lower); the absolute ``d_x`` makes it the same from the front and from behind.
+    """
+    d = _pt(xy_px, L.LEFT_SHOULDER) - _pt(xy_px, L.RIGHT_SHOULDER)
+    return np.degrees(np.arctan2(d[..., 1], np.abs(d[..., 0])))
+
+
+def head_forward_deg(xy_px: FloatArray, xyz_m: FloatArray) -> FloatArray:
+    """Forward-head position: the shoulder-midpoint -> ear-midpoint line against the vertical.
+
+    Formula: ``facing * atan2(n_x, -n_y)`` with ``n = ear_mid - shoulder_mid`` in image pixels.
+    Plane: sagittal. View: side. Sign: positive when the ear is in front of the shoulder (forward head),
+    for either facing direction. Context for posture, not a diagnosis.
+    """
+    lean = image_lean_deg(_ear_mid(xy_px) - _shoulder_mid(xy_px))
+    return facing_sign(xyz_m) * lean
+
+
+def shoulder_elevation_ratio(xy_px: FloatArray) -> FloatArray:
+    """Shoulder elevation (shrug) as the ear-to-shoulder height over the shoulder width.
+
+    Formula: ``(shoulder_mid_y - ear_mid_y) / |L_shoulder - R_shoulder|`` in image pixels (a ratio, no unit).
+    Plane: frontal. View: front or back. Sign: smaller when the shoulders rise towards the ears.
+    """
+    height = _shoulder_mid(xy_px)[..., 1] - _ear_mid(xy_px)[..., 1]
+    width = np.linalg.norm(_pt(xy_px, L.LEFT_SHOULDER) - _pt(xy_px, L.RIGHT_SHOULDER), axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(width > 0, height / width, np.nan)
+
+
+def hip_flexion_deg(xy_px: FloatArray) -> FloatArray:
+    """Hip flexion: ``180 - angle(shoulder_mid, hip_mid, knee_mid)`` in image pixels.
+
+    Plane: sagittal. View: side. 0 standing straight, about 90 seated or on hands and knees, larger in
+    child's pose. Unsigned.
+    """
+    return 180.0 - joint_angle_deg(_shoulder_mid(xy_px), _hip_mid(xy_px), _knee_mid(xy_px))
+
+
+def hip_line_deg(xy_px: FloatArray, xyz_m: FloatArray) -> FloatArray:
+    """Hip position against the shoulder -> knee line (plank, bridge).
+
+    Formula: ``s * (180 - angle(shoulder_mid, hip_mid, knee_mid))`` where ``s`` is +1 when the hip lies on
+    the upper side of the shoulder-knee line (against gravity, image y up) and -1 below it; for a vertical
+    line the upper side is taken as the person's front.
+    Plane: sagittal. View: side. Sign: 0 = straight line, positive = hips above the line (pike, bridge lift),
+    negative = below it (sagging).
+    """
+    s, h, k = _shoulder_mid(xy_px), _hip_mid(xy_px), _knee_mid(xy_px)
+    line = k - s
+    normal = np.stack([line[..., 1], -line[..., 0]], axis=-1)  # perpendicular to the line
+    facing = facing_sign(xyz_m)
+    # Orient the normal upwards (negative image y); if the line is vertical, towards the person's front.
+    upward = np.where(np.abs(normal[..., 1]) > 1e-9, -np.sign(normal[..., 1]), np.sign(normal[..., 0]) * facing)
+    side = np.sign(((h - s) * normal).sum(axis=-1)) * upward
+    return np.where(side == 0, 1.0, side) * (180.0 - joint_angle_deg(s, h, k))
+
+
+def spine_flexion_deg(xy_px: FloatArray, xyz_m: FloatArray) -> FloatArray:
+    """Upper-spine flexion proxy: the neck line (shoulder_mid -> ear_mid) against the trunk line.
+
+    Formula: ``facing * signed_angle(t, n)`` with ``t = shoulder_mid - hip_mid`` and
+    ``n = ear_mid - shoulder_mid`` in image pixels (signed clockwise on screen).
+    Plane: sagittal. View: side. Sign: positive = flexion (head and upper back curled down, "cat"),
+    negative = extension ("cow"). A landmark proxy: it sees the upper spine and neck bend together, which is
+    what the hip -> shoulder line alone cannot see when hands and knees are planted.
+    """
+    t = _shoulder_mid(xy_px) - _hip_mid(xy_px)
+    n = _ear_mid(xy_px) - _shoulder_mid(xy_px)
+    return facing_sign(xyz_m) * signed_image_angle_deg(t, n)
+
+
+def _raise_deg(xy_px: FloatArray, vertex: tuple[L, L], trunk_end: tuple[L, L], limb_end: tuple[L, L]) -> FloatArray:
+    angles = [
+        joint_angle_deg(_pt(xy_px, trunk_end[i]), _pt(xy_px, vertex[i]), _pt(xy_px, limb_end[i])) for i in (0, 1)
+    ]
+    return np.fmax(angles[0], angles[1])
+
+
+def arm_raise_deg(xy_px: FloatArray) -> FloatArray:
+    """Arm elevation against the trunk: ``angle(hip, shoulder, wrist)``, the larger of the two sides.
+
+    Plane: sagittal. View: side. 0 arm hanging by the side, 90 perpendicular to the trunk (on hands and
+    knees), 180 reaching forward in line with the trunk (bird dog). Unsigned.
+    """
+    return _raise_deg(
+        xy_px,
+        (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
+        (L.LEFT_HIP, L.RIGHT_HIP),
+        (L.LEFT_WRIST, L.RIGHT_WRIST),
+    )
+
+
+def leg_raise_deg(xy_px: FloatArray) -> FloatArray:
+    """Leg extension against the trunk: ``angle(shoulder, hip, ankle)``, the larger of the two sides.
+
+    Plane: sagittal. View: side. 180 when the leg is in line with the trunk (standing, or the bird dog's
+    reaching leg), about 90 with the knee under the hip on hands and knees. Unsigned.
+    """
+    return _raise_deg(
+        xy_px,
+        (L.LEFT_HIP, L.RIGHT_HIP),
+        (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
+        (L.LEFT_ANKLE, L.RIGHT_ANKLE),
+    )
+
+
+# ---------------------------------------------------------------------------------------------- registry
+@dataclass(frozen=True)
+class MetricSpec:
+    """A metric formcheck reports, as data: what it is, where it is valid, what it needs.
+
+    Attributes:
+        name: column name, with its unit (``_deg``) or ``_ratio``.
+        plane: anatomical plane it is measured in.
+        views: camera views in which it is valid.
+        landmarks: the landmarks it uses (their lowest visibility is reported beside it).
+        relative_to_neutral: whether neutral calibration subtracts the person's own neutral value.
+        compute: ``(xy_px, xyz_m) -> values``.
+    """
+
+    name: str
+    plane: str
+    views: tuple[str, ...]
+    landmarks: tuple[L, ...]
+    relative_to_neutral: bool
+    compute: Callable[[FloatArray, FloatArray], FloatArray]
+
+
+_SHOULDERS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+_HIPS = (L.LEFT_HIP, L.RIGHT_HIP)
+_EARS = (L.LEFT_EAR, L.RIGHT_EAR)
+_KNEES = (L.LEFT_KNEE, L.RIGHT_KNEE)
+
+METRICS: tuple[MetricSpec, ...] = (
+    MetricSpec("trunk_rotation_deg", "transverse", ("front", "back"), _SHOULDERS + _HIPS, True,
+               lambda xy, xyz: trunk_rotation_deg(xyz)),
+    MetricSpec("pelvis_rotation_deg", "transverse", ("front", "back"), _HIPS, True,
+               lambda xy, xyz: pelvis_rotation_deg(xyz)),
+    MetricSpec("trunk_extension_deg", "sagittal", ("side",), _SHOULDERS + _HIPS, True, trunk_extension_deg),
+    MetricSpec("trunk_lateral_tilt_deg", "frontal", ("front", "back"), _SHOULDERS, True,
+               lambda xy, xyz: trunk_lateral_tilt_deg(xy)),
+    MetricSpec("head_forward_deg", "sagittal", ("side",), _SHOULDERS + _EARS, True, head_forward_deg),
+    MetricSpec("shoulder_elevation_ratio", "frontal", ("front", "back"), _SHOULDERS + _EARS, False,
+               lambda xy, xyz: shoulder_elevation_ratio(xy)),
+    MetricSpec("hip_flexion_deg", "sagittal", ("side",), _SHOULDERS + _HIPS + _KNEES, False,
+               lambda xy, xyz: hip_flexion_deg(xy)),
+    MetricSpec("hip_line_deg", "sagittal", ("side",), _SHOULDERS + _HIPS + _KNEES, False, hip_line_deg),
+    MetricSpec("spine_flexion_deg", "sagittal", ("side",), _SHOULDERS + _HIPS + _EARS, False, spine_flexion_deg),
+    MetricSpec("arm_raise_deg", "sagittal", ("side",), _SHOULDERS + _HIPS + (L.LEFT_WRIST, L.RIGHT_WRIST), False,
+               lambda xy, xyz: arm_raise_deg(xy)),
+    MetricSpec("leg_raise_deg", "sagittal", ("side",), _SHOULDERS + _HIPS + (L.LEFT_ANKLE, L.RIGHT_ANKLE), False,
+               lambda xy, xyz: leg_raise_deg(xy)),
+)
+
+METRIC_NAMES: tuple[str, ...] = tuple(spec.name for spec in METRICS)
+METRICS_BY_NAME: dict[str, MetricSpec] = {spec.name: spec for spec in METRICS}
+
+
+def compute_metrics(xy_px: FloatArray, xyz_m: FloatArray) -> dict[str, FloatArray]:
+    """Every metric in :data:`METRICS` for poses of shape ``(..., 33, 2)`` and ``(..., 33, 3)``.
+
+    NaN landmarks give NaN metrics (no person, or a landmark that could not be placed).
+    """
+    xy = np.asarray(xy_px, dtype=float)
+    xyz = np.asarray(xyz_m, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {spec.name: np.asarray(spec.compute(xy, xyz), dtype=float) for spec in METRICS}
+
+
+def metric_visibility(visibility: FloatArray) -> dict[str, FloatArray]:
+    """The lowest visibility, shape ``(...)``, of the landmarks each metric uses."""
+    vis = np.asarray(visibility, dtype=float)
+    return {spec.name: vis[..., [int(i) for i in spec.landmarks]].min(axis=-1) for spec in METRICS}
+
+
+# ------------------------------------------------------------------------------------------ view, frame
+#: Body parts checked for leaving the picture, with their landmarks.
+BODY_PARTS: dict[str, tuple[L, ...]] = {
+    "head": (L.NOSE, L.LEFT_EAR, L.RIGHT_EAR),
+    "shoulders": _SHOULDERS,
+    "elbows": (L.LEFT_ELBOW, L.RIGHT_ELBOW),
+    "wrists": (L.LEFT_WRIST, L.RIGHT_WRIST),
+    "hips": _HIPS,
+    "knees": _KNEES,
+    "ankles": (L.LEFT_ANKLE, L.RIGHT_ANKLE),
+}
+
+#: Pelvis yaw (degrees from facing the camera) up to which the view counts as front (or back, mirrored).
+FRONT_VIEW_MAX_DEG = 45.0
+
+
+def classify_view(xyz_m: FloatArray) -> NDArray[np.str_]:
+    """The camera's view of the person from the pelvis' heading: ``front``, ``back``, ``side`` or ``unknown``.
+
+    The hip line's yaw (:func:`yaw_deg` of ``L_hip - R_hip``) is 0 when the person faces the camera and 180
+    with their back to it. Within :data:`FRONT_VIEW_MAX_DEG` of either it is a front / back view, otherwise
+    a side view. The pelvis, not the shoulders, decides, so turning the trunk does not change the view.
+    """
+    yaw = np.abs(wrap_deg(yaw_deg(_pt(xyz_m, L.LEFT_HIP) - _pt(xyz_m, L.RIGHT_HIP))))
+    view = np.where(yaw <= FRONT_VIEW_MAX_DEG, "front", np.where(yaw >= 180.0 - FRONT_VIEW_MAX_DEG, "back", "side"))
+    return np.where(np.isfinite(yaw), view, "unknown")
+
+
+def parts_out_of_frame(xy_px: FloatArray, resolution_wh: tuple[int, int]) -> tuple[str, ...]:
+    """Names of the body parts of one pose with a landmark outside the picture."""
+    w, h = resolution_wh
+    out = []
+    for part, landmarks in BODY_PARTS.items():
+        pts = xy_px[[int(i) for i in landmarks]]
+        if not np.isfinite(pts).all():
+            continue
+        if (pts[:, 0] < 0).any() or (pts[:, 0] >= w).any() or (pts[:, 1] < 0).any() or (pts[:, 1] >= h).any():
+            out.append(part)
+    return tuple(out)
+
+
+def measure(pose: Pose, timestamp_ms: int) -> Measurement:
+    """Everything geometry knows about one pose, as the exercise logic's input."""
+    angles = compute_metrics(pose.xy_px, pose.world_xyz_m)
+    visibility = metric_visibility(pose.visibility)
+    detected = pose.detected
+    return Measurement(
+        timestamp_ms=timestamp_ms,
+        detected=detected,
+        angles={k: float(v) for k, v in angles.items()},
+        visibility={k: float(v) for k, v in visibility.items()},
+        view=str(classify_view(pose.world_xyz_m)) if detected else "unknown",
+        out_of_frame=parts_out_of_frame(pose.xy_px, pose.resolution_wh) if detected else (),
+    )
