@@ -1,0 +1,206 @@
+"""``formcheck analyze``: a video file in, an annotated video, ``frames.csv`` and ``summary.json`` out.
+
+The loop is short and visible: source -> pose -> geometry -> (calibration) -> overlay -> sinks. Every stage
+is its own module; this one only wires them and keeps running statistics (memory stays flat: one frame at
+a time, no per-frame list kept).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from formcheck import NOT_MEDICAL_DEVICE, __version__, geometry
+from formcheck.calibration import NeutralCalibration
+from formcheck.overlay import annotate
+from formcheck.pose import PoseEstimator
+from formcheck.progress import ProgressBar
+from formcheck.sinks import CsvSink, VideoSink, prepare_output_dir, write_json
+from formcheck.sources import VideoFileSource
+from formcheck.types import Measurement
+
+log = logging.getLogger(__name__)
+
+VIDEO_NAME = "annotated.mp4"
+FRAMES_NAME = "frames.csv"
+SUMMARY_NAME = "summary.json"
+
+
+def frames_header() -> list[str]:
+    """Columns of ``frames.csv``: time, detection, view, every metric, then each metric's visibility."""
+    names = list(geometry.METRIC_NAMES)
+    return ["frame_index", "time_s", "detected", "view", *names, *(f"{n}_visibility" for n in names)]
+
+
+def frames_row(frame_index: int, m: Measurement) -> dict[str, object]:
+    row: dict[str, object] = {
+        "frame_index": frame_index,
+        "time_s": m.timestamp_ms / 1000.0,
+        "detected": m.detected,
+        "view": m.view,
+    }
+    row.update(m.angles)
+    row.update({f"{name}_visibility": v for name, v in m.visibility.items()})
+    return row
+
+
+@dataclass
+class RunningStats:
+    """Min, max and mean of a stream of values, ignoring NaN; ``update`` one value at a time."""
+
+    count: int = 0
+    total: float = 0.0
+    minimum: float = math.inf
+    maximum: float = -math.inf
+
+    def update(self, value: float) -> None:
+        if math.isfinite(value):
+            self.count += 1
+            self.total += value
+            self.minimum = min(self.minimum, value)
+            self.maximum = max(self.maximum, value)
+
+    def as_dict(self) -> dict[str, float | int | None]:
+        if not self.count:
+            return {"frames": 0, "min": None, "max": None, "mean": None}
+        return {"frames": self.count, "min": self.minimum, "max": self.maximum, "mean": self.total / self.count}
+
+
+@dataclass
+class AnalysisStats:
+    """What the summary needs, accumulated frame by frame."""
+
+    frames: int = 0
+    frames_with_person: int = 0
+    metrics: dict[str, RunningStats] = field(default_factory=lambda: {n: RunningStats() for n in geometry.METRIC_NAMES})
+    views: dict[str, int] = field(default_factory=dict)
+
+    def update(self, m: Measurement) -> None:
+        self.frames += 1
+        self.views[m.view] = self.views.get(m.view, 0) + 1
+        if m.detected:
+            self.frames_with_person += 1
+        for name, value in m.angles.items():
+            self.metrics[name].update(value)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def analyze_video(
+    video_path: Path,
+    out_dir: Path,
+    *,
+    model_path: Path | None = None,
+    force: bool = False,
+    progress: bool = True,
+    calibrate_s: float | None = None,
+    write_video: bool = True,
+) -> dict[str, Any]:
+    """Analyses a video file and writes its outputs into ``out_dir``; returns the summary.
+
+    Ctrl-C (KeyboardInterrupt) stops the analysis early: the files written so far are closed complete and
+    valid, and the summary says ``"interrupted": true``.
+
+    Raises:
+        SourceError, ModelError, OutputError: bad input, with a message that says how to fix it.
+    """
+    outputs = [FRAMES_NAME, SUMMARY_NAME] + ([VIDEO_NAME] if write_video else [])
+    source = VideoFileSource(video_path)
+    try:
+        out = prepare_output_dir(out_dir, outputs, force=force)
+        with PoseEstimator(model_path) as estimator:
+            summary = _run(source, estimator, out, progress=progress, calibrate_s=calibrate_s, write_video=write_video)
+    finally:
+        source.close()
+    return summary
+
+
+def _run(
+    source: VideoFileSource,
+    estimator: PoseEstimator,
+    out: Path,
+    *,
+    progress: bool,
+    calibrate_s: float | None,
+    write_video: bool,
+) -> dict[str, Any]:
+    info = source.info
+    stats = AnalysisStats()
+    calibration = NeutralCalibration(calibrate_s) if calibrate_s else None
+    bar = ProgressBar(info.frame_count, label=Path(info.name).name, enabled=progress)
+    interrupted = False
+    started_s = time.monotonic()
+    video = VideoSink(out / VIDEO_NAME, info.resolution_wh, info.fps) if write_video else None
+    with CsvSink(out / FRAMES_NAME, frames_header()) as frames_csv:
+        if video is not None:
+            video.__enter__()
+        try:
+            for frame in source:
+                pose = estimator.detect(frame)
+                m = geometry.measure(pose, frame.timestamp_ms)
+                if calibration is not None:
+                    m = calibration.update(m)
+                stats.update(m)
+                frames_csv.write(frames_row(frame.index, m))
+                if video is not None:
+                    video.write(annotate(frame.image_bgr, pose, m.angles, m.view), frame.timestamp_ms)
+                bar.update(stats.frames)
+        except KeyboardInterrupt:
+            interrupted = True
+            log.warning("interrupted after %d frames: saving what was analysed", stats.frames)
+        finally:
+            if video is not None:
+                video.__exit__(None, None, None)
+            bar.close()
+    elapsed_s = time.monotonic() - started_s
+    if stats.frames_with_person == 0:
+        log.warning("no person was detected in %s: check that the whole body is in the picture and well lit",
+                    info.name)
+    summary = _summary(source, estimator, stats, calibration, interrupted, elapsed_s,
+                       [FRAMES_NAME, SUMMARY_NAME] + ([VIDEO_NAME] if write_video else []))
+    write_json(out / SUMMARY_NAME, summary)
+    return summary
+
+
+def _summary(
+    source: VideoFileSource,
+    estimator: PoseEstimator,
+    stats: AnalysisStats,
+    calibration: NeutralCalibration | None,
+    interrupted: bool,
+    elapsed_s: float,
+    outputs: list[str],
+) -> dict[str, Any]:
+    return {
+        "formcheck_version": __version__,
+        "note": NOT_MEDICAL_DEVICE,
+        "source": source.info.as_dict() | {"truncated": source.truncated},
+        "model": {"path": str(estimator.model_path), "sha256": file_sha256(estimator.model_path)},
+        "interrupted": interrupted,
+        "frames": stats.frames,
+        "frames_with_person": stats.frames_with_person,
+        "detection_rate": stats.frames_with_person / stats.frames if stats.frames else 0.0,
+        "person_detected": stats.frames_with_person > 0,
+        "views": stats.views,
+        "calibration": None if calibration is None else {
+            "duration_s": calibration.duration_s,
+            "neutral": calibration.neutral,
+        },
+        "metrics": {name: s.as_dict() for name, s in stats.metrics.items()},
+        "processing": {
+            "seconds": round(elapsed_s, 3),
+            "fps": round(stats.frames / elapsed_s, 2) if elapsed_s > 0 else None,
+        },
+        "outputs": outputs,
+    }

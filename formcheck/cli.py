@@ -1,0 +1,147 @@
+"""The ``formcheck`` command line. The only place that configures logging and turns errors into exits.
+
+Any :class:`~formcheck.errors.FormcheckError` becomes one line on stderr and a non-zero exit; Ctrl-C exits
+with 130 after the work so far is saved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from formcheck import NOT_MEDICAL_DEVICE, __version__
+from formcheck.errors import ConfigError, FormcheckError
+
+log = logging.getLogger("formcheck")
+
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors as ConfigError (one line, exit code of a config error)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise ConfigError(f"{message} (see: {self.prog} --help)")
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="formcheck",
+        description="Measures trunk rotation and thoracic extension in back-mobility exercises. "
+        + NOT_MEDICAL_DEVICE,
+    )
+    parser.add_argument("--version", action="version", version=f"formcheck {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show debug messages and MediaPipe's own log")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    analyze = sub.add_parser("analyze", help="analyse a video file", description="Analyse a video file: "
+                             "annotated video, frames.csv and summary.json in the output folder.")
+    analyze.add_argument("video", type=Path, help="the video file to analyse")
+    analyze.add_argument("--out", type=Path, default=None, metavar="DIR",
+                         help="output folder (default: formcheck-out/<video name> in the current folder)")
+    analyze.add_argument("--model", type=Path, default=None, metavar="PATH",
+                         help="a pose landmarker .task bundle (default: the bundled full model)")
+    analyze.add_argument("--calibrate", type=_positive_float, default=None, metavar="SECONDS",
+                         help="report angles relative to the person's neutral, taken over the first SECONDS "
+                         "with a person in view")
+    analyze.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
+    analyze.add_argument("--force", action="store_true", help="overwrite outputs already in the output folder")
+    analyze.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+@contextlib.contextmanager
+def _native_logs_silenced(enabled: bool) -> Iterator[None]:
+    """Sends MediaPipe's and FFmpeg's native log lines (written straight to file descriptor 2) to /dev/null.
+
+    Python's own stderr (progress bar, warnings, errors) keeps writing to the real stderr through a
+    duplicate of the original descriptor.
+    """
+    if not enabled:
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved_fd = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    original_stderr = sys.stderr
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    sys.stderr = os.fdopen(os.dup(saved_fd), "w", buffering=1, encoding="utf-8", errors="replace")
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        sys.stderr.close()
+        os.dup2(saved_fd, 2)
+        os.close(saved_fd)
+        sys.stderr = original_stderr
+
+
+def _configure_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("formcheck: %(levelname)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    logging.getLogger("formcheck").setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from formcheck.analyze import analyze_video
+
+    out = args.out if args.out is not None else Path("formcheck-out") / args.video.stem
+    summary = analyze_video(
+        args.video, out, model_path=args.model, force=args.force, progress=not args.quiet,
+        calibrate_s=args.calibrate, write_video=not args.no_video,
+    )
+    frames = summary["frames"]
+    if summary["interrupted"]:
+        print(f"formcheck: interrupted after {frames} frames; the results so far are saved in {out}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if not args.quiet:
+        print(f"{frames} frames, person detected in {summary['detection_rate']:.0%}; results in {out}",
+              file=sys.stderr)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line; returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except ConfigError as exc:
+        print(f"formcheck: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    with _native_logs_silenced(not args.verbose):
+        _configure_logging(args.verbose)
+        try:
+            handler = {"analyze": _cmd_analyze}[args.command]
+            return handler(args)
+        except FormcheckError as exc:
+            print(f"formcheck: error: {exc}", file=sys.stderr)
+            return exc.exit_code
+        except KeyboardInterrupt:
+            print("formcheck: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED

@@ -1,0 +1,93 @@
+"""Drawing on frames: the skeleton and live angle read-outs. OpenCV only; the input image is not changed.
+
+The coach's drawing for an exercise (status, cue, gauge, counts) lives in :mod:`formcheck.coach`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from formcheck.landmarks import SKELETON
+from formcheck.types import Pose
+
+BONE_BGR = (255, 255, 255)
+LEFT_BGR = (80, 200, 255)  # person's left: orange
+RIGHT_BGR = (255, 200, 80)  # person's right: light blue
+TEXT_BGR = (255, 255, 255)
+PANEL_BGR = (32, 32, 32)
+MIN_VISIBILITY = 0.5
+
+#: Read-outs shown on the annotated video: metric name -> label.
+READOUTS: dict[str, str] = {
+    "trunk_rotation_deg": "Rotation",
+    "trunk_extension_deg": "Extension",
+    "trunk_lateral_tilt_deg": "Side tilt",
+    "head_forward_deg": "Head fwd",
+}
+
+
+def _scale(image: NDArray[np.uint8]) -> float:
+    return max(0.5, min(image.shape[:2]) / 480.0)
+
+
+def draw_skeleton(image: NDArray[np.uint8], pose: Pose, *, min_visibility: float = MIN_VISIBILITY) -> None:
+    """Draws the pose's bones and joints on ``image`` in place (landmarks below ``min_visibility`` skipped)."""
+    if not pose.detected:
+        return
+    s = _scale(image)
+    thickness = max(1, round(2 * s))
+    pts = pose.xy_px
+    vis = pose.visibility
+    for a, b in SKELETON:
+        if vis[a] < min_visibility or vis[b] < min_visibility:
+            continue
+        cv2.line(image, _int_pt(pts[a]), _int_pt(pts[b]), BONE_BGR, thickness, cv2.LINE_AA)
+    for i in {int(i) for bone in SKELETON for i in bone}:
+        if vis[i] < min_visibility:
+            continue
+        colour = LEFT_BGR if i % 2 == 1 else RIGHT_BGR  # odd BlazePose indices (from 11 on) are the left side
+        cv2.circle(image, _int_pt(pts[i]), max(2, round(4 * s)), colour, -1, cv2.LINE_AA)
+
+
+def _int_pt(p: NDArray[np.float64]) -> tuple[int, int]:
+    return int(round(float(p[0]))), int(round(float(p[1])))
+
+
+def format_angle(value: float, unit: str = "deg") -> str:
+    if not math.isfinite(value):
+        return "--"
+    return f"{value:+.0f} {unit}" if unit == "deg" else f"{value:.2f}"
+
+
+def draw_panel(image: NDArray[np.uint8], lines: list[str], *, origin_xy: tuple[int, int] = (8, 8)) -> None:
+    """Draws ``lines`` of text on a dark translucent panel at ``origin_xy``, in place."""
+    if not lines:
+        return
+    s = _scale(image)
+    font, size, thick = cv2.FONT_HERSHEY_SIMPLEX, 0.55 * s, max(1, round(1.4 * s))
+    line_h = int(26 * s)
+    width = max(cv2.getTextSize(line, font, size, thick)[0][0] for line in lines) + int(16 * s)
+    x0, y0 = origin_xy
+    x1, y1 = min(image.shape[1], x0 + width), min(image.shape[0], y0 + line_h * len(lines) + int(8 * s))
+    roi = image[y0:y1, x0:x1]
+    roi[:] = (roi * 0.35 + np.array(PANEL_BGR) * 0.65).astype(np.uint8)
+    for k, line in enumerate(lines):
+        baseline = y0 + int(8 * s) + line_h * (k + 1) - int(8 * s)
+        cv2.putText(image, line, (x0 + int(8 * s), baseline), font, size, TEXT_BGR, thick, cv2.LINE_AA)
+
+
+def annotate(image_bgr: NDArray[np.uint8], pose: Pose, angles: dict[str, float], view: str) -> NDArray[np.uint8]:
+    """A copy of the frame with the skeleton and the angle read-outs drawn on it."""
+    out = image_bgr.copy()
+    draw_skeleton(out, pose)
+    if pose.detected:
+        lines = [f"{label}: {format_angle(angles.get(name, float('nan')))}" for name, label in READOUTS.items()]
+        lines.append(f"View: {view}")
+    else:
+        lines = ["No person detected"]
+    draw_panel(out, lines)
+    return out

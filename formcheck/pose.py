@@ -1,0 +1,191 @@
+"""The pose stage: a frame in, a :class:`~formcheck.types.Pose` out, with MediaPipe's PoseLandmarker.
+
+This is the only module that talks to MediaPipe. Its results are converted here, once, into our own type:
+image landmarks in pixels, world landmarks in metres, visibility and presence; a frame with nobody in it
+gives :meth:`Pose.empty` (NaN landmarks), never ``None``.
+
+The pose model ships with formcheck (``models/pose_landmarker_full.task`` in the repository, a copy inside
+the installed package); nothing is downloaded. ``model_path`` takes any other pose landmarker bundle.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import zipfile
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from formcheck.errors import ModelError
+from formcheck.landmarks import NUM_LANDMARKS
+from formcheck.types import Frame, Pose
+
+# MediaPipe's C++ side logs through glog/absl; keep its info chatter off the user's terminal.
+os.environ.setdefault("GLOG_minloglevel", "2")
+
+log = logging.getLogger(__name__)
+
+MODEL_FILENAME = "pose_landmarker_full.task"
+_BUNDLE_MEMBERS = {"pose_detector.tflite", "pose_landmarks_detector.tflite"}
+
+RunningMode = Literal["image", "video"]
+
+
+def default_model_path() -> Path:
+    """The bundled pose model: inside the installed package, else ``models/`` beside the source tree.
+
+    A wheel carries the model at ``formcheck/_models/``; an editable install or a source checkout finds it in
+    the repository's ``models/`` folder. Either way it works from any working directory.
+    """
+    package_dir = Path(__file__).resolve().parent
+    candidates = [package_dir / "_models" / MODEL_FILENAME, package_dir.parent / "models" / MODEL_FILENAME]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    return candidates[-1]
+
+
+def check_model_file(model_path: Path) -> Path:
+    """Checks that ``model_path`` looks like a pose landmarker bundle; returns it resolved.
+
+    Raises:
+        ModelError: the file is missing, is a folder, or is not a pose landmarker ``.task`` bundle.
+    """
+    path = Path(model_path).expanduser()
+    fix = "pass --model PATH to a pose landmarker .task bundle, or reinstall formcheck to restore the bundled one"
+    if not path.exists():
+        raise ModelError(f"pose model not found: {path}: {fix}")
+    if not path.is_file():
+        raise ModelError(f"pose model {path} is a folder, not a file: {fix}")
+    try:
+        with zipfile.ZipFile(path) as bundle:
+            names = set(bundle.namelist())
+            corrupt = bundle.testzip()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ModelError(f"pose model {path} is corrupt or not a .task bundle ({exc}): {fix}") from None
+    if corrupt is not None:
+        raise ModelError(f"pose model {path} is corrupt (bad member {corrupt}): {fix}")
+    if not _BUNDLE_MEMBERS <= names:
+        raise ModelError(
+            f"{path} is not a pose landmarker bundle (it holds {sorted(names)}, "
+            f"expected {sorted(_BUNDLE_MEMBERS)}): {fix}"
+        )
+    return path.resolve()
+
+
+class PoseEstimator:
+    """MediaPipe's PoseLandmarker for one stream of frames.
+
+    In ``"video"`` mode (files and cameras) MediaPipe tracks the person between frames and needs strictly
+    increasing integer millisecond timestamps; :meth:`detect` enforces that even when a container's own
+    timestamps repeat or start at 0 (a repeated time is moved 1 ms after the previous one).
+
+    Use as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        *,
+        mode: RunningMode = "video",
+        segmentation: bool = False,
+        min_detection_confidence: float = 0.5,
+        min_presence_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+    ) -> None:
+        self.model_path = check_model_file(model_path if model_path is not None else default_model_path())
+        self.mode: RunningMode = mode
+        self.segmentation = segmentation
+        self._last_timestamp_ms: int | None = None
+        self._landmarker = self._create(min_detection_confidence, min_presence_confidence, min_tracking_confidence)
+
+    def _create(self, detection: float, presence: float, tracking: float):  # noqa: ANN202 (MediaPipe type)
+        from mediapipe.tasks.python import vision
+        from mediapipe.tasks.python.core.base_options import BaseOptions
+
+        running_mode = vision.RunningMode.VIDEO if self.mode == "video" else vision.RunningMode.IMAGE
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(self.model_path)),
+            running_mode=running_mode,
+            num_poses=1,
+            min_pose_detection_confidence=detection,
+            min_pose_presence_confidence=presence,
+            min_tracking_confidence=tracking,
+            output_segmentation_masks=self.segmentation,
+        )
+        try:
+            return vision.PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError, OSError) as exc:
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelError(
+                f"pose model {self.model_path} could not be loaded ({first_line}): pass --model PATH to a "
+                "pose landmarker .task bundle, or reinstall formcheck to restore the bundled one"
+            ) from None
+
+    def _timestamp(self, timestamp_ms: int) -> int:
+        ts = int(timestamp_ms)
+        if self._last_timestamp_ms is not None and ts <= self._last_timestamp_ms:
+            ts = self._last_timestamp_ms + 1
+        self._last_timestamp_ms = ts
+        return ts
+
+    def detect(self, frame: Frame) -> Pose:
+        """The pose of the person in ``frame`` (an empty pose when there is nobody)."""
+        import mediapipe as mp
+
+        rgb = np.ascontiguousarray(frame.image_bgr[:, :, ::-1])
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+        if self.mode == "video":
+            result = self._landmarker.detect_for_video(image, self._timestamp(frame.timestamp_ms))
+        else:
+            result = self._landmarker.detect(image)
+        return pose_from_result(result, frame.resolution_wh)
+
+    def close(self) -> None:
+        self._landmarker.close()
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def pose_from_result(result: object, resolution_wh: tuple[int, int]) -> Pose:
+    """Converts a MediaPipe ``PoseLandmarkerResult`` (first person) into a :class:`Pose`.
+
+    Image landmarks come normalised to [0, 1] by the frame's width and height; they are scaled to pixels
+    here, and MediaPipe's relative depth ``z`` (on the same scale as x) by the width.
+    """
+    landmarks = getattr(result, "pose_landmarks", None) or []
+    if not landmarks:
+        return Pose.empty(resolution_wh)
+    w, h = resolution_wh
+    image_lms = landmarks[0]
+    world = (getattr(result, "pose_world_landmarks", None) or [[]])[0]
+    if len(image_lms) != NUM_LANDMARKS:
+        raise ModelError(
+            f"the pose model returned {len(image_lms)} landmarks, formcheck needs {NUM_LANDMARKS}: "
+            "use a BlazePose pose landmarker bundle (--model PATH)"
+        )
+    raw = np.array([[lm.x, lm.y, lm.z, lm.visibility or 0.0, lm.presence or 0.0] for lm in image_lms], dtype=float)
+    world_xyz = (
+        np.array([[lm.x, lm.y, lm.z] for lm in world], dtype=float)
+        if len(world) == NUM_LANDMARKS
+        else np.full((NUM_LANDMARKS, 3), np.nan)
+    )
+    mask = None
+    masks = getattr(result, "segmentation_masks", None)
+    if masks:
+        mask = np.asarray(masks[0].numpy_view(), dtype=np.float32).reshape(h, w).copy()
+    return Pose(
+        xy_px=raw[:, :2] * np.array([w, h], dtype=float),
+        z_px=raw[:, 2] * w,
+        world_xyz_m=world_xyz,
+        visibility=raw[:, 3],
+        presence=raw[:, 4],
+        resolution_wh=(w, h),
+        segmentation_mask=mask,
+    )

@@ -1,0 +1,202 @@
+"""Sinks: where results go. Each is a context manager that leaves a complete, valid file behind when the
+work ends normally, on an error, or on Ctrl-C.
+
+* :class:`CsvSink` writes one row at a time (complete lines only);
+* :class:`VideoSink` encodes H.264 (yuv420p, ``+faststart``) with PyAV, which browsers and phones play;
+* :func:`write_json` writes a file atomically (a temporary file, then a rename).
+
+Nothing here overwrites a user's file unless asked: :func:`prepare_output_dir` checks first.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from formcheck.errors import OutputError
+
+
+def prepare_output_dir(out_dir: Path, filenames: Sequence[str], *, force: bool) -> Path:
+    """Creates ``out_dir`` if needed and checks that the outputs may be written there.
+
+    Raises:
+        OutputError: the folder cannot be created or written, is a file, or already holds one of
+            ``filenames`` and ``force`` is False.
+    """
+    out = Path(out_dir).expanduser()
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"output folder {out} is a file: choose another folder with --out DIR")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create output folder {out} ({exc.strerror}): choose another with --out DIR") from None
+    existing = [name for name in filenames if (out / name).exists()]
+    if existing and not force:
+        raise OutputError(
+            f"{out} already holds {', '.join(existing)}: choose another folder with --out DIR, "
+            "or add --force to overwrite them"
+        )
+    try:
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".formcheck-write-test-"):
+            pass
+    except OSError as exc:
+        raise OutputError(f"cannot write to output folder {out} ({exc.strerror}): choose another with --out DIR") from None
+    return out
+
+
+def _format_cell(value: object) -> object:
+    if isinstance(value, bool | np.bool_):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return "" if not math.isfinite(value) else f"{float(value):.3f}"
+    return value
+
+
+class CsvSink:
+    """Writes rows to a CSV file; blank cells stand for values that could not be measured (NaN).
+
+    Floats are written with 3 decimals. Use as a context manager.
+    """
+
+    def __init__(self, path: Path, header: Sequence[str]) -> None:
+        self.path = Path(path)
+        self.header = list(header)
+        self._file = None
+        self._writer = None
+        self.rows_written = 0
+
+    def __enter__(self) -> CsvSink:
+        try:
+            self._file = open(self.path, "w", newline="", encoding="utf-8")  # noqa: SIM115 (closed in __exit__)
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.path} ({exc.strerror}): choose another folder with --out DIR") from None
+        self._writer = csv.writer(self._file)
+        self._writer.writerow(self.header)
+        return self
+
+    def write(self, row: dict[str, object] | Sequence[object]) -> None:
+        """Writes one row, given as a mapping by column name or a sequence in header order."""
+        assert self._writer is not None, "use CsvSink as a context manager"
+        if isinstance(row, dict):
+            values: Iterable[object] = (row.get(name, "") for name in self.header)
+        else:
+            values = row
+        self._writer.writerow([_format_cell(v) for v in values])
+        self.rows_written += 1
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+class VideoSink:
+    """Encodes BGR frames to an H.264 ``.mp4`` (yuv420p, moov atom first) with PyAV.
+
+    Frames are stamped with their own presentation times (milliseconds), so a file with a variable frame
+    rate plays at its true speed. Closing (also on an error or Ctrl-C) flushes the encoder and finalises the
+    file, so what was written so far plays.
+    """
+
+    def __init__(self, path: Path, resolution_wh: tuple[int, int], fps: float, *, crf: int = 23) -> None:
+        self.path = Path(path)
+        w, h = resolution_wh
+        # yuv420p needs even dimensions; odd ones are padded by one pixel.
+        self.resolution_wh = (w + w % 2, h + h % 2)
+        self.fps = fps if fps and fps > 0 else 30.0
+        self.crf = crf
+        self._container = None
+        self._stream = None
+        self._last_pts = -1
+        self.frames_written = 0
+
+    def __enter__(self) -> VideoSink:
+        import av
+
+        try:
+            self._container = av.open(str(self.path), mode="w", options={"movflags": "+faststart"})
+        except (av.error.FFmpegError, OSError) as exc:
+            raise OutputError(f"cannot write video {self.path} ({exc}): choose another folder with --out DIR") from None
+        rate = Fraction(self.fps).limit_denominator(1001)
+        stream = self._container.add_stream("libx264", rate=rate)
+        stream.width, stream.height = self.resolution_wh
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = Fraction(1, 1000)
+        stream.codec_context.time_base = Fraction(1, 1000)
+        stream.options = {"crf": str(self.crf), "preset": "veryfast"}
+        self._stream = stream
+        return self
+
+    def write(self, image_bgr: NDArray[np.uint8], timestamp_ms: int) -> None:
+        import av
+
+        assert self._container is not None and self._stream is not None, "use VideoSink as a context manager"
+        w, h = self.resolution_wh
+        if image_bgr.shape[1] != w or image_bgr.shape[0] != h:
+            padded = np.zeros((h, w, 3), dtype=np.uint8)
+            padded[: image_bgr.shape[0], : image_bgr.shape[1]] = image_bgr[:h, :w]
+            image_bgr = padded
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image_bgr), format="bgr24")
+        pts = max(int(timestamp_ms), self._last_pts + 1)
+        frame.pts = pts
+        frame.time_base = Fraction(1, 1000)
+        self._last_pts = pts
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+        self.frames_written += 1
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if self._container is None:
+            return
+        try:
+            if self._stream is not None:
+                for packet in self._stream.encode(None):
+                    self._container.mux(packet)
+        finally:
+            self._container.close()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinities become null (JSON has no NaN)."""
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Writes ``data`` as indented JSON atomically: readers see the old file or the whole new one."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; give it a normal file's permissions
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(_finite(data), f, indent=2, default=_json_default, allow_nan=False)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,161 @@
+"""Frame sources: where pictures come from. Each yields :class:`~formcheck.types.Frame` objects.
+
+A source is an iterable of frames with ``info`` (what is known up front) and ``close()``; the caller owns
+the loop. :class:`VideoFileSource` streams a file with PyAV (real presentation timestamps, one frame in
+memory at a time, so memory stays flat however long the video is). Camera sources live in
+:mod:`formcheck.live`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Protocol
+
+from formcheck.errors import SourceError
+from formcheck.types import Frame
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What is known about a source before reading it.
+
+    Attributes:
+        name: the file's path, or a camera's description.
+        resolution_wh: frame size in pixels.
+        fps: nominal frame rate (frames per second).
+        frame_count: number of frames when the container says (0 when unknown, e.g. a camera).
+        duration_s: length in seconds when known (0.0 otherwise).
+        codec: the video codec's name.
+    """
+
+    name: str
+    resolution_wh: tuple[int, int]
+    fps: float
+    frame_count: int
+    duration_s: float
+    codec: str
+
+    def as_dict(self) -> dict[str, object]:
+        d = asdict(self)
+        d["resolution_wh"] = list(self.resolution_wh)
+        return d
+
+
+class FrameSource(Protocol):
+    """Anything that yields frames: a video file, a camera, a file played as a camera."""
+
+    info: SourceInfo
+
+    def __iter__(self) -> Iterator[Frame]: ...
+
+    def close(self) -> None: ...
+
+
+def _video_fix(path: Path) -> str:
+    return f"check that {path} is a complete video file (e.g. .mp4, .mov, .avi, .mkv) and plays in a video player"
+
+
+class VideoFileSource:
+    """Streams the frames of a video file with their presentation timestamps.
+
+    Raises :class:`SourceError` on open for a missing path, a folder, an empty file, a file that is not a
+    video or has no video stream. A file that is cut short mid-stream ends the iteration at the last good
+    frame with a warning, and sets :attr:`truncated`.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        import av
+
+        self.path = Path(path).expanduser()
+        p = self.path
+        if not p.exists():
+            raise SourceError(f"video not found: {p}: check the path (ls {p.parent or '.'})")
+        if p.is_dir():
+            raise SourceError(f"{p} is a folder, not a video file: give the path of a video file inside it")
+        if p.stat().st_size == 0:
+            raise SourceError(f"video file {p} is empty (0 bytes): {_video_fix(p)}")
+        try:
+            self._container = av.open(str(p), mode="r")
+        except (av.error.FFmpegError, OSError, ValueError) as exc:
+            raise SourceError(f"cannot read {p} as a video ({_first_line(exc)}): {_video_fix(p)}") from None
+        if not self._container.streams.video:
+            self._container.close()
+            raise SourceError(f"{p} has no video stream: {_video_fix(p)}")
+        self._stream = self._container.streams.video[0]
+        self._stream.thread_type = "AUTO"
+        ctx = self._stream.codec_context
+        width, height = int(ctx.width or 0), int(ctx.height or 0)
+        if width <= 0 or height <= 0:
+            self._container.close()
+            raise SourceError(f"{p} has a video stream with no picture size: {_video_fix(p)}")
+        rate = self._stream.average_rate or self._stream.guessed_rate or Fraction(0)
+        fps = float(rate) if rate else 0.0
+        duration_s = 0.0
+        if self._stream.duration is not None and self._stream.time_base is not None:
+            duration_s = float(self._stream.duration * self._stream.time_base)
+        elif self._container.duration:
+            duration_s = self._container.duration / 1_000_000
+        frame_count = int(self._stream.frames or 0)
+        if frame_count == 0 and fps > 0 and duration_s > 0:
+            frame_count = round(duration_s * fps)
+        self.info = SourceInfo(
+            name=str(p),
+            resolution_wh=(width, height),
+            fps=fps,
+            frame_count=frame_count,
+            duration_s=duration_s,
+            codec=str(ctx.name),
+        )
+        self.truncated = False
+        self.frames_read = 0
+
+    def __iter__(self) -> Iterator[Frame]:
+        import av
+
+        fps = self.info.fps or 30.0
+        time_base = self._stream.time_base
+        start_pts = self._stream.start_time
+        index = 0
+        try:
+            for vframe in self._container.decode(self._stream):
+                if vframe.pts is not None and time_base is not None:
+                    offset = vframe.pts - (start_pts or 0)
+                    timestamp_ms = int(round(float(offset * time_base) * 1000))
+                else:  # no timestamps in the container: derive them from the frame rate
+                    timestamp_ms = int(round(index * 1000 / fps))
+                image = vframe.to_ndarray(format="bgr24")
+                self.frames_read = index + 1
+                yield Frame(image_bgr=image, timestamp_ms=timestamp_ms, index=index)
+                index += 1
+        except av.error.FFmpegError as exc:
+            self.truncated = True
+            log.warning(
+                "%s is damaged or cut short after %d frames (%s); the frames before that were analysed",
+                self.path, index, _first_line(exc),
+            )
+        if index == 0:
+            raise SourceError(f"no frame could be decoded from {self.path}: {_video_fix(self.path)}")
+        if self.info.frame_count and index < self.info.frame_count * 0.98 and not self.truncated:
+            self.truncated = True
+            log.warning("%s ended after %d of %d frames: the file may be cut short", self.path, index,
+                        self.info.frame_count)
+
+    def close(self) -> None:
+        self._container.close()
+
+    def __enter__(self) -> VideoFileSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
