@@ -158,7 +158,6 @@ def _run(
                 bar.update(stats.frames)
         except KeyboardInterrupt:
             interrupted = True
-            log.warning("interrupted after %d frames: saving what was analysed", stats.frames)
         finally:
             if video is not None:
                 video.__exit__(None, None, None)
@@ -185,7 +184,7 @@ def _summary(
     return {
         "formcheck_version": __version__,
         "note": NOT_MEDICAL_DEVICE,
-        "source": source.info.as_dict() | {"truncated": source.truncated},
+        "source": source.info.as_dict() | {"truncated": source.truncated, "problem": source.problem or None},
         "model": {"path": str(estimator.model_path), "sha256": file_sha256(estimator.model_path)},
         "interrupted": interrupted,
         "frames": stats.frames,

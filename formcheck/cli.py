@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from formcheck import NOT_MEDICAL_DEVICE, __version__
-from formcheck.errors import ConfigError, FormcheckError
+from formcheck.errors import ConfigError, FormcheckError, SourceError
 
 log = logging.getLogger("formcheck")
 
@@ -114,6 +114,10 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         calibrate_s=args.calibrate, write_video=not args.no_video,
     )
     frames = summary["frames"]
+    if summary["source"]["truncated"]:
+        print(f"formcheck: error: {summary['source']['problem']}; the {frames} frames before that are analysed in "
+              f"{out}: re-export or re-record the video to analyse all of it", file=sys.stderr)
+        return SourceError.exit_code
     if summary["interrupted"]:
         print(f"formcheck: interrupted after {frames} frames; the results so far are saved in {out}", file=sys.stderr)
         return EXIT_INTERRUPTED

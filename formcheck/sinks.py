@@ -93,6 +93,7 @@ class CsvSink:
         else:
             values = row
         self._writer.writerow([_format_cell(v) for v in values])
+        self._file.flush()  # complete rows reach the file as they are made (crash- and Ctrl-C-safe)
         self.rows_written += 1
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:

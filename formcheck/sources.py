@@ -113,6 +113,8 @@ class VideoFileSource:
             codec=str(ctx.name),
         )
         self.truncated = False
+        #: Why the file could not be read to its end (set with ``truncated``).
+        self.problem = ""
         self.frames_read = 0
 
     def __iter__(self) -> Iterator[Frame]:
@@ -135,16 +137,14 @@ class VideoFileSource:
                 index += 1
         except av.error.FFmpegError as exc:
             self.truncated = True
-            log.warning(
-                "%s is damaged or cut short after %d frames (%s); the frames before that were analysed",
-                self.path, index, _first_line(exc),
-            )
+            self.problem = f"{self.path} is damaged or cut short: decoding stopped after {index} frames ({_first_line(exc)})"
+            log.debug(self.problem)
         if index == 0:
             raise SourceError(f"no frame could be decoded from {self.path}: {_video_fix(self.path)}")
         if self.info.frame_count and index < self.info.frame_count * 0.98 and not self.truncated:
             self.truncated = True
-            log.warning("%s ended after %d of %d frames: the file may be cut short", self.path, index,
-                        self.info.frame_count)
+            self.problem = f"{self.path} is cut short: it ended after {index} of the {self.info.frame_count} frames it announces"
+            log.debug(self.problem)
 
     def close(self) -> None:
         self._container.close()
