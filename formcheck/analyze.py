@@ -73,7 +73,11 @@ class RunningStats:
 
 @dataclass
 class AnalysisStats:
-    """What the summary needs, accumulated frame by frame."""
+    """What the summary needs, accumulated frame by frame.
+
+    Each metric's min / max / mean counts only the frames whose camera view suits that metric (e.g. trunk
+    extension only in side views); ``frames.csv`` still has every value, beside the view.
+    """
 
     frames: int = 0
     frames_with_person: int = 0
@@ -86,7 +90,9 @@ class AnalysisStats:
         if m.detected:
             self.frames_with_person += 1
         for name, value in m.angles.items():
-            self.metrics[name].update(value)
+            # A metric's statistics only count frames seen from a view in which it is valid.
+            if m.view in geometry.METRICS_BY_NAME[name].views:
+                self.metrics[name].update(value)
 
 
 def file_sha256(path: Path) -> str:
