@@ -1,7 +1,9 @@
-"""The committed pose model: matches the sha256 in models/README.md, holds the right members, and runs.
+"""The committed pose model and sample clip.
 
-The first tests read bytes only. The one marked ``model`` runs real MediaPipe inference on the
-public-domain astronaut portrait in tests/data/.
+The model matches the sha256 in models/README.md, holds the right members, and finds the person in the
+public-domain astronaut portrait (tests/data/) and in every frame of the clip made from it
+(sample_videos/astronaut_clip.mp4, by tools/make_astronaut_clip.py). Tests marked ``model`` run real
+MediaPipe inference; the others read bytes only.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "pose_landmarker_full.task"
 MODEL_README = ROOT / "models" / "README.md"
 ASTRONAUT = Path(__file__).resolve().parent / "data" / "astronaut.png"
+CLIP = ROOT / "sample_videos" / "astronaut_clip.mp4"
 MEMBERS = {"pose_detector.tflite", "pose_landmarks_detector.tflite"}
 
 LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP = 11, 12, 23, 24
@@ -92,3 +95,36 @@ def test_model_finds_the_astronaut_in_image_mode() -> None:
         assert shoulder_y < hip.y < 1.1, (index, hip)
     # The person's left shoulder is on the image's right (she faces the camera).
     assert landmarks[LEFT_SHOULDER].x > landmarks[RIGHT_SHOULDER].x
+
+
+def test_clip_is_small_h264_640x480_10fps_3s() -> None:
+    import av
+
+    assert CLIP.stat().st_size < 1_000_000
+    with av.open(str(CLIP)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert (stream.codec_context.width, stream.codec_context.height) == (640, 480)
+        assert stream.codec_context.pix_fmt == "yuv420p"
+        assert stream.average_rate == 10
+        assert sum(1 for _ in container.decode(stream)) == 30
+
+
+@pytest.mark.model
+def test_model_finds_a_person_in_every_frame_of_the_clip() -> None:
+    import av
+    import numpy as np
+    from mediapipe import Image, ImageFormat
+    from mediapipe.tasks.python import BaseOptions
+    from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
+
+    options = PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(MODEL)), running_mode=RunningMode.VIDEO
+    )
+    counts = []
+    with PoseLandmarker.create_from_options(options) as landmarker, av.open(str(CLIP)) as container:
+        for index, frame in enumerate(container.decode(video=0)):
+            rgb = np.ascontiguousarray(frame.to_ndarray(format="rgb24"))
+            result = landmarker.detect_for_video(Image(image_format=ImageFormat.SRGB, data=rgb), index * 100)
+            counts.append(len(result.pose_landmarks))
+    assert counts == [1] * 30
