@@ -7,6 +7,7 @@ a time, no per-frame list kept).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
@@ -17,6 +18,7 @@ from typing import Any
 
 from formcheck import NOT_MEDICAL_DEVICE, __version__, geometry
 from formcheck.calibration import NeutralCalibration
+from formcheck.interrupt import StopRequest
 from formcheck.overlay import annotate
 from formcheck.pose import PoseEstimator
 from formcheck.progress import ProgressBar
@@ -115,8 +117,8 @@ def analyze_video(
 ) -> dict[str, Any]:
     """Analyses a video file and writes its outputs into ``out_dir``; returns the summary.
 
-    Ctrl-C (KeyboardInterrupt) stops the analysis early: the files written so far are closed complete and
-    valid, and the summary says ``"interrupted": true``.
+    Ctrl-C stops the analysis after the frame in hand: the files written so far are closed complete and
+    valid, hold the same frames, and the summary says ``"interrupted": true``.
 
     Raises:
         SourceError, ModelError, OutputError: bad input, with a message that says how to fix it.
@@ -147,10 +149,11 @@ def _run(
     bar = ProgressBar(info.frame_count, label=Path(info.name).name, enabled=progress)
     interrupted = False
     started_s = time.monotonic()
-    video = VideoSink(out / VIDEO_NAME, info.resolution_wh, info.fps) if write_video else None
-    with CsvSink(out / FRAMES_NAME, frames_header()) as frames_csv:
-        if video is not None:
-            video.__enter__()
+    with contextlib.ExitStack() as stack:
+        frames_csv = stack.enter_context(CsvSink(out / FRAMES_NAME, frames_header()))
+        video = stack.enter_context(VideoSink(out / VIDEO_NAME, info.resolution_wh, info.fps)) if write_video else None
+        stop = stack.enter_context(StopRequest())
+        stack.callback(bar.close)
         try:
             for frame in source:
                 pose = estimator.detect(frame)
@@ -162,12 +165,11 @@ def _run(
                 if video is not None:
                     video.write(annotate(frame.image_bgr, pose, m.angles, m.view), frame.timestamp_ms)
                 bar.update(stats.frames)
-        except KeyboardInterrupt:
+                if stop.requested:  # Ctrl-C: stop between frames, so every output holds the same frames
+                    interrupted = True
+                    break
+        except KeyboardInterrupt:  # a second Ctrl-C
             interrupted = True
-        finally:
-            if video is not None:
-                video.__exit__(None, None, None)
-            bar.close()
     elapsed_s = time.monotonic() - started_s
     if stats.frames_with_person == 0:
         log.warning("no person was detected in %s: check that the whole body is in the picture and well lit",
