@@ -81,7 +81,9 @@ class CoachState:
         metric_label: what the gauge shows, e.g. ``"Rotation"``.
         value_deg: the current angle (NaN when it cannot be measured now).
         band_deg: the target band ``(low, high)`` in degrees, or None.
-        gauge_range_deg: the angles at the two ends of the gauge; None derives it from the band and value.
+        gauge_range_deg: the angles at the left and right ends of the gauge (the left may be the larger, e.g.
+            a mirrored picture puts the person's left, positive rotation, on the left); None derives it from
+            the band.
         hold_s: how long the angle has been held in range.
         hold_target_s: how long to hold (0: no hold timer).
         view_hint: view guidance ("turn side-on", "step back"); empty when the view is right.
@@ -161,7 +163,10 @@ def hold_rect(image: Image) -> tuple[int, int, int, int]:
 
 
 def _angle_to_x(angle_deg: float, lo: float, hi: float, x0: int, x1: int) -> int:
-    frac = (min(max(angle_deg, lo), hi) - lo) / (hi - lo) if hi > lo else 0.5
+    """x of an angle on a gauge from ``lo`` (left end) to ``hi`` (right end); ``lo > hi`` runs right to left."""
+    if lo == hi:
+        return (x0 + x1) // 2
+    frac = (min(max(angle_deg, min(lo, hi)), max(lo, hi)) - lo) / (hi - lo)
     return int(round(x0 + frac * (x1 - x0)))
 
 
@@ -179,7 +184,7 @@ def draw_gauge(image: Image, state: CoachState) -> None:
         bx0, bx1 = _angle_to_x(b0, lo, hi, x0, x1), _angle_to_x(b1, lo, hi, x0, x1)
         cv2.rectangle(image, (bx0, y0), (bx1, y1), GAUGE_BAND_BGR, -1)
         in_band = math.isfinite(state.value_deg) and b0 <= state.value_deg <= b1
-    if lo < 0.0 < hi:  # the neutral (0) tick
+    if min(lo, hi) < 0.0 < max(lo, hi):  # the neutral (0) tick
         zx = _angle_to_x(0.0, lo, hi, x0, x1)
         cv2.line(image, (zx, y0 - int(4 * s)), (zx, y1 + int(4 * s)), WHITE_BGR, max(1, round(s)))
     size, thick = 0.5 * s, max(1, round(1.2 * s))

@@ -1,0 +1,16 @@
+"""``formcheck live``: coaching from a camera (or a video file played as one) in a window or headless.
+
+* :mod:`.sources`: the camera (OpenCV ``VideoCapture``) and a file paced at its own frame rate;
+* :mod:`.capture`: the capture thread, newest frame wins;
+* :mod:`.flow`: the session's phases as a state machine;
+* :mod:`.view`: view guidance;
+* :mod:`.feedback`: the exercise logic's results as the coach's drawing data and the session's files;
+* :mod:`.display`: the window, or none;
+* :mod:`.app`: the loop that wires them.
+"""
+
+from __future__ import annotations
+
+from formcheck.live.app import LiveOptions, run_live
+
+__all__ = ["LiveOptions", "run_live"]

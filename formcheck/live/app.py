@@ -1,0 +1,417 @@
+"""``formcheck live``: the app loop. Capture thread -> pose -> geometry -> calibration -> exercise -> coach -> window.
+
+The loop is a :class:`LiveLoop` with one :meth:`LiveLoop.step` per frame taken from the capture thread; the
+main thread does inference, drawing and display (OpenCV windows must live on the main thread). At the end
+the session is saved like an analysis: ``frames.csv`` (analyze's columns plus the session's phase),
+``reps.csv`` and ``summary.json``; ``--record FILE`` keeps the annotated video as it was shown.
+
+Left and right: the picture is mirrored like a selfie only when it is drawn. Pose, metrics, cues and counts
+all come from the unmirrored frame, so they are the person's own left and right.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from formcheck import NOT_MEDICAL_DEVICE, __version__, geometry
+from formcheck.analyze import FRAMES_NAME, SUMMARY_NAME, AnalysisStats, file_sha256, frames_header, frames_row
+from formcheck.calibration import NeutralCalibration
+from formcheck.coach import CoachState, draw_card, draw_coach, disclaimer_lines
+from formcheck.live.capture import Captured, LatestFrameGrabber
+from formcheck.live.display import HeadlessDisplay, WindowDisplay
+from formcheck.live.feedback import coach_state, rep_rows, side_complete
+from formcheck.live.flow import Action, FlowInput, FlowStep, FlowTimings, Phase, SessionFlow
+from formcheck.live.sources import CameraSource, PacedFileSource
+from formcheck.live.view import view_guidance
+from formcheck.overlay import draw_skeleton
+from formcheck.pose import PoseEstimator
+from formcheck.sinks import CsvSink, VideoSink, prepare_output_dir, write_json
+from formcheck.types import Measurement, Pose
+
+log = logging.getLogger(__name__)
+
+REPS_NAME = "reps.csv"
+KEYS_HELP = "q quit   space pause   c recalibrate   n next side   r reset"
+Image = NDArray[np.uint8]
+
+
+class Display(Protocol):
+    def show(self, image_bgr: Image) -> None: ...
+
+    def poll_key(self) -> str | None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """What ``formcheck live`` was asked to do.
+
+    Attributes:
+        exercise: the exercise's name in the catalogue.
+        out_dir: where the session is saved.
+        camera: camera index or device path (used when ``source`` is None).
+        source: a video file played as a camera.
+        headless: no window.
+        record: keep the annotated video in this file.
+        mirror: mirror the picture like a selfie (drawing only).
+        model_path: another pose landmarker bundle.
+        force: overwrite outputs already in ``out_dir``.
+        calibrate_s: seconds of holding still for the neutral.
+        timings: phase durations; None picks defaults (no instructions or summary card when headless).
+        exercise_files: extra exercise TOML files.
+    """
+
+    exercise: str
+    out_dir: Path
+    camera: int | str = 0
+    source: Path | None = None
+    headless: bool = False
+    record: Path | None = None
+    mirror: bool = True
+    model_path: Path | None = None
+    force: bool = False
+    calibrate_s: float = 2.0
+    timings: FlowTimings | None = None
+    exercise_files: tuple[Path, ...] = ()
+
+    def flow_timings(self) -> FlowTimings:
+        if self.timings is not None:
+            return self.timings
+        if self.headless:  # nobody reads cards on a machine with no screen
+            return FlowTimings(instructions_s=0.0, summary_s=0.0)
+        return FlowTimings()
+
+
+@dataclass
+class DisplayStats:
+    """Displayed frame rate and capture-to-display latency, one ``update`` per frame shown.
+
+    The latency samples kept are bounded (the last ``max_samples``), so memory stays flat in a long session.
+    """
+
+    max_samples: int = 20_000
+    frames: int = 0
+    first_s: float | None = None
+    last_s: float | None = None
+    fps_ema: float | None = None
+    latencies_ms: deque[float] = field(default_factory=deque)
+
+    def update(self, shown_s: float, captured_s: float) -> None:
+        if self.last_s is not None and shown_s > self.last_s:
+            inst = 1.0 / (shown_s - self.last_s)
+            self.fps_ema = inst if self.fps_ema is None else 0.9 * self.fps_ema + 0.1 * inst
+        if self.first_s is None:
+            self.first_s = shown_s
+        self.last_s = shown_s
+        self.frames += 1
+        self.latencies_ms.append((shown_s - captured_s) * 1000.0)
+        while len(self.latencies_ms) > self.max_samples:
+            self.latencies_ms.popleft()
+
+    @property
+    def fps(self) -> float | None:
+        """Frames shown per second over the whole session."""
+        if self.frames < 2 or self.first_s is None or self.last_s is None or self.last_s <= self.first_s:
+            return None
+        return (self.frames - 1) / (self.last_s - self.first_s)
+
+    def as_dict(self) -> dict[str, Any]:
+        lat = np.array(self.latencies_ms, dtype=float)
+        pct = (lambda q: round(float(np.percentile(lat, q)), 1)) if lat.size else (lambda q: None)
+        return {"frames_shown": self.frames, "fps": None if self.fps is None else round(self.fps, 2),
+                "latency_ms": {"p50": pct(50), "p95": pct(95), "max": pct(100)}}
+
+
+def mirror_pose(pose: Pose) -> Pose:
+    """The pose as drawn on a horizontally mirrored picture: ``x -> width - x``. Landmark names (the
+    person's left and right) are unchanged."""
+    if not pose.detected:
+        return pose
+    w = pose.resolution_wh[0]
+    xy = pose.xy_px.copy()
+    xy[:, 0] = w - xy[:, 0]
+    return dataclasses.replace(pose, xy_px=xy)
+
+
+def _flip(image: Image) -> Image:
+    return cv2.flip(image, 1)
+
+
+def live_frames_header() -> list[str]:
+    """``frames.csv`` of a live session: analyze's columns, then the session's phase."""
+    return [*frames_header(), "phase"]
+
+
+class LiveLoop:
+    """One live session's state: ``step(captured, key)`` per frame, ``idle(key)`` once the source ended.
+
+    Args:
+        exercise: the exercise (from the catalogue).
+        session: the exercise logic (``update(measurement) -> feedback``, ``summary()``, rep records).
+        estimator: the pose stage.
+        display: window or headless.
+        frames_csv: the open ``frames.csv`` sink.
+        video: an open video sink for ``--record``, or None.
+        mirror: mirror the drawn picture.
+        calibrate_s: neutral calibration length.
+        timings: phase durations.
+        session_factory: makes a fresh exercise session (for ``r``).
+    """
+
+    def __init__(self, exercise: Any, session_factory: Callable[[], Any], estimator: Any, display: Display,  # noqa: ANN401
+                 frames_csv: CsvSink, video: VideoSink | None, *, mirror: bool, calibrate_s: float,
+                 timings: FlowTimings, clock: Callable[[], float] = time.monotonic) -> None:
+        self.exercise = exercise
+        self._session_factory = session_factory
+        self.session = session_factory()
+        self.estimator = estimator
+        self.display = display
+        self.frames_csv = frames_csv
+        self.video = video
+        self.mirror = mirror
+        self.clock = clock
+        self.calibration = NeutralCalibration(calibrate_s)
+        sides = tuple(exercise.sides) if exercise.prescription.per_side else ("",)
+        self.flow = SessionFlow(sides, exercise.prescription.sets, timings)
+        self.stats = AnalysisStats()
+        self.display_stats = DisplayStats()
+        self.step_result: FlowStep | None = None
+        self.feedback: Any = None
+        self.last_image: Image | None = None
+        self.last_timestamp_ms = 0
+        self.resets = 0
+        self.recalibrations = 0
+        self.done = False
+
+    # ----------------------------------------------------------------------------------------- per frame
+    def step(self, captured: Captured, key: str | None) -> None:
+        """Processes and shows one captured frame."""
+        frame = captured.frame
+        pose = self.estimator.detect(frame)
+        raw = geometry.measure(pose, frame.timestamp_ms)
+        phase_before = self.flow.phase
+        m = self.calibration.update(raw) if phase_before == Phase.CALIBRATE else self.calibration.apply(raw)
+        spec = self.exercise.view
+        hint = view_guidance(m, spec.allowed, spec.parts, self.exercise.metrics, spec.min_visibility)
+        done_side = side_complete(self.feedback, self.exercise, self.flow)
+        step = self.flow.update(FlowInput(now_s=self.clock(), key=key, view_ok=not hint,
+                                          calibrated=self.calibration.is_ready, side_complete=done_side))
+        self._act(step)
+        if step.phase == Phase.ACTIVE and not step.paused:
+            self.feedback = self.session.update(m)
+        self.stats.update(m)
+        row = frames_row(frame.index, m)
+        row["phase"] = step.phase.value + (" paused" if step.paused else "")
+        self.frames_csv.write(row)
+        image = self._draw(frame.image_bgr, pose, m, step, hint)
+        self._show(image, frame.timestamp_ms)
+        self.display_stats.update(self.clock(), captured.captured_s)
+        self.last_timestamp_ms = frame.timestamp_ms
+        self.step_result = step
+        self.done = step.phase == Phase.DONE
+
+    def idle(self, key: str | None, *, source_ended: bool) -> None:
+        """A turn of the loop with no new frame: the summary card after the source ended, and the keys."""
+        step = self.flow.update(FlowInput(now_s=self.clock(), key=key, calibrated=self.calibration.is_ready,
+                                          source_ended=source_ended))
+        self._act(step)
+        self.step_result = step
+        if step.phase == Phase.SUMMARY and self.last_image is not None:
+            self.display.show(self._card(self.last_image, step))
+        self.done = step.phase == Phase.DONE
+
+    def _act(self, step: FlowStep) -> None:
+        if step.action == Action.CALIBRATE:
+            self.calibration.reset()
+            self.recalibrations += 1
+        elif step.action == Action.RESET:
+            self.session = self._session_factory()
+            self.feedback = None
+            self.resets += 1
+        elif step.action == Action.NEXT_SIDE:
+            log.debug("next side: %s", self.flow.sides[step.side_index])
+
+    # ----------------------------------------------------------------------------------------- drawing
+    def _draw(self, image: Image, pose: Pose, m: Measurement, step: FlowStep, hint: str) -> Image:
+        picture = _flip(image) if self.mirror else image.copy()
+        draw_skeleton(picture, mirror_pose(pose) if self.mirror else pose)
+        self.last_image = picture
+        if step.phase in (Phase.INSTRUCTIONS, Phase.COUNTDOWN, Phase.SWITCH, Phase.SUMMARY):
+            return self._card(picture, step)
+        state = coach_state(self.feedback, self.exercise, m, step, hint=hint, fps=self.display_stats.fps_ema,
+                            mirror=self.mirror)
+        return draw_coach(picture, state)
+
+    def _card(self, picture: Image, step: FlowStep) -> Image:
+        ex = self.exercise
+        left = math.ceil(step.seconds_left) if step.seconds_left > 0 else 0
+        if step.phase == Phase.INSTRUCTIONS:
+            return draw_card(picture, ex.title, [*ex.instructions, "", *disclaimer_lines()],
+                             footer="space: start now   " + KEYS_HELP)
+        if step.phase == Phase.COUNTDOWN:
+            side = self.flow.sides[step.side_index]
+            lines = [f"Neutral set. Start with your {side} side." if side else "Neutral set. Get ready.",
+                     "Move only as far as is comfortable; stop if it hurts."]
+            return draw_card(picture, "Get ready", lines, big_text=str(max(1, left)), footer=KEYS_HELP)
+        if step.phase == Phase.SWITCH:
+            side = self.flow.sides[step.side_index]
+            title = f"Switch sides: now your {side} side" if side else "Next set"
+            lines = [f"Set {step.set_index + 1} of {self.flow.sets}", "Rest and breathe; come back to the middle."]
+            return draw_card(picture, title, lines, big_text=str(max(1, left)), footer="space: go now   " + KEYS_HELP)
+        return draw_card(picture, f"{ex.title}: session summary", self.summary_lines(),
+                         footer="q or space: close")
+
+    def summary_lines(self) -> list[str]:
+        """The summary card's lines: reps and holds, best range per side, asymmetry (from the session)."""
+        from formcheck.live.feedback import summary_lines
+
+        return summary_lines(self._session_summary(), self.exercise)
+
+    def _show(self, image: Image, timestamp_ms: int) -> None:
+        self.display.show(image)
+        if self.video is not None:
+            self.video.write(image, timestamp_ms)
+
+    def _session_summary(self) -> dict[str, Any]:
+        summary = getattr(self.session, "summary", None)
+        return dict(summary()) if callable(summary) else {}
+
+    # ----------------------------------------------------------------------------------------- results
+    def summary(self, *, source: Any, grabber: LatestFrameGrabber, model_path: Path, interrupted: bool,  # noqa: ANN401
+                elapsed_s: float, outputs: list[str]) -> dict[str, Any]:
+        return {
+            "formcheck_version": __version__,
+            "note": NOT_MEDICAL_DEVICE,
+            "mode": "live",
+            "exercise": self.exercise.name,
+            "source": source.info.as_dict() | {"lost": bool(getattr(source, "lost", False)),
+                                               "problem": getattr(source, "problem", "") or None},
+            "model": {"path": str(model_path), "sha256": file_sha256(model_path)},
+            "interrupted": interrupted,
+            "completed": self.flow.phase in (Phase.SUMMARY, Phase.DONE) and not interrupted,
+            "frames": self.stats.frames,
+            "frames_with_person": self.stats.frames_with_person,
+            "detection_rate": self.stats.frames_with_person / self.stats.frames if self.stats.frames else 0.0,
+            "person_detected": self.stats.frames_with_person > 0,
+            "views": self.stats.views,
+            "calibration": {"duration_s": self.calibration.duration_s, "neutral": self.calibration.neutral,
+                            "recalibrations": self.recalibrations},
+            "session": self._session_summary() | {"resets": self.resets},
+            "metrics": {name: s.as_dict() for name, s in self.stats.metrics.items()},
+            "live": {
+                "frames_captured": grabber.captured,
+                "frames_processed": grabber.taken,
+                "frames_dropped": grabber.dropped,
+                "seconds": round(elapsed_s, 3),
+                "mirror": self.mirror,
+                **self.display_stats.as_dict(),
+            },
+            "outputs": outputs,
+        }
+
+
+def open_source(options: LiveOptions) -> CameraSource | PacedFileSource:
+    """The camera, or the file played as one (SourceError with the fix when it cannot be opened)."""
+    if options.source is not None:
+        return PacedFileSource(options.source)
+    return CameraSource(options.camera)
+
+
+def _default_session_factory(exercise: Any) -> Callable[[], Any]:  # noqa: ANN401
+    from formcheck.exercises import ExerciseSession  # the exercise logic's façade
+
+    return lambda: ExerciseSession(exercise)
+
+
+def run_live(options: LiveOptions, *, display: Display | None = None,
+             session_factory: Callable[[], Any] | None = None) -> dict[str, Any]:
+    """Runs a live session to its end and saves it in ``options.out_dir``; returns the summary.
+
+    The session ends when the person quits (``q`` or closing the window), after the summary card, when the
+    source ends (a file) or is lost (a camera unplugged: ``summary["source"]["lost"]``), or on Ctrl-C
+    (``summary["interrupted"]``). Whatever ends it, what was recorded so far is saved.
+
+    Raises:
+        ConfigError, SourceError, DisplayError, ModelError, OutputError: with a message that says the fix.
+    """
+    from formcheck.exercises import get_exercise, load_catalogue
+
+    exercise = get_exercise(load_catalogue(options.exercise_files), options.exercise)
+    factory = session_factory or _default_session_factory(exercise)
+    outputs = [FRAMES_NAME, REPS_NAME, SUMMARY_NAME]
+    out = prepare_output_dir(options.out_dir, outputs, force=options.force)
+    if options.record is not None:
+        prepare_output_dir(options.record.parent if str(options.record.parent) else Path("."),
+                           [options.record.name], force=options.force)
+    if display is None:
+        display = HeadlessDisplay() if options.headless else WindowDisplay(f"formcheck - {exercise.title}")
+    try:
+        source = open_source(options)
+        with PoseEstimator(options.model_path) as estimator:
+            return _run(options, exercise, factory, source, estimator, display, out, outputs)
+    finally:
+        display.close()
+
+
+def _run(options: LiveOptions, exercise: Any, factory: Callable[[], Any], source: Any, estimator: PoseEstimator,  # noqa: ANN401
+         display: Display, out: Path, outputs: list[str]) -> dict[str, Any]:
+    info = source.info
+    video = VideoSink(options.record, info.resolution_wh, info.fps) if options.record is not None else None
+    interrupted = False
+    started_s = time.monotonic()
+    grabber = LatestFrameGrabber(source)
+    with CsvSink(out / FRAMES_NAME, live_frames_header()) as frames_csv:
+        if video is not None:
+            video.__enter__()
+        loop = LiveLoop(exercise, factory, estimator, display, frames_csv, video, mirror=options.mirror,
+                        calibrate_s=options.calibrate_s, timings=options.flow_timings())
+        try:
+            with grabber:
+                _drive(loop, grabber)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            if video is not None:
+                video.__exit__(None, None, None)
+    if getattr(source, "lost", False):
+        log.warning("%s; the session so far is saved in %s", source.problem, out)
+    _write_reps(out / REPS_NAME, loop.session)
+    record = [str(options.record)] if options.record is not None else []
+    summary = loop.summary(source=source, grabber=grabber, model_path=estimator.model_path, interrupted=interrupted,
+                           elapsed_s=time.monotonic() - started_s, outputs=outputs + record)
+    write_json(out / SUMMARY_NAME, summary)
+    return summary
+
+
+def _drive(loop: LiveLoop, grabber: LatestFrameGrabber) -> None:
+    """The main thread's loop: take the newest frame, process and show it, read a key; until done."""
+    key: str | None = None
+    while not loop.done:
+        captured = None if grabber.exhausted else grabber.get(timeout_s=0.5)
+        if captured is not None:
+            loop.step(captured, key)
+        else:
+            loop.idle(key, source_ended=grabber.exhausted)
+            if not loop.done:
+                time.sleep(0.03)
+        key = loop.display.poll_key()
+
+
+def _write_reps(path: Path, session: Any) -> None:  # noqa: ANN401
+    header, rows = rep_rows(session)
+    with CsvSink(path, header) as sink:
+        for row in rows:
+            sink.write(row)

@@ -1,0 +1,135 @@
+"""Capture on its own thread, newest frame wins.
+
+The camera (or a paced file) is read on a background thread into a one-frame slot. The main thread takes
+the newest frame when it is ready for one; a frame that is replaced before anyone took it is dropped. No
+queue builds up, so what is shown is never older than one frame plus the processing time, however slow the
+processing is.
+
+Each frame is restamped on arrival with the monotonic clock (milliseconds since capture started), the time
+base MediaPipe's VIDEO mode gets in the live loop; the time of arrival is kept to measure latency.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from formcheck.errors import FormcheckError
+from formcheck.sources import FrameSource
+from formcheck.types import Frame
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Captured:
+    """A frame as the capture thread received it.
+
+    Attributes:
+        frame: the picture, with ``timestamp_ms`` on the monotonic capture clock and the source's index.
+        captured_s: monotonic time of arrival, in seconds (for capture-to-display latency).
+        source_timestamp_ms: the timestamp the source gave it (a file's presentation time).
+    """
+
+    frame: Frame
+    captured_s: float
+    source_timestamp_ms: int
+
+
+class LatestFrameGrabber:
+    """Reads a frame source on a daemon thread and keeps only the newest frame.
+
+    Use as a context manager (starts the thread; on exit stops it and closes the source), then call
+    :meth:`get` from the consumer.
+
+    Attributes:
+        captured: frames received from the source.
+        taken: frames handed to the consumer.
+        dropped: frames replaced before the consumer took them.
+        ended: the source has no more frames.
+        error: a :class:`FormcheckError` the source raised, re-raised by :meth:`get`.
+    """
+
+    def __init__(self, source: FrameSource, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.source = source
+        self._clock = clock
+        self._cond = threading.Condition()
+        self._latest: Captured | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="formcheck-capture", daemon=True)
+        self._start_s = 0.0
+        self.captured = 0
+        self.taken = 0
+        self.dropped = 0
+        self.ended = False
+        self.error: FormcheckError | None = None
+
+    def start(self) -> LatestFrameGrabber:
+        self._start_s = self._clock()
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            for frame in self.source:
+                now = self._clock()
+                stamped = Frame(image_bgr=frame.image_bgr, timestamp_ms=int(round((now - self._start_s) * 1000)),
+                                index=frame.index)
+                with self._cond:
+                    if self._latest is not None:
+                        self.dropped += 1
+                    self._latest = Captured(stamped, now, frame.timestamp_ms)
+                    self.captured += 1
+                    self._cond.notify_all()
+                if self._stop.is_set():
+                    break
+        except FormcheckError as exc:
+            self.error = exc
+        finally:
+            with self._cond:
+                self.ended = True
+                self._cond.notify_all()
+
+    def get(self, timeout_s: float = 1.0) -> Captured | None:
+        """The newest frame not yet taken, waiting up to ``timeout_s`` for one.
+
+        Returns None on a timeout, or when the source has ended and every frame was taken (check
+        :attr:`ended`).
+
+        Raises:
+            FormcheckError: the error the source raised on the capture thread.
+        """
+        with self._cond:
+            if self._latest is None and not self.ended:
+                self._cond.wait_for(lambda: self._latest is not None or self.ended, timeout=timeout_s)
+            item, self._latest = self._latest, None
+            if item is not None:
+                self.taken += 1
+        if item is None and self.error is not None:
+            raise self.error
+        return item
+
+    @property
+    def exhausted(self) -> bool:
+        """The source ended and its last frame was taken."""
+        with self._cond:
+            return self.ended and self._latest is None
+
+    def stop(self) -> None:
+        """Stops the thread (within one frame's time) and closes the source."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5.0)
+            if self._thread.is_alive():
+                log.warning("the capture thread did not stop within 5 s")
+                return  # closing the source under a running reader could crash it
+        self.source.close()
+
+    def __enter__(self) -> LatestFrameGrabber:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
