@@ -62,7 +62,37 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
     analyze.add_argument("--force", action="store_true", help="overwrite outputs already in the output folder")
     analyze.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    live = sub.add_parser("live", help="coach an exercise live from a camera",
+                          description="Coach an exercise live from a camera (or a video file played as one) in a "
+                          "window: instructions, view check, neutral calibration, countdown, sets, summary. Keys: "
+                          "q quit, space pause, c recalibrate, n next side, r reset. The session is saved like an "
+                          "analysis (frames.csv, reps.csv, summary.json). " + NOT_MEDICAL_DEVICE)
+    live.add_argument("--exercise", required=True, metavar="NAME", help="the exercise, e.g. seated-thoracic-rotation")
+    where = live.add_mutually_exclusive_group()
+    where.add_argument("--camera", type=_camera, default=0, metavar="N",
+                       help="camera index (default 0, usually the built-in one) or a device path such as /dev/video2")
+    where.add_argument("--source", type=Path, default=None, metavar="FILE",
+                       help="play a video file as if it were a camera (at its own frame rate)")
+    live.add_argument("--headless", action="store_true", help="no window (for machines with no display)")
+    live.add_argument("--record", type=Path, default=None, metavar="FILE", help="keep the annotated video in FILE (.mp4)")
+    live.add_argument("--out", type=Path, default=None, metavar="DIR",
+                      help="output folder (default: formcheck-out/live-<exercise>-<date-time> in the current folder)")
+    live.add_argument("--no-mirror", action="store_true", help="do not mirror the picture like a selfie")
+    live.add_argument("--model", type=Path, default=None, metavar="PATH",
+                      help="a pose landmarker .task bundle (default: the bundled full model)")
+    live.add_argument("--force", action="store_true", help="overwrite outputs already in the output folder")
     return parser
+
+
+def _camera(text: str) -> int | str:
+    """A camera index (``0``, ``1``...) or a device path / URL for OpenCV."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    if not text or text.startswith("-"):
+        raise argparse.ArgumentTypeError(f"expected a camera number such as 0 or 1, got {text!r}")
+    return text
 
 
 @contextlib.contextmanager
@@ -127,6 +157,27 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_live(args: argparse.Namespace) -> int:
+    import time
+
+    from formcheck.live import LiveOptions, run_live
+
+    out = args.out if args.out is not None else Path("formcheck-out") / time.strftime(f"live-{args.exercise}-%Y%m%d-%H%M%S")
+    options = LiveOptions(exercise=args.exercise, out_dir=out, camera=args.camera, source=args.source,
+                          headless=args.headless, record=args.record, mirror=not args.no_mirror,
+                          model_path=args.model, force=args.force)
+    summary = run_live(options)
+    if summary["source"]["lost"]:
+        print(f"formcheck: error: {summary['source']['problem']}; the session so far is saved in {out}",
+              file=sys.stderr)
+        return SourceError.exit_code
+    if summary["interrupted"]:
+        print(f"formcheck: interrupted; the session so far is saved in {out}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print(f"session saved in {out}", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line; returns the exit code."""
     parser = build_parser()
@@ -141,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _native_logs_silenced(not args.verbose):
         _configure_logging(args.verbose)
         try:
-            handler = {"analyze": _cmd_analyze}[args.command]
+            handler = {"analyze": _cmd_analyze, "live": _cmd_live}[args.command]
             return handler(args)
         except FormcheckError as exc:
             print(f"formcheck: error: {exc}", file=sys.stderr)
