@@ -30,7 +30,7 @@ from formcheck.analyze import FRAMES_NAME, SUMMARY_NAME, AnalysisStats, file_sha
 from formcheck.calibration import NeutralCalibration
 from formcheck.coach import CoachState, draw_card, draw_coach, disclaimer_lines
 from formcheck.live.capture import Captured, LatestFrameGrabber
-from formcheck.live.display import HeadlessDisplay, WindowDisplay
+from formcheck.live.display import HeadlessDisplay, WindowDisplay, check_display
 from formcheck.live.feedback import coach_state, rep_rows, side_complete
 from formcheck.live.flow import Action, FlowInput, FlowStep, FlowTimings, Phase, SessionFlow
 from formcheck.live.sources import CameraSource, PacedFileSource
@@ -350,20 +350,24 @@ def run_live(options: LiveOptions, *, display: Display | None = None,
     from formcheck.exercises import get_exercise, load_catalogue
 
     exercise = get_exercise(load_catalogue(options.exercise_files), options.exercise)
-    factory = session_factory or _default_session_factory(exercise)
-    outputs = [FRAMES_NAME, REPS_NAME, SUMMARY_NAME]
-    out = prepare_output_dir(options.out_dir, outputs, force=options.force)
-    if options.record is not None:
-        prepare_output_dir(options.record.parent if str(options.record.parent) else Path("."),
-                           [options.record.name], force=options.force)
-    if display is None:
-        display = HeadlessDisplay() if options.headless else WindowDisplay(f"formcheck - {exercise.title}")
+    if display is None and not options.headless:
+        check_display()  # before the camera and the model: a missing display is the quickest thing to report
+    source = open_source(options)
     try:
-        source = open_source(options)
+        factory = session_factory or _default_session_factory(exercise)
+        outputs = [FRAMES_NAME, REPS_NAME, SUMMARY_NAME]
+        out = prepare_output_dir(options.out_dir, outputs, force=options.force)
+        if options.record is not None:
+            prepare_output_dir(options.record.parent, [options.record.name], force=options.force)
         with PoseEstimator(options.model_path) as estimator:
-            return _run(options, exercise, factory, source, estimator, display, out, outputs)
+            if display is None:
+                display = HeadlessDisplay() if options.headless else WindowDisplay(f"formcheck - {exercise.title}")
+            try:
+                return _run(options, exercise, factory, source, estimator, display, out, outputs)
+            finally:
+                display.close()
     finally:
-        display.close()
+        source.close()  # after the capture thread has stopped (the grabber's context joins it)
 
 
 def _run(options: LiveOptions, exercise: Any, factory: Callable[[], Any], source: Any, estimator: PoseEstimator,  # noqa: ANN401

@@ -42,8 +42,8 @@ class Captured:
 class LatestFrameGrabber:
     """Reads a frame source on a daemon thread and keeps only the newest frame.
 
-    Use as a context manager (starts the thread; on exit stops it and closes the source), then call
-    :meth:`get` from the consumer.
+    Use as a context manager (starts the thread; on exit stops it), then call :meth:`get` from the consumer.
+    The caller owns the source: it closes it once the thread has stopped.
 
     Attributes:
         captured: frames received from the source.
@@ -119,14 +119,16 @@ class LatestFrameGrabber:
             return self.ended and self._latest is None
 
     def stop(self) -> None:
-        """Stops the thread (within one frame's time) and closes the source."""
+        """Stops the thread (within one frame's time). The caller owns the source and closes it after."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=5.0)
             if self._thread.is_alive():
                 log.warning("the capture thread did not stop within 5 s")
-                return  # closing the source under a running reader could crash it
-        self.source.close()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
 
     def __enter__(self) -> LatestFrameGrabber:
         return self.start()
