@@ -214,6 +214,8 @@ def _view(t: _Table) -> ViewSpec:
 
 def _rep(t: _Table, views: tuple[str, ...]) -> RepSpec:
     metric = _metric(t, "metric", views)
+    if not metric.endswith("_deg"):
+        raise t.error("metric", f"must be an angle (a metric ending in _deg); got {metric!r}")
     mode = t.text("mode", allowed=REP_MODES)
     two_way = mode in ("sides", "cycle")
     rep = RepSpec(

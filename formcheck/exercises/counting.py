@@ -1,0 +1,400 @@
+"""Counting reps and holds from one metric's values over time. Pure Python, no OpenCV or MediaPipe.
+
+Each counter is an object with one ``update`` method fed one sample at a time (``timestamp_s``, value); NaN
+means "not measurable now" (no person, wrong view, body part hidden). Nothing is global.
+
+* :class:`HoldTimer` counts only the time spent inside a target band; a dropout (out of the band, or not
+  measurable) shorter than ``dropout_s`` pauses the hold instead of ending it.
+* :class:`StillnessGate` says when the person is in position and still (set-up is over).
+* :class:`RepCounter` turns the values into :class:`RepRecord` s: with hysteresis (``enter`` / ``exit``), a
+  minimum duration, sides from the sign of the angle, partial reps with the share of the target reached,
+  and the hold and time in target of each rep.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from formcheck.exercises.model import Exercise
+
+logger = logging.getLogger(__name__)
+
+#: Dropouts shorter than this do not end a hold (seconds).
+DROPOUT_S = 0.5
+#: A rep that cannot be measured for longer than this ends at the last time it was seen (seconds).
+MAX_GAP_S = 1.0
+
+
+class HoldTimer:
+    """Time held inside a target band, tolerating short dropouts.
+
+    Time is counted between consecutive samples that are both inside the band, so a hold sampled from
+    ``t0`` to ``t1`` counts exactly ``t1 - t0``. When samples fall outside (or are not measurable) for less
+    than ``dropout_s``, the hold pauses: that time is not counted, but the hold goes on when the person is
+    back inside. A dropout of ``dropout_s`` or more (or a gap of that long between samples) ends the hold;
+    the next time inside starts a new one.
+    """
+
+    def __init__(self, dropout_s: float = DROPOUT_S) -> None:
+        self.dropout_s = dropout_s
+        self.reset()
+
+    def reset(self) -> None:
+        self.current_s = 0.0  # the hold going on now (or paused by a short dropout)
+        self.best_s = 0.0  # the longest hold since the reset
+        self.total_in_s = 0.0  # all time inside since the reset, held or not
+        self._prev_t: float | None = None
+        self._prev_in = False
+        self._out_since: float | None = None  # first sample of the current dropout
+
+    def update(self, timestamp_s: float, inside: bool) -> float:
+        """Add one sample; returns the current hold in seconds (0 once a hold has ended)."""
+        t = timestamp_s
+        if self._prev_t is not None and t - self._prev_t >= self.dropout_s:
+            self._end_hold()  # a long gap between samples is a dropout too
+            self._prev_in = False
+        if inside:
+            if self._out_since is not None and t - self._out_since >= self.dropout_s:
+                self._end_hold()
+            self._out_since = None
+            if self._prev_in and self._prev_t is not None:
+                dt = t - self._prev_t
+                self.current_s += dt
+                self.total_in_s += dt
+                self.best_s = max(self.best_s, self.current_s)
+        else:
+            if self._out_since is None:
+                self._out_since = t
+            if t - self._out_since >= self.dropout_s:
+                self._end_hold()
+        self._prev_t, self._prev_in = t, inside
+        return self.current_s
+
+    def _end_hold(self) -> None:
+        self.best_s = max(self.best_s, self.current_s)
+        self.current_s = 0.0
+
+
+class StillnessGate:
+    """Set-up detector: ready once the value has stayed within ``still_range`` for ``still_s`` seconds.
+
+    NaN (not measurable) restarts the wait. Once ready, it stays ready until :meth:`reset`.
+    """
+
+    def __init__(self, still_s: float, still_range: float) -> None:
+        self.still_s = still_s
+        self.still_range = still_range
+        self.reset()
+
+    def reset(self) -> None:
+        self.ready = False
+        self._window: deque[tuple[float, float]] = deque()
+
+    def update(self, timestamp_s: float, value: float) -> bool:
+        """Add one sample; returns whether the person is ready."""
+        if self.ready:
+            return True
+        if math.isnan(value):
+            self._window.clear()
+            return False
+        self._window.append((timestamp_s, value))
+        values = [v for _, v in self._window]
+        while max(values) - min(values) > self.still_range:  # drop the oldest until the window is still
+            self._window.popleft()
+            values = values[1:]
+        if self._window[-1][0] - self._window[0][0] >= self.still_s:
+            self.ready = True
+        return self.ready
+
+    @property
+    def window_values(self) -> list[float]:
+        """The values of the current still window (oldest first)."""
+        return [v for _, v in self._window]
+
+
+CSV_COLUMNS = (
+    "index", "side", "start_s", "end_s", "duration_s", "peak_deg", "rom_deg", "time_in_target_s", "hold_s",
+    "reached_target", "share_of_target", "complete", "cues",
+)
+
+
+@dataclass(frozen=True)
+class RepRecord:
+    """One rep (or hold attempt) as it happened.
+
+    Attributes:
+        index: 1, 2, ... in the order the reps ended.
+        side: ``"left"`` / ``"right"`` for sided exercises, else ``""``.
+        start_s: when the metric passed ``rep.enter`` (seconds from the start of the source).
+        end_s: when it came back past ``rep.exit`` (or was last seen).
+        peak_deg: the metric's value at the furthest point from neutral (signed, as geometry gives it;
+            for a cat-cow cycle, the cat peak).
+        rom_deg: range of motion: the furthest distance from neutral (cycle: cat and cow distances added).
+        time_in_target_s: all the time the target metric spent inside the band during the rep.
+        hold_s: the longest hold inside the band during the rep (short dropouts tolerated).
+        reached_target: the target band was reached at least once (both phases for a cycle).
+        share_of_target: how much of the target was reached, 0..1: the distance from neutral over the
+            distance to the band's near edge when the band is on the rep metric (mean of the two phases for
+            a cycle), else the hold over the prescribed hold (1 or 0 without a hold).
+        complete: reached the target and held it for the prescribed time: a full rep; otherwise partial.
+        cues: form cues raised during the rep, in the order first raised.
+    """
+
+    index: int
+    side: str
+    start_s: float
+    end_s: float
+    peak_deg: float
+    rom_deg: float
+    time_in_target_s: float
+    hold_s: float
+    reached_target: bool
+    share_of_target: float
+    complete: bool
+    cues: tuple[str, ...] = ()
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+    @staticmethod
+    def csv_header() -> list[str]:
+        """Column names of :meth:`csv_row` (for ``reps.csv``)."""
+        return list(CSV_COLUMNS)
+
+    def csv_row(self) -> list[str]:
+        """The record as CSV cells: times in s to 3 decimals, angles to 1, the share to 2, cues joined by '; '."""
+        return [
+            str(self.index), self.side, f"{self.start_s:.3f}", f"{self.end_s:.3f}", f"{self.duration_s:.3f}",
+            f"{self.peak_deg:.1f}", f"{self.rom_deg:.1f}", f"{self.time_in_target_s:.3f}", f"{self.hold_s:.3f}",
+            str(self.reached_target).lower(), f"{self.share_of_target:.2f}", str(self.complete).lower(),
+            "; ".join(self.cues),
+        ]
+
+
+@dataclass
+class _Excursion:
+    """A movement away from neutral in progress (internal)."""
+
+    start_s: float
+    sign: int
+    last_seen_s: float
+    peak_p: float = -math.inf
+    peak_value: float = math.nan
+    reached: bool = False
+    hold: HoldTimer = field(default_factory=HoldTimer)
+    cues: list[str] = field(default_factory=list)
+
+    def add_cues(self, cues: Iterable[str]) -> None:
+        for cue in cues:
+            if cue not in self.cues:
+                self.cues.append(cue)
+
+
+class RepCounter:
+    """Turns one exercise's metric values into reps, with hysteresis and a minimum duration.
+
+    A rep starts at the first sample at least ``rep.enter`` from neutral and ends at the first sample back
+    within ``rep.exit`` (hysteresis: a value hovering at either threshold neither starts nor ends reps); one
+    shorter than ``rep.min_duration_s`` is dropped as jitter. Not-measurable samples (NaN) pause a rep; after
+    :data:`MAX_GAP_S` without a value the rep ends where it was last seen. In ``sides`` mode the sign of the
+    angle gives the side; in ``cycle`` mode a rep is one movement each way (in either order).
+
+    Call :meth:`update` once per sample, and :meth:`close` at the end of the stream.
+    """
+
+    def __init__(self, exercise: Exercise, *, dropout_s: float = DROPOUT_S, max_gap_s: float = MAX_GAP_S) -> None:
+        self.exercise = exercise
+        self.rep = exercise.rep
+        self.target = exercise.target
+        self.dropout_s = dropout_s
+        self.max_gap_s = max_gap_s
+        self._enter_p = self.rep.threshold_progress(self.rep.enter)
+        self._exit_p = self.rep.threshold_progress(self.rep.exit)
+        self._two_way = self.rep.mode in ("sides", "cycle")
+        if exercise.target_is_rep_metric:
+            edges = (self.rep.threshold_progress(self.target.lo), self.rep.threshold_progress(self.target.hi))
+            self._target_near_p: float | None = min(edges)
+        else:
+            self._target_near_p = None
+        self.records: list[RepRecord] = []
+        self._active: _Excursion | None = None
+        self._pending: RepRecord | None = None  # cycle mode: the first phase, waiting for the other
+        self._pending_sign = 0
+        self._last_sign = 0
+
+    # ------------------------------------------------------------------------------------------ state
+    @property
+    def in_rep(self) -> bool:
+        """A rep is in progress (between its start and its end)."""
+        return self._active is not None
+
+    @property
+    def current_hold_s(self) -> float:
+        return self._active.hold.current_s if self._active is not None else 0.0
+
+    @property
+    def current_side(self) -> str:
+        """Side (or phase) of the rep in progress, else of the last one; ``""`` before any."""
+        if self._active is not None:
+            return self.rep.phase_name(self._active.sign) if self._two_way else ""
+        return self.rep.phase_name(self._last_sign) if (self._two_way and self._last_sign) else ""
+
+    def in_target(self, value: float, target_value: float) -> bool:
+        """Whether the target metric is inside the band (on the rep metric's progress for two-way modes)."""
+        if math.isnan(target_value):
+            return False
+        if self.exercise.target_is_rep_metric and self._two_way:
+            return self.target.contains(self.rep.progress(value)[0])
+        return self.target.contains(target_value)
+
+    # ----------------------------------------------------------------------------------------- update
+    def update(self, timestamp_s: float, value: float, target_value: float | None = None,
+               cues: Iterable[str] = ()) -> RepRecord | None:
+        """Add one sample.
+
+        Args:
+            timestamp_s: time of the sample in seconds.
+            value: the rep metric (NaN when it cannot be measured now).
+            target_value: the target metric, when it differs from the rep metric (NaN when not measurable).
+            cues: form cues showing now; they are attached to the rep in progress.
+
+        Returns:
+            The rep that ended with this sample, if one did (in ``cycle`` mode: the completed cycle).
+        """
+        t = timestamp_s
+        if target_value is None:
+            target_value = value
+        active = self._active
+        if math.isnan(value):
+            if active is not None:
+                if t - active.last_seen_s > self.max_gap_s:
+                    logger.debug("rep lost from view for %.1f s; ending it at %.2f s", t - active.last_seen_s,
+                                 active.last_seen_s)
+                    return self._finish(active.last_seen_s)
+                active.hold.update(t, False)
+            return None
+        p, sign = self.rep.progress(value)
+        ended: RepRecord | None = None
+        if active is not None and self._two_way and sign != active.sign and p >= self._exit_p:
+            ended = self._finish(t)  # jumped straight across neutral between two samples
+            active = None
+        if active is not None and p < self._exit_p:
+            return self._finish(t)
+        if active is None:
+            if p < self._enter_p:
+                return ended
+            active = self._active = _Excursion(start_s=t, sign=sign, last_seen_s=t,
+                                               hold=HoldTimer(self.dropout_s))
+        active.last_seen_s = t
+        if p > active.peak_p:
+            active.peak_p, active.peak_value = p, value
+        inside = self.in_target(value, target_value)
+        active.reached = active.reached or inside
+        active.hold.update(t, inside)
+        active.add_cues(cues)
+        return ended
+
+    def close(self, timestamp_s: float | None = None) -> list[RepRecord]:
+        """End of the stream: end a rep in progress (where it was last seen) and flush a half cycle.
+
+        Returns:
+            The records this produced (possibly none).
+        """
+        out: list[RepRecord] = []
+        if self._active is not None:
+            record = self._finish(self._active.last_seen_s if timestamp_s is None else timestamp_s)
+            if record is not None:
+                out.append(record)
+        if self._pending is not None:
+            out.append(self._emit(self._pending_as_partial()))
+            self._pending = None
+        return out
+
+    # --------------------------------------------------------------------------------------- internal
+    def _share(self, peak_p: float, hold_s: float, reached: bool) -> float:
+        if self._target_near_p is not None:
+            return max(0.0, min(1.0, peak_p / self._target_near_p))
+        hold_needed = self.exercise.prescription.hold_s
+        if hold_needed > 0:
+            return max(0.0, min(1.0, hold_s / hold_needed))
+        return 1.0 if reached else 0.0
+
+    def _finish(self, end_s: float) -> RepRecord | None:
+        ex = self._active
+        assert ex is not None
+        self._active = None
+        if end_s - ex.start_s < self.rep.min_duration_s:
+            logger.debug("dropped a %.2f s movement (shorter than %.2f s): jitter, not a rep",
+                         end_s - ex.start_s, self.rep.min_duration_s)
+            return None
+        self._last_sign = ex.sign
+        hold_s = max(ex.hold.best_s, ex.hold.current_s)
+        record = RepRecord(
+            index=0,
+            side=self.rep.phase_name(ex.sign) if self.rep.mode == "sides" else "",
+            start_s=ex.start_s,
+            end_s=end_s,
+            peak_deg=ex.peak_value,
+            rom_deg=ex.peak_p,
+            time_in_target_s=ex.hold.total_in_s,
+            hold_s=hold_s,
+            reached_target=ex.reached,
+            share_of_target=self._share(ex.peak_p, hold_s, ex.reached),
+            complete=ex.reached and hold_s >= self.exercise.prescription.hold_s,
+            cues=tuple(ex.cues),
+        )
+        if self.rep.mode != "cycle":
+            return self._emit(record)
+        return self._cycle(record, ex.sign)
+
+    def _cycle(self, phase: RepRecord, sign: int) -> RepRecord | None:
+        """Cycle mode: pair this phase with the pending one of the other sign."""
+        if self._pending is None:
+            self._pending, self._pending_sign = phase, sign
+            return None
+        if self._pending_sign == sign:  # the same phase twice: the first cycle stopped half-way
+            partial = self._emit(self._pending_as_partial())
+            self._pending, self._pending_sign = phase, sign
+            return partial
+        first, self._pending = self._pending, None
+        pos, neg = (phase, first) if sign > 0 else (first, phase)
+        cues = tuple(dict.fromkeys(first.cues + phase.cues))
+        return self._emit(RepRecord(
+            index=0,
+            side="",
+            start_s=first.start_s,
+            end_s=phase.end_s,
+            peak_deg=pos.peak_deg,
+            rom_deg=pos.rom_deg + neg.rom_deg,
+            time_in_target_s=first.time_in_target_s + phase.time_in_target_s,
+            hold_s=min(first.hold_s, phase.hold_s),
+            reached_target=first.reached_target and phase.reached_target,
+            share_of_target=(first.share_of_target + phase.share_of_target) / 2,
+            complete=first.complete and phase.complete,
+            cues=cues,
+        ))
+
+    def _pending_as_partial(self) -> RepRecord:
+        half = self._pending
+        assert half is not None
+        return replace(half, reached_target=False, complete=False, share_of_target=half.share_of_target / 2)
+
+    def _emit(self, record: RepRecord) -> RepRecord:
+        record = replace(record, index=len(self.records) + 1)
+        self.records.append(record)
+        logger.debug("rep %d %s: peak %.1f, hold %.1f s, %s", record.index, record.side or "-", record.peak_deg,
+                     record.hold_s, "complete" if record.complete else "partial")
+        return record
+
+    def attach_cue(self, record: RepRecord, cue: str) -> RepRecord:
+        """Add a cue to a finished record (e.g. a tempo cue decided when it ended); returns the new record."""
+        if cue in record.cues:
+            return record
+        updated = replace(record, cues=record.cues + (cue,))
+        self.records[record.index - 1] = updated
+        return updated
