@@ -3,7 +3,6 @@
 * :mod:`.sources`: the camera (OpenCV ``VideoCapture``) and a file paced at its own frame rate;
 * :mod:`.capture`: the capture thread, newest frame wins;
 * :mod:`.flow`: the session's phases as a state machine;
-* :mod:`.view`: view guidance;
 * :mod:`.feedback`: the exercise logic's results as the coach's drawing data and the session's files;
 * :mod:`.display`: the window, or none;
 * :mod:`.app`: the loop that wires them.

@@ -28,13 +28,13 @@ from numpy.typing import NDArray
 from formcheck import NOT_MEDICAL_DEVICE, __version__, geometry
 from formcheck.analyze import FRAMES_NAME, SUMMARY_NAME, AnalysisStats, file_sha256, frames_header, frames_row
 from formcheck.calibration import NeutralCalibration
-from formcheck.coach import CoachState, draw_card, draw_coach, disclaimer_lines
+from formcheck.coach import draw_card, draw_coach, disclaimer_lines
+from formcheck.exercises.feedback import view_guidance
 from formcheck.live.capture import Captured, LatestFrameGrabber
 from formcheck.live.display import HeadlessDisplay, WindowDisplay, check_display
 from formcheck.live.feedback import coach_state, rep_rows, side_complete
 from formcheck.live.flow import Action, FlowInput, FlowStep, FlowTimings, Phase, SessionFlow
 from formcheck.live.sources import CameraSource, PacedFileSource
-from formcheck.live.view import view_guidance
 from formcheck.overlay import draw_skeleton
 from formcheck.pose import PoseEstimator
 from formcheck.sinks import CsvSink, VideoSink, prepare_output_dir, write_json
@@ -204,8 +204,7 @@ class LiveLoop:
         raw = geometry.measure(pose, frame.timestamp_ms)
         phase_before = self.flow.phase
         m = self.calibration.update(raw) if phase_before == Phase.CALIBRATE else self.calibration.apply(raw)
-        spec = self.exercise.view
-        hint = view_guidance(m, spec.allowed, spec.parts, self.exercise.metrics, spec.min_visibility)
+        hint = view_guidance(self.exercise, m)
         done_side = side_complete(self.feedback, self.exercise, self.flow)
         step = self.flow.update(FlowInput(now_s=self.clock(), key=key, view_ok=not hint,
                                           calibrated=self.calibration.is_ready, side_complete=done_side))
@@ -391,7 +390,8 @@ def _run(options: LiveOptions, exercise: Any, factory: Callable[[], Any], source
             if video is not None:
                 video.__exit__(None, None, None)
     if getattr(source, "lost", False):
-        log.warning("%s; the session so far is saved in %s", source.problem, out)
+        log.debug("%s; the session so far is saved in %s", source.problem, out)
+    loop.session.close()  # a rep still going on when the session ended is recorded too
     _write_reps(out / REPS_NAME, loop.session)
     record = [str(options.record)] if options.record is not None else []
     summary = loop.summary(source=source, grabber=grabber, model_path=estimator.model_path, interrupted=interrupted,

@@ -98,7 +98,7 @@ class WindowDisplay:
 
         self.title = title
         try:
-            cv2.namedWindow(title, cv2.WINDOW_AUTOSIZE)
+            cv2.namedWindow(title, cv2.WINDOW_AUTOSIZE | cv2.WINDOW_GUI_NORMAL)  # no toolbar
         except cv2.error as exc:
             raise DisplayError(f"cannot open a window ({str(exc).strip().splitlines()[-1]}): {_FIX}") from None
         self._shown = False

@@ -1,9 +1,9 @@
 """From the exercise logic's feedback to what the live coach draws, and the session's records to files.
 
 The exercise logic (:mod:`formcheck.exercises`) owns counting and cues; this module only reads its results:
-the feedback of the last frame (status, cue, counts per side, hold, the primary metric's value), the rep
-records, and the session summary. Attributes are read by name with defaults, so a frame before the first
-feedback (``None``) draws an empty coach.
+the :class:`~formcheck.exercises.Feedback` of the last frame (cue, counts per side, hold, the target
+metric's value and band), the rep records, and the session summary. Before the sets (no feedback yet) the
+coach is drawn from the measurement and the flow's phase.
 """
 
 from __future__ import annotations
@@ -16,10 +16,6 @@ from formcheck.live.flow import FlowStep, SessionFlow
 from formcheck.types import Measurement
 
 _SIDE_LABEL = {"left": "L", "right": "R", "": ""}
-
-#: Cue colour by feedback status.
-_LEVELS = {"in_target": "good", "done": "good", "held": "good", "above": "warn", "form": "warn", "view": "warn",
-           "stop": "stop"}
 
 _METRIC_LABELS = {
     "trunk_rotation_deg": "Rotation",
@@ -49,85 +45,97 @@ def _get(obj: Any, *names: str, default: Any = None) -> Any:  # noqa: ANN401
 
 
 def side_counts(feedback: Any, exercise: Any) -> dict[str, int]:  # noqa: ANN401
-    """Reps or holds done per side (``{"left": 2, "right": 1}``, or ``{"": 3}``) from the feedback."""
-    sides = tuple(exercise.sides) if exercise.prescription.per_side else ("",)
-    counts = _get(feedback, "counts", default=None)
-    if isinstance(counts, dict):
-        out = {}
-        for side in sides:
-            value = counts.get(side, 0)
-            out[side] = int(value[0] if isinstance(value, tuple | list) else value)
-        if sides == ("",) and "" not in counts:
-            out[""] = int(sum(v[0] if isinstance(v, tuple | list) else v for v in counts.values()))
-        return out
-    return {side: 0 for side in sides}
+    """Full reps or holds done per side (``{"left": 2, "right": 1}``, or ``{"": 3}``) from the feedback."""
+    sides = tuple(exercise.sides)
+    out = {side: 0 for side in sides}
+    for progress in _get(feedback, "counts", default=()) or ():
+        out[progress.side] = int(progress.full)
+    return out
 
 
 def side_complete(feedback: Any, exercise: Any, flow: SessionFlow) -> bool:  # noqa: ANN401
-    """Whether the active side's prescription for the current set is done (counts are cumulative)."""
+    """Whether the active side's prescription for the current set is done (the counts are cumulative)."""
     if feedback is None:
         return False
     side = flow.sides[flow.side_index]
     needed = exercise.prescription.count * (flow.set_index + 1)
-    return side_counts(feedback, exercise).get(side, 0) >= needed
+    counts = side_counts(feedback, exercise)
+    if side not in counts:  # sides are not counted apart: the total counts
+        return sum(counts.values()) >= needed
+    return counts[side] >= needed
 
 
-def _band(exercise: Any, feedback: Any, side: str) -> tuple[float, float] | None:  # noqa: ANN401
-    band = _get(feedback, "target_band", "band", "band_deg", default=None)
-    if band is not None:
-        return (float(band[0]), float(band[1]))
+def _side_band(exercise: Any, side: str) -> tuple[float, float]:  # noqa: ANN401
+    """The target band on ``side`` in the metric's units (for two-way exercises the band is either side)."""
     target = exercise.target
     lo, hi = float(target.lo), float(target.hi)
     if exercise.target_is_rep_metric and exercise.rep.mode in ("sides", "cycle"):
         neutral = float(exercise.rep.neutral)
-        if side == exercise.rep.negative:
+        if side and side == exercise.rep.negative:
             return (neutral - hi, neutral - lo)
         return (neutral + lo, neutral + hi)
     return (lo, hi)
 
 
+#: What the coach says in the phases before the sets, when the view is right.
+PHASE_CUES = {
+    "position": "Good: stay there",
+    "calibrate": "Hold still: measuring your neutral",
+}
+
+
 def coach_state(feedback: Any, exercise: Any, m: Measurement, step: FlowStep, *, hint: str = "",  # noqa: ANN401
                 fps: float | None = None, mirror: bool = True) -> CoachState:
-    """What the coach draws for this frame: the feedback when there is one, else the measurement itself."""
+    """What the coach draws for this frame.
+
+    In the sets, from the exercise session's feedback (cue, counts, hold, value and band); before them
+    (``feedback`` None or a phase other than ``active``), from the measurement, with ``hint`` or the
+    phase's own cue.
+    """
     sides = tuple(exercise.sides) if exercise.prescription.per_side else ("",)
     active_side = sides[min(step.side_index, len(sides) - 1)]
     metric = exercise.target.metric
-    value = _get(feedback, "value", "primary_value", "value_deg", default=None)
-    if value is None:
-        value = m.angles.get(metric, math.nan)
     counts = side_counts(feedback, exercise)
-    per_set = exercise.prescription.count
-    target_total = per_set * exercise.prescription.sets
+    target_total = exercise.prescription.count * exercise.prescription.sets
     count_items = tuple(SideCount(_SIDE_LABEL.get(s, s[:1].upper()), counts.get(s, 0), target_total,
-                                  active=s == active_side) for s in sides)
-    band = _band(exercise, feedback, active_side)
+                                  active=s == active_side) for s in exercise.sides)
+    active = step.phase.value == "active" and feedback is not None
+    if active:
+        value = float(feedback.value)
+        band = (float(feedback.target_lo), float(feedback.target_hi))
+        if not feedback.in_rep and active_side:  # between reps: show the band of the side to work on
+            band = _side_band(exercise, active_side)
+        cue, level, hint = feedback.cue, feedback.cue_level, feedback.view_hint or hint
+        hold_s = float(feedback.hold_s)
+    else:
+        value = m.angles.get(metric, math.nan)
+        band = _side_band(exercise, active_side)
+        cue, level = ("", "info") if hint else (PHASE_CUES.get(step.phase.value, ""), "info")
+        hold_s = 0.0
+    if hint:
+        cue = ""  # the view guidance is the one message
     gauge = None
     if exercise.rep.mode == "sides" and exercise.target_is_rep_metric:
         reach = float(exercise.target.hi) + 20.0
         neutral = float(exercise.rep.neutral)
-        # the person's positive side on their own side of the mirrored picture
+        # the mirrored picture shows the person's left (positive) on the left of the screen
         gauge = (neutral + reach, neutral - reach) if mirror else (neutral - reach, neutral + reach)
-    cue = _get(feedback, "cue", default="") or ""
-    status = str(_get(feedback, "status", default="") or "")
-    if hint:
-        cue, status = "", "view"
-    elif not cue:
-        cue = exercise.cues.start if step.paused is False else ""
-    side_text = f" - {active_side} side" if active_side else ""
+    side_text = f"{active_side} side" if active_side else ""
     sets = exercise.prescription.sets
-    set_text = f"Set {step.set_index + 1}/{sets}{side_text}" if sets > 1 else side_text.removeprefix(" - ").capitalize()
-    hold_target = float(exercise.prescription.hold_s) if exercise.prescription.kind == "holds" else 0.0
+    set_text = f"Set {step.set_index + 1}/{sets}" + (f" - {side_text}" if side_text else "") if sets > 1 \
+        else side_text.capitalize()
+    hold_target = float(exercise.prescription.hold_s) if exercise.prescription.hold_s > 0 else 0.0
     return CoachState(
         title=exercise.title,
         set_text=set_text,
         counts=count_items,
         cue=cue,
-        cue_level=_LEVELS.get(status, "info"),
+        cue_level=level,
         metric_label=_METRIC_LABELS.get(metric, metric),
-        value_deg=float(value) if value is not None else math.nan,
+        value_deg=value,
         band_deg=band,
         gauge_range_deg=gauge,
-        hold_s=float(_get(feedback, "hold_s", default=0.0) or 0.0),
+        hold_s=hold_s,
         hold_target_s=hold_target,
         view_hint=hint,
         fps=fps,
@@ -136,41 +144,33 @@ def coach_state(feedback: Any, exercise: Any, m: Measurement, step: FlowStep, *,
 
 
 def rep_rows(session: Any) -> tuple[list[str], list[list[str]]]:  # noqa: ANN401
-    """Header and rows of ``reps.csv`` from the session's rep records (each with ``csv_header``/``csv_row``)."""
-    from formcheck.exercises.counting import RepRecord
+    """Header and rows of ``reps.csv`` from the session's rep records (as ``analyze --exercise`` writes them)."""
+    from formcheck.exercises import RepRecord
 
-    records = _get(session, "records", "reps", default=None)
-    if callable(records):
-        records = records()
-    records = list(records or [])
-    return RepRecord.csv_header(), [r.csv_row() for r in records]
+    return RepRecord.csv_header(), [r.csv_row() for r in session.records]
 
 
 def summary_lines(summary: dict[str, Any], exercise: Any) -> list[str]:  # noqa: ANN401
-    """The summary card's lines from the session summary: reps and holds, best range per side, asymmetry."""
+    """The summary card's lines from ``ExerciseSession.summary()``: reps or holds per side (full of
+    prescribed, and partial), best range per side, longest hold, left/right asymmetry."""
+    kind = exercise.prescription.kind
     lines: list[str] = []
-    per_side = _get(summary, "per_side", "sides", default=None)
-    if isinstance(per_side, dict) and per_side:
-        for side, facts in per_side.items():
-            if not isinstance(facts, dict):
-                continue
-            done = _get(facts, "complete", "count", "reps", default=0)
-            best = _get(facts, "best_rom_deg", "best_deg", "rom_deg", default=None)
-            hold = _get(facts, "best_hold_s", "hold_s", default=None)
-            parts = [f"{(side or 'all').capitalize()}: {done} {exercise.prescription.kind}"]
-            if isinstance(best, int | float) and math.isfinite(best):
-                parts.append(f"best range {best:.0f} deg")
-            if isinstance(hold, int | float) and hold > 0:
-                parts.append(f"longest hold {hold:.1f} s")
-            lines.append(",  ".join(parts))
-    else:
-        total = _get(summary, "reps", "count", "complete", default=None)
-        if total is not None:
-            lines.append(f"{exercise.prescription.kind.capitalize()}: {total}")
-    asym = _get(summary, "asymmetry_pct", "asymmetry", default=None)
-    if isinstance(asym, int | float) and math.isfinite(asym):
-        lines.append(f"Left/right difference in range: {asym:.0f}%")
+    reps = summary.get("reps") or {}
+    best = summary.get("best_rom_deg") or {}
+    for side, facts in reps.items():
+        text = f"{side.capitalize()}: {facts.get('full', 0)}/{facts.get('prescribed', 0)} {kind}"
+        if facts.get("partial"):
+            text += f" (+{facts['partial']} partial)"
+        if best.get(side) is not None:
+            text += f",  best range {best[side]:.0f} deg"
+        lines.append(text)
+    holds = summary.get("holds")
+    if holds and holds.get("best_s"):
+        lines.append(f"Longest hold: {holds['best_s']:.1f} s of {holds.get('prescribed_s', 0):.0f} s")
+    asym = summary.get("asymmetry")
+    if asym:
+        lines.append(f"Left/right difference in best range: {abs(asym['deg']):.0f} deg ({asym['percent']:.0f}%)")
     if not lines:
-        lines.append("No reps recorded")
+        lines.append(f"No {kind} recorded")
     lines += ["", "The session is saved (frames.csv, reps.csv, summary.json)."]
     return lines

@@ -1,38 +1,9 @@
-"""Stand-ins for the live tests: an exercise session built on the real rep counter, fake captures."""
+"""Stand-ins for the live tests: a camera that can be unplugged."""
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
 import numpy as np
 
-from formcheck.exercises.counting import RepCounter
-from formcheck.types import Measurement
-
-
-class CounterSession:
-    """A minimal exercise session on the real :class:`RepCounter`: ``update(m) -> feedback dict``."""
-
-    def __init__(self, exercise: Any) -> None:
-        self.exercise = exercise
-        self.counter = RepCounter(exercise)
-
-    def update(self, m: Measurement) -> dict[str, Any]:
-        value = m.angles.get(self.exercise.rep.metric, math.nan)
-        self.counter.update(m.timestamp_ms / 1000.0, value)
-        counts: dict[str, int] = {}
-        for r in self.counter.records:
-            if r.complete:
-                counts[r.side] = counts.get(r.side, 0) + 1
-        return {"counts": counts, "cue": "", "status": "", "hold_s": self.counter.current_hold_s}
-
-    @property
-    def records(self) -> list[Any]:
-        return self.counter.records
-
-    def summary(self) -> dict[str, Any]:
-        return {"reps": len(self.counter.records)}
 
 
 class FakeCapture:
