@@ -1,0 +1,151 @@
+"""Live sources and the capture thread: camera checks, unplugging, pacing, newest frame wins."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from live_fakes import FakeCapture
+from formcheck.errors import SourceError
+from formcheck.live.capture import LatestFrameGrabber
+from formcheck.live.sources import MAX_FAILED_READS, CameraSource, PacedFileSource
+from formcheck.sources import SourceInfo
+from formcheck.types import Frame
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIP = ROOT / "sample_videos" / "astronaut_clip.mp4"
+
+
+@pytest.mark.parametrize(
+    ("capture", "needle"),
+    [(FakeCapture(10, opened=False), "no camera found at camera 3"),
+     (FakeCapture(10, first_ok=False), "opened but gave no picture")],
+)
+def test_camera_that_cannot_be_used_says_how_to_choose_another(capture: FakeCapture, needle: str) -> None:
+    with pytest.raises(SourceError) as info:
+        CameraSource(3, capture_factory=lambda device: capture)
+    message = str(info.value)
+    assert needle in message and "--camera N" in message and "--source FILE" in message
+    assert capture.released
+
+
+def test_unplugged_camera_ends_the_frames_and_says_so() -> None:
+    capture = FakeCapture(7)
+    source = CameraSource(0, capture_factory=lambda device: capture)
+    assert source.info.resolution_wh == (64, 48) and source.info.fps == 30.0
+    frames = list(source)
+    assert [f.index for f in frames] == list(range(7))
+    assert source.lost and "stopped giving pictures" in source.problem
+    assert capture.reads == 7 + MAX_FAILED_READS
+    ts = [f.timestamp_ms for f in frames]
+    assert ts == sorted(ts)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_file_played_as_a_camera_waits_for_each_frame_at_its_own_time() -> None:
+    clock = FakeClock()
+    source = PacedFileSource(CLIP, clock=clock, sleep=clock.sleep)
+    try:
+        frames = list(source)
+    finally:
+        source.close()
+    assert len(frames) == 30 and source.info.fps == 10
+    assert clock.sleeps == pytest.approx([0.1] * 29, abs=1e-6)  # 10 fps: each frame 100 ms after the last
+    assert clock.now == pytest.approx(100.0 + 2.9)
+
+
+def test_file_played_as_a_camera_does_not_wait_for_frames_already_late() -> None:
+    clock = FakeClock()
+    source = PacedFileSource(CLIP, clock=clock, sleep=clock.sleep)
+    try:
+        for frame in source:
+            clock.now += 0.25  # the reader takes 250 ms a frame: every frame is already due
+    finally:
+        source.close()
+    assert clock.sleeps == []
+
+
+class ListSource:
+    """A frame source that yields ``n`` frames ``period_s`` apart on the real clock."""
+
+    def __init__(self, n: int, period_s: float) -> None:
+        self.n = n
+        self.period_s = period_s
+        self.info = SourceInfo("list", (8, 8), 1 / period_s, n, n * period_s, "raw")
+        self.closed = False
+
+    def __iter__(self) -> Iterator[Frame]:
+        for i in range(self.n):
+            time.sleep(self.period_s)
+            yield Frame(np.zeros((8, 8, 3), np.uint8), timestamp_ms=i * 1000, index=i)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_slow_consumer_gets_the_newest_frame_and_the_rest_are_dropped() -> None:
+    source = ListSource(40, 0.005)
+    taken: list[int] = []
+    with LatestFrameGrabber(source) as grabber:
+        while True:
+            item = grabber.get(timeout_s=1.0)
+            if item is None:
+                break
+            taken.append(item.frame.index)
+            time.sleep(0.03)  # processing 6x slower than capture
+    assert grabber.ended and grabber.exhausted
+    assert taken == sorted(taken) and taken[-1] == 39  # always the newest; the last frame is never lost
+    assert len(taken) < 20
+    assert grabber.captured == 40 and grabber.taken == len(taken) and grabber.dropped == 40 - len(taken)
+    assert not source.closed  # the caller owns the source
+
+
+def test_frames_are_restamped_on_the_monotonic_capture_clock() -> None:
+    source = ListSource(5, 0.02)
+    with LatestFrameGrabber(source) as grabber:
+        items = []
+        while (item := grabber.get(timeout_s=1.0)) is not None:
+            items.append(item)
+    stamps = [i.frame.timestamp_ms for i in items]
+    assert stamps == sorted(stamps) and stamps[-1] < 1000  # not the source's 1000 ms steps
+    assert [i.source_timestamp_ms for i in items] == [i.frame.index * 1000 for i in items]
+
+
+def test_a_source_error_on_the_capture_thread_reaches_the_consumer() -> None:
+    class Broken(ListSource):
+        def __iter__(self) -> Iterator[Frame]:
+            yield from super().__iter__()
+            raise SourceError("broken file")
+
+    with LatestFrameGrabber(Broken(2, 0.001)) as grabber:
+        time.sleep(0.05)
+        assert grabber.get() is not None
+        with pytest.raises(SourceError, match="broken file"):
+            grabber.get()
+
+
+def test_stop_ends_the_capture_thread_promptly() -> None:
+    grabber = LatestFrameGrabber(ListSource(10_000, 0.001)).start()
+    time.sleep(0.02)
+    started = time.monotonic()
+    grabber.stop()
+    assert time.monotonic() - started < 1.0
+    assert not grabber.running
+    assert threading.active_count() >= 1
