@@ -238,6 +238,14 @@ class RepCounter:
         return self._active.hold.current_s if self._active is not None else 0.0
 
     @property
+    def current_rep_done(self) -> bool:
+        """The rep in progress has reached the target and held it for the prescribed time."""
+        ex = self._active
+        if ex is None or not ex.reached:
+            return False
+        return max(ex.hold.best_s, ex.hold.current_s) >= self.exercise.prescription.hold_s
+
+    @property
     def current_side(self) -> str:
         """Side (or phase) of the rep in progress, else of the last one; ``""`` before any."""
         if self._active is not None:

@@ -41,6 +41,9 @@ VIEW_PRIORITY = 0
 TEMPO_PRIORITY_DEFAULT = 50
 STATUS_PRIORITY = 100
 
+#: Shown once a rep's hold is complete, until the person is back at the start.
+HOLD_DONE_CUE = "Hold done: release slowly"
+
 #: A cue stays on screen at least this long (seconds), unless view guidance replaces it.
 MIN_DISPLAY_S = 1.5
 
