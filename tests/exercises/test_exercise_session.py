@@ -213,13 +213,13 @@ def test_hold_feedback_counts_up_and_says_when_it_is_done():
 
 
 def test_plank_session_reads_the_hip_line_as_the_target():
-    position = Series(30).hold(1.5, 0.0).move(-80.0, 1.0).hold(22.0).move(0.0, 1.0).hold(1.0)
+    position = Series(30).hold(1.5, 0.0).move(-80.0, 1.0).hold(25.0).move(0.0, 1.0).hold(1.0)
     hips = [0.0 if i < 5 * 30 else (-25.0 if i < 7 * 30 else 0.0) for i in range(len(position.samples))]
     session, feedback = run(PLANK, measurements(PLANK, position.samples, target_samples=hips))
     assert feedback[6 * 30].status == fb.BELOW_TARGET and feedback[6 * 30].cue == PLANK.cues.below
     assert feedback[6 * 30].metric == "hip_line_deg" and feedback[6 * 30].value == -25.0
     (record,) = session.records
-    assert record.hold_s == pytest.approx(24.875 - 7.0, abs=0.1)  # 7 s .. back past -50 deg at 24.875 s
+    assert record.hold_s == pytest.approx(27.875 - 7.0, abs=0.1)  # 7 s .. back past -50 deg at 27.875 s
     assert record.complete
 
 
