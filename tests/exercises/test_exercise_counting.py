@@ -139,6 +139,12 @@ def _hover_at_exit_between_reps() -> Series:
     return s.rep(45.0, hold_s=11.0)
 
 
+def _slow_hover_at_enter() -> Series:
+    # 10..14 deg, a wave slower than min_duration_s: only hysteresis keeps this to one rep
+    return Series(30).hold(0.5, 0.0).move(12.0, 0.5).sine(6.0, centre=12.0, amplitude=2.0, period_s=1.5) \
+        .move(0.0, 0.5).hold(0.5)
+
+
 def _single_frame_spikes() -> Series:
     return Series(30).jitter(3.0, centre=7.5, amplitude=7.5)  # 0, 15, 0, 15 ... every frame
 
@@ -146,9 +152,10 @@ def _single_frame_spikes() -> Series:
 @pytest.mark.parametrize(("builder", "expected"), [
     (_neutral_noise, 0),
     (_hover_at_enter, 1),  # one (partial) movement, however long it hovers
+    (_slow_hover_at_enter, 1),
     (_hover_at_exit_between_reps, 2),
     (_single_frame_spikes, 0),  # shorter than min_duration_s
-], ids=["noise-at-neutral", "hover-at-enter", "hover-at-exit", "single-frame-spikes"])
+], ids=["noise-at-neutral", "hover-at-enter", "slow-hover-at-enter", "hover-at-exit", "single-frame-spikes"])
 def test_jitter_at_a_threshold_makes_no_phantom_reps(builder, expected):
     assert len(count(ROTATION, builder())) == expected
 
