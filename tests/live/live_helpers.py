@@ -1,0 +1,71 @@
+"""Helpers shared by the live tests: running the command line, sample clips, reading outputs."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "sample_videos"
+CLIP = SAMPLES / "astronaut_clip.mp4"
+
+
+def run_formcheck(*args: str, env: dict[str, str] | None = None, timeout: float = 180,
+                  cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "formcheck", *args], capture_output=True, text=True, env=env,
+                          timeout=timeout, cwd=cwd)
+
+
+def env_without_display() -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        env.pop(name, None)
+    return env
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], exit_code: int, *needles: str) -> str:
+    assert result.returncode == exit_code, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, f"expected one line on stderr, got: {result.stderr!r}"
+    assert lines[0].startswith("formcheck: error: ")
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def looped_clip(path: Path, times: int, src: Path = CLIP) -> Path:
+    """``src`` played forwards, backwards, forwards... ``times`` times (a longer clip with smooth motion)."""
+    with av.open(str(src)) as container:
+        stream = container.streams.video[0]
+        fps = stream.average_rate
+        frames = [f.to_ndarray(format="bgr24") for f in container.decode(stream)]
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = "yuv420p"
+        for k in range(times):
+            for image in frames if k % 2 == 0 else frames[::-1]:
+                for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24")):
+                    out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path
+
+
+def exercise_clip(exercise: str = "seated-thoracic-rotation") -> Path | None:
+    """A committed sample video of ``exercise``, if there is one (``sample_videos/*<name>*.mp4``)."""
+    stem = exercise.replace("-", "_")
+    found = sorted(p for p in SAMPLES.glob("*.mp4") if stem in p.stem or exercise in p.stem)
+    return found[0] if found else None

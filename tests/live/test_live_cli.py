@@ -1,0 +1,142 @@
+"""``formcheck live`` end to end, headless: the whole live path on a sample video, and the error cases.
+
+Each error gives one line on stderr that says what is wrong and how to fix it, and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from formcheck import geometry
+from formcheck.calibration import NeutralCalibration
+from formcheck.errors import ConfigError, DisplayError, SourceError
+from formcheck.exercises import ExerciseSession, get_exercise, load_catalogue
+from formcheck.live.app import live_frames_header
+from formcheck.pose import PoseEstimator
+from formcheck.sources import VideoFileSource
+from live_helpers import (CLIP, assert_one_line_error, env_without_display, exercise_clip, looped_clip, read_csv,
+                          run_formcheck)
+
+EXERCISE = "seated-thoracic-rotation"
+PHASE_ORDER = ["instructions", "position", "calibrate", "countdown", "active"]
+
+
+@pytest.fixture(scope="module")
+def session_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample video of the exercise when one is committed, else the astronaut clip looped to 15 s."""
+    return exercise_clip(EXERCISE) or looped_clip(tmp_path_factory.mktemp("clip") / "looped.mp4", 5)
+
+
+@pytest.fixture(scope="module")
+def live_run(session_clip: Path, tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("live") / "session"
+    record = out.parent / "recorded.mp4"
+    result = run_formcheck("live", "--exercise", EXERCISE, "--source", str(session_clip), "--headless",
+                           "--out", str(out), "--record", str(record), env=env_without_display())
+    return out, record, result
+
+
+def offline_session(clip: Path, first_active_index: int, neutral: dict[str, float]) -> ExerciseSession:
+    """The same stages as the live loop over every frame of the file (no pacing, no drops), counting from the
+    frame where the live session's sets began, with the neutral the live session found."""
+    session = ExerciseSession(get_exercise(load_catalogue(), EXERCISE))
+    calibration = NeutralCalibration()
+    calibration.neutral = neutral
+    with VideoFileSource(clip) as source, PoseEstimator() as estimator:
+        for frame in source:
+            pose = estimator.detect(frame)  # every frame, so MediaPipe's tracking sees what live saw
+            if frame.index >= first_active_index:
+                session.update(calibration.apply(geometry.measure(pose, frame.timestamp_ms)))
+    session.close()
+    return session
+
+
+@pytest.mark.model
+def test_headless_live_runs_the_whole_session_and_saves_it(live_run) -> None:
+    out, record, result = live_run
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    rows = read_csv(out / "frames.csv")
+    assert list(rows[0].keys()) == live_frames_header()
+    assert summary["mode"] == "live" and summary["completed"] and not summary["interrupted"]
+    assert summary["frames"] == len(rows) == summary["live"]["frames_processed"]
+    assert summary["live"]["frames_captured"] == summary["live"]["frames_processed"] + summary["live"]["frames_dropped"]
+    assert summary["calibration"]["neutral"]["trunk_rotation_deg"] is not None
+    assert "not a medical device" in summary["note"]
+    # The phases come in their order (headless: no instructions card) and the sets were reached.
+    phases = [r["phase"] for r in rows]
+    order = [PHASE_ORDER.index(p.split()[0]) for p in phases]
+    assert order == sorted(order) and phases[-1] == "active"
+    indices = [int(r["frame_index"]) for r in rows]
+    assert indices == sorted(set(indices))
+    assert read_csv(out / "reps.csv") is not None and (out / "reps.csv").read_text().startswith("index,side,")
+    assert record.stat().st_size > 0 and str(record) in summary["outputs"]
+
+
+@pytest.mark.model
+def test_live_counts_the_same_reps_as_the_offline_pipeline_on_the_same_file(live_run, session_clip) -> None:
+    out, _, result = live_run
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    rows = read_csv(out / "frames.csv")
+    first_active = next(int(r["frame_index"]) for r in rows if r["phase"] == "active")
+    reference = offline_session(session_clip, first_active, summary["calibration"]["neutral"])
+    live_reps = summary["session"]["reps"]
+    ref_reps = reference.summary()["reps"]
+    dropped = summary["live"]["frames_dropped"]
+    if dropped == 0:
+        assert live_reps == ref_reps
+    else:  # frames that pacing dropped can move a rep across a threshold, at most one per side
+        for side, counts in ref_reps.items():
+            assert abs(live_reps[side]["full"] - counts["full"]) <= 1
+            assert abs(live_reps[side]["partial"] - counts["partial"]) <= 1
+    assert len(read_csv(out / "reps.csv")) == summary["session"]["reps_total"]
+
+
+def test_no_camera_at_that_index_says_how_to_choose_one(tmp_path: Path) -> None:
+    result = run_formcheck("live", "--exercise", EXERCISE, "--camera", "7", "--headless", "--out", str(tmp_path / "o"))
+    assert_one_line_error(result, SourceError.exit_code, "no camera", "--camera N", "--source FILE")
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_source_file_that_is_missing(tmp_path: Path) -> None:
+    result = run_formcheck("live", "--exercise", EXERCISE, "--source", str(tmp_path / "none.mp4"), "--headless",
+                           "--out", str(tmp_path / "o"))
+    assert_one_line_error(result, SourceError.exit_code, "not found")
+
+
+def test_no_display_suggests_headless(tmp_path: Path) -> None:
+    result = run_formcheck("live", "--exercise", EXERCISE, "--source", str(CLIP), "--out", str(tmp_path / "o"),
+                           env=env_without_display())
+    assert_one_line_error(result, DisplayError.exit_code, "no display", "--headless")
+    env = env_without_display() | {"DISPLAY": ":87"}  # nothing listens there
+    result = run_formcheck("live", "--exercise", EXERCISE, "--source", str(CLIP), "--out", str(tmp_path / "o"), env=env)
+    assert_one_line_error(result, DisplayError.exit_code, "cannot connect to the display ':87'", "--headless")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [(["--exercise", "juggling"], "unknown exercise 'juggling'"),
+     (["--exercise", EXERCISE, "--camera", "1", "--source", "x.mp4"], "not allowed with argument"),
+     ([], "--exercise")],
+)
+def test_bad_options(args: list[str], needle: str, tmp_path: Path) -> None:
+    result = run_formcheck("live", "--headless", "--source", str(CLIP), *args, "--out", str(tmp_path / "o"))
+    assert_one_line_error(result, ConfigError.exit_code, needle)
+
+
+@pytest.mark.model
+def test_camera_unplugged_mid_session_saves_the_session_and_exits_with_one_line(tmp_path: Path) -> None:
+    # OpenCV opens a video file like a camera; when the file ends, reads fail as with an unplugged camera.
+    out = tmp_path / "o"
+    result = run_formcheck("live", "--exercise", EXERCISE, "--camera", str(CLIP), "--headless", "--out", str(out))
+    assert_one_line_error(result, SourceError.exit_code, "stopped giving pictures", "saved in", str(out))
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["source"]["lost"] and summary["frames"] >= 1
+    assert len(read_csv(out / "frames.csv")) == summary["frames"]
+    assert (out / "reps.csv").exists()
