@@ -122,9 +122,11 @@ class ExerciseSession:
         """Take one frame's measurement; return what to show."""
         ex = self.exercise
         t = m.timestamp_ms / 1000.0
-        if self._last_t is not None and t <= self._last_t:
-            logger.warning("measurement at %d ms is not after the previous one; ignored for counting", m.timestamp_ms)
-        self._last_t = t if self._last_t is None else max(t, self._last_t)
+        stale = self._last_t is not None and t <= self._last_t
+        if stale:
+            logger.warning("measurement at %d ms is not after the previous one; not counted", m.timestamp_ms)
+        else:
+            self._last_t = t
 
         hint = fb.view_guidance(ex, m)
         missing = [metric for metric in ex.metrics if m.detected and metric not in m.angles]
@@ -141,11 +143,11 @@ class ExerciseSession:
 
         new_rep: RepRecord | None = None
         active_rules = []
-        if not self.gate.ready:
+        if not self.gate.ready and not stale:
             self._remember(t, m)
             if self.gate.update(t, value):
                 self._on_ready(t)
-        if self.gate.ready:
+        if self.gate.ready and not stale:
             active_rules = self.form.update(t, m, self.counter.in_rep) if usable else []
             new_rep = self.counter.update(t, value, target_value, cues=[r.cue for r in active_rules])
             if new_rep is not None:

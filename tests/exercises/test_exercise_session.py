@@ -299,3 +299,12 @@ def test_feedback_value_is_nan_when_not_measurable():
     s = Series(30).hold(0.5, 0.0).dropout(0.2)
     _, feedback = run(ROTATION, measurements(ROTATION, s.samples))
     assert math.isnan(feedback[-1].value)
+
+
+def test_a_repeated_timestamp_is_not_counted_twice():
+    s = Series(30).hold(1.5, 0.0).rep(45.0, hold_s=11.0)
+    ms = measurements(ROTATION, s.samples)
+    doubled = [m for pair in zip(ms, ms) for m in pair]
+    once, _ = run(ROTATION, ms)
+    twice, _ = run(ROTATION, doubled)
+    assert [r.csv_row() for r in twice.records] == [r.csv_row() for r in once.records]
