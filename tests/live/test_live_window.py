@@ -1,0 +1,164 @@
+"""A real window: ``formcheck live`` under Xvfb, a screenshot of the screen, and the coach found on it.
+
+Starts its own Xvfb (the Debian package ``xvfb``; CI installs it) and takes the screenshot with ImageMagick's
+``import`` (or ``xwd``). The screenshot is kept as ``test-artifacts/live_window.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from formcheck import coach
+from live_helpers import ROOT, env_without_display, looped_clip
+
+ARTIFACTS = ROOT / "test-artifacts"
+EXERCISE = "seated-thoracic-rotation"
+WINDOW_WH = (640, 480)
+
+pytestmark = [pytest.mark.display, pytest.mark.model]
+
+
+def _free_display() -> int:
+    for number in range(99, 140):
+        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
+            return number
+    raise RuntimeError("no free X display number between :99 and :139")
+
+
+@pytest.fixture(scope="module")
+def xvfb() -> Iterator[str]:
+    binary = shutil.which("Xvfb")
+    if binary is None:
+        pytest.skip("Xvfb is not installed (Debian package 'xvfb'): the real-window test needs it")
+    number = _free_display()
+    proc = subprocess.Popen([binary, f":{number}", "-screen", "0", "1280x720x24", "-nolisten", "tcp", "-br"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    socket_path = Path(f"/tmp/.X11-unix/X{number}")
+    deadline = time.monotonic() + 10
+    while not socket_path.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not socket_path.exists():
+        proc.kill()
+        pytest.fail(f"Xvfb :{number} did not start")
+    try:
+        yield f":{number}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _read_xwd(data: bytes) -> np.ndarray:
+    """A 24/32-bit TrueColor XWD dump (``xwd -root``) as a BGR image."""
+    header = np.frombuffer(data[:100], dtype=">u4")
+    header_size, width, height = int(header[0]), int(header[4]), int(header[5])
+    byte_order, bits_per_pixel, bytes_per_line, ncolors = int(header[7]), int(header[11]), int(header[12]), int(header[19])
+    if bits_per_pixel != 32:
+        raise ValueError(f"xwd dump with {bits_per_pixel} bits per pixel")
+    start = header_size + 12 * ncolors
+    rows = np.frombuffer(data[start:start + bytes_per_line * height], dtype=np.uint8).reshape(height, bytes_per_line)
+    pixels = rows[:, : width * 4].reshape(height, width, 4)
+    return np.ascontiguousarray(pixels[:, :, :3] if byte_order == 0 else pixels[:, :, 3:0:-1])
+
+
+def screenshot(display: str) -> np.ndarray:
+    """The whole screen of ``display`` as a BGR image."""
+    env = dict(os.environ, DISPLAY=display)
+    if shutil.which("import"):
+        png = subprocess.run(["import", "-window", "root", "png:-"], env=env, capture_output=True, timeout=20,
+                             check=True).stdout
+        return cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+    if shutil.which("xwd"):
+        dump = subprocess.run(["xwd", "-root", "-silent"], env=env, capture_output=True, timeout=20, check=True).stdout
+        return _read_xwd(dump)
+    pytest.fail("no screenshot tool: install ImageMagick ('import') or x11-apps ('xwd')")
+
+
+def window_region(screen: np.ndarray) -> np.ndarray:
+    """The window's picture: the bounding box of what is not the black root window (Xvfb -br)."""
+    ys, xs = np.nonzero(screen.max(axis=2) > 8)
+    return screen[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+
+
+def mask(image: np.ndarray, bgr: tuple[int, int, int], tol: int = 14) -> np.ndarray:
+    return (np.abs(image.astype(int) - np.array(bgr)) <= tol).all(axis=-1)
+
+
+def coach_problems(window: np.ndarray) -> list[str]:
+    """What is missing from the coach in a window image ([] when it is all there)."""
+    problems = []
+    if window.shape[1::-1] != WINDOW_WH:
+        return [f"window is {window.shape[1::-1]}, expected {WINDOW_WH}"]
+    x0, y0, x1, y1 = coach.gauge_rect(window)
+    gauge = window[y0 + 2 : y1 - 2, x0:x1]
+    band = mask(gauge, coach.GAUGE_BAND_BGR)
+    track = mask(gauge, coach.GAUGE_TRACK_BGR)
+    if band.mean() < 0.05:
+        problems.append(f"no green target band in the gauge ({band.mean():.3f})")
+    if track.mean() < 0.2:
+        problems.append(f"no grey gauge track ({track.mean():.3f})")
+    # Seated rotation, left side first, mirrored picture: the band 35..60 deg sits left of the neutral
+    # tick on a gauge running from +80 (left end) to -80 deg.
+    cols = np.flatnonzero(band.mean(axis=0) > 0.5)
+    if cols.size and not (cols.max() < (x1 - x0) / 2):
+        problems.append(f"the band is not on the left half (columns {cols.min()}..{cols.max()})")
+    elsewhere = np.concatenate([window[: y0 - 60, :, :].reshape(-1, 3)])
+    if mask(elsewhere[None], coach.GAUGE_BAND_BGR, tol=6).mean() > 0.02:
+        problems.append("gauge green found far from the gauge")
+    hx0, hy0, hx1, hy1 = coach.hold_rect(window)
+    hold = window[hy0 + 1 : hy1 - 1, hx0:hx1]
+    if (mask(hold, coach.HOLD_BG_BGR) | mask(hold, coach.HOLD_FILL_BGR)).mean() < 0.9:
+        problems.append("no hold timer bar above the gauge")
+    panel = window[8:40, 8:200]
+    if (panel.max(axis=2) > 200).mean() < 0.02:
+        problems.append("no header text top left")
+    return problems
+
+
+def test_live_window_shows_the_coach(xvfb: str, tmp_path: Path) -> None:
+    clip = looped_clip(tmp_path / "looped.mp4", 6)  # 18 s: instructions card, then the coach
+    out = tmp_path / "session"
+    env = env_without_display() | {"DISPLAY": xvfb}
+    proc = subprocess.Popen([sys.executable, "-m", "formcheck", "live", "--exercise", EXERCISE, "--source", str(clip),
+                             "--out", str(out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot_path = ARTIFACTS / "live_window.png"
+    problems: list[str] = ["no screenshot taken"]
+    try:
+        deadline = time.monotonic() + 40
+        time.sleep(5)
+        while time.monotonic() < deadline and proc.poll() is None:
+            screen = screenshot(xvfb)
+            if screen.max() > 8:
+                window = window_region(screen)
+                problems = coach_problems(window)
+                if not problems:
+                    cv2.imwrite(str(shot_path), screen)
+                    cv2.imwrite(str(ARTIFACTS / "live_window_crop.png"), window)
+                    break
+                cv2.imwrite(str(ARTIFACTS / "live_window_last_try.png"), screen)
+            time.sleep(0.4)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)  # Ctrl-C: the session so far is saved
+        stdout, stderr = proc.communicate(timeout=30)
+    assert not problems, f"{problems} (see {ARTIFACTS / 'live_window_last_try.png'})"
+    assert "Traceback" not in stderr
+    assert proc.returncode == 130, stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["interrupted"] and summary["frames"] > 0 and summary["live"]["mirror"]
+    assert shot_path.exists()
