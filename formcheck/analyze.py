@@ -18,8 +18,10 @@ from typing import Any
 
 from formcheck import NOT_MEDICAL_DEVICE, __version__, geometry
 from formcheck.calibration import NeutralCalibration
+from formcheck.coach import CoachState, SideCount, draw_coach
+from formcheck.exercises import Exercise, ExerciseSession, Feedback, RepRecord
 from formcheck.interrupt import StopRequest
-from formcheck.overlay import annotate
+from formcheck.overlay import METRIC_LABELS, annotate
 from formcheck.pose import PoseEstimator
 from formcheck.progress import ProgressBar
 from formcheck.sinks import CsvSink, VideoSink, prepare_output_dir, write_json
@@ -31,6 +33,38 @@ log = logging.getLogger(__name__)
 VIDEO_NAME = "annotated.mp4"
 FRAMES_NAME = "frames.csv"
 SUMMARY_NAME = "summary.json"
+REPS_NAME = "reps.csv"
+
+_SIDE_LABEL = {"left": "L", "right": "R"}
+
+
+def coach_state_for(feedback: Feedback, exercise: Exercise) -> CoachState:
+    """What the coach draws on an analysed frame, from the exercise session's feedback."""
+    p = exercise.prescription
+    counts = tuple(
+        SideCount(_SIDE_LABEL.get(c.side, c.side[:1].upper()), c.full, c.target, active=c.side == feedback.side)
+        for c in feedback.counts
+    )
+    gauge = None
+    if exercise.rep.mode == "sides" and exercise.target_is_rep_metric:  # show both sides' bands' reach
+        reach = float(exercise.target.hi) + 20.0
+        gauge = (exercise.rep.neutral - reach, exercise.rep.neutral + reach)
+    side = f"{feedback.side} side" if feedback.side in _SIDE_LABEL else ""
+    set_text = f"Set {feedback.set_index}/{feedback.sets}" + (f" - {side}" if side else "") if p.sets > 1 else side.capitalize()
+    return CoachState(
+        title=exercise.title,
+        set_text=set_text,
+        counts=counts,
+        cue="" if feedback.view_hint else feedback.cue,
+        cue_level=feedback.cue_level,
+        metric_label=METRIC_LABELS.get(feedback.metric, feedback.metric),
+        value_deg=feedback.value,
+        band_deg=(feedback.target_lo, feedback.target_hi),
+        gauge_range_deg=gauge,
+        hold_s=feedback.hold_s,
+        hold_target_s=feedback.hold_target_s,
+        view_hint=feedback.view_hint,
+    )
 
 
 def frames_header() -> list[str]:
@@ -105,6 +139,11 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def output_names(*, write_video: bool, exercise: bool) -> list[str]:
+    """The files an analysis writes."""
+    return [FRAMES_NAME, SUMMARY_NAME] + ([REPS_NAME] if exercise else []) + ([VIDEO_NAME] if write_video else [])
+
+
 def analyze_video(
     video_path: Path,
     out_dir: Path,
@@ -114,8 +153,12 @@ def analyze_video(
     progress: bool = True,
     calibrate_s: float | None = None,
     write_video: bool = True,
+    exercise: Exercise | None = None,
 ) -> dict[str, Any]:
     """Analyses a video file and writes its outputs into ``out_dir``; returns the summary.
+
+    With an ``exercise``, reps and holds are counted and the form feedback is drawn on the video; each rep
+    goes to ``reps.csv`` and the summary gains the session's counts, best range per side and asymmetry.
 
     Ctrl-C stops the analysis after the frame in hand: the files written so far are closed complete and
     valid, hold the same frames, and the summary says ``"interrupted": true``.
@@ -123,12 +166,13 @@ def analyze_video(
     Raises:
         SourceError, ModelError, OutputError: bad input, with a message that says how to fix it.
     """
-    outputs = [FRAMES_NAME, SUMMARY_NAME] + ([VIDEO_NAME] if write_video else [])
+    outputs = output_names(write_video=write_video, exercise=exercise is not None)
     source = VideoFileSource(video_path)
     try:
         out = prepare_output_dir(out_dir, outputs, force=force)
         with PoseEstimator(model_path) as estimator:
-            summary = _run(source, estimator, out, progress=progress, calibrate_s=calibrate_s, write_video=write_video)
+            summary = _run(source, estimator, out, progress=progress, calibrate_s=calibrate_s,
+                           write_video=write_video, exercise=exercise)
     finally:
         source.close()
     return summary
@@ -142,8 +186,10 @@ def _run(
     progress: bool,
     calibrate_s: float | None,
     write_video: bool,
+    exercise: Exercise | None,
 ) -> dict[str, Any]:
     info = source.info
+    session = ExerciseSession(exercise) if exercise is not None else None
     stats = AnalysisStats()
     calibration = NeutralCalibration(calibrate_s) if calibrate_s else None
     bar = ProgressBar(info.frame_count, label=Path(info.name).name, enabled=progress)
@@ -152,6 +198,7 @@ def _run(
     with contextlib.ExitStack() as stack:
         frames_csv = stack.enter_context(CsvSink(out / FRAMES_NAME, frames_header()))
         video = stack.enter_context(VideoSink(out / VIDEO_NAME, info.resolution_wh, info.fps)) if write_video else None
+        reps_csv = stack.enter_context(CsvSink(out / REPS_NAME, RepRecord.csv_header())) if session else None
         stop = stack.enter_context(StopRequest())
         stack.callback(bar.close)
         try:
@@ -162,20 +209,31 @@ def _run(
                     m = calibration.update(m)
                 stats.update(m)
                 frames_csv.write(frames_row(frame.index, m))
+                feedback = session.update(m) if session is not None else None
+                if feedback is not None and feedback.new_rep is not None and reps_csv is not None:
+                    reps_csv.write(feedback.new_rep.csv_row())
                 if video is not None:
-                    video.write(annotate(frame.image_bgr, pose, m.angles, m.view), frame.timestamp_ms)
+                    image = annotate(frame.image_bgr, pose, m.angles, m.view, readouts=feedback is None)
+                    if feedback is not None and exercise is not None:
+                        image = draw_coach(image, coach_state_for(feedback, exercise))
+                    video.write(image, frame.timestamp_ms)
                 bar.update(stats.frames)
                 if stop.requested:  # Ctrl-C: stop between frames, so every output holds the same frames
                     interrupted = True
                     break
         except KeyboardInterrupt:  # a second Ctrl-C
             interrupted = True
+        if session is not None and reps_csv is not None:
+            for record in session.close():  # a rep still in progress when the video ended
+                reps_csv.write(record.csv_row())
     elapsed_s = time.monotonic() - started_s
     if stats.frames_with_person == 0:
         log.warning("no person was detected in %s: check that the whole body is in the picture and well lit",
                     info.name)
     summary = _summary(source, estimator, stats, calibration, interrupted, elapsed_s,
-                       [FRAMES_NAME, SUMMARY_NAME] + ([VIDEO_NAME] if write_video else []))
+                       output_names(write_video=write_video, exercise=session is not None))
+    if session is not None and exercise is not None:
+        summary["exercise"] = {"name": exercise.name, "title": exercise.title} | session.summary()
     write_json(out / SUMMARY_NAME, summary)
     return summary
 

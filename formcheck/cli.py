@@ -59,9 +59,20 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--calibrate", type=_positive_float, default=None, metavar="SECONDS",
                          help="report angles relative to the person's neutral, taken over the first SECONDS "
                          "with a person in view")
+    analyze.add_argument("--exercise", default=None, metavar="NAME",
+                         help="count reps and holds of this exercise and draw form feedback; writes reps.csv "
+                         "(see: formcheck exercises)")
+    _add_exercise_file(analyze)
     analyze.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
     analyze.add_argument("--force", action="store_true", help="overwrite outputs already in the output folder")
     analyze.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    exercises = sub.add_parser("exercises", help="list the exercise catalogue, or show one exercise",
+                               description="List the exercise catalogue, or show one exercise's targets, camera "
+                               "view, prescription, instructions and safety notes.")
+    exercises.add_argument("action", nargs="?", choices=["list", "show"], default="list")
+    exercises.add_argument("name", nargs="?", default=None, metavar="NAME", help="the exercise to show")
+    _add_exercise_file(exercises)
 
     live = sub.add_parser("live", help="coach an exercise live from a camera",
                           description="Coach an exercise live from a camera (or a video file played as one) in a "
@@ -83,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a pose landmarker .task bundle (default: the bundled full model)")
     live.add_argument("--force", action="store_true", help="overwrite outputs already in the output folder")
     return parser
+
+
+def _add_exercise_file(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--exercise-file", type=Path, action="append", default=[], metavar="PATH",
+                        help="a TOML file that adds or overrides exercises (may be given more than once)")
 
 
 def _camera(text: str) -> int | str:
@@ -138,10 +154,18 @@ def _configure_logging(verbose: bool) -> None:
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from formcheck.analyze import analyze_video
 
+    exercise = None
+    if args.exercise is not None or args.exercise_file:
+        from formcheck.exercises import get_exercise, load_catalogue
+
+        catalogue = load_catalogue(args.exercise_file)
+        if args.exercise is None:
+            raise ConfigError("--exercise-file needs --exercise NAME to say which exercise to count")
+        exercise = get_exercise(catalogue, args.exercise)
     out = args.out if args.out is not None else Path("formcheck-out") / args.video.stem
     summary = analyze_video(
         args.video, out, model_path=args.model, force=args.force, progress=not args.quiet,
-        calibrate_s=args.calibrate, write_video=not args.no_video,
+        calibrate_s=args.calibrate, write_video=not args.no_video, exercise=exercise,
     )
     frames = summary["frames"]
     if summary["source"]["truncated"]:
@@ -154,6 +178,21 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"{frames} frames, person detected in {summary['detection_rate']:.0%}; results in {out}",
               file=sys.stderr)
+    return 0
+
+
+def _cmd_exercises(args: argparse.Namespace) -> int:
+    from formcheck.exercises import format_exercise, format_exercise_list, get_exercise, load_catalogue
+
+    catalogue = load_catalogue(args.exercise_file)
+    if args.action == "show":
+        if args.name is None:
+            raise ConfigError("say which exercise to show: formcheck exercises show NAME (names: formcheck exercises)")
+        print(format_exercise(get_exercise(catalogue, args.name)))
+    else:
+        if args.name is not None:
+            raise ConfigError(f"unexpected {args.name!r}: did you mean 'formcheck exercises show {args.name}'?")
+        print(format_exercise_list(catalogue))
     return 0
 
 
@@ -192,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _native_logs_silenced(not args.verbose):
         _configure_logging(args.verbose)
         try:
-            handler = {"analyze": _cmd_analyze, "live": _cmd_live}[args.command]
+            handler = {"analyze": _cmd_analyze, "exercises": _cmd_exercises, "live": _cmd_live}[args.command]
             return handler(args)
         except FormcheckError as exc:
             print(f"formcheck: error: {exc}", file=sys.stderr)

@@ -21,13 +21,23 @@ TEXT_BGR = (255, 255, 255)
 PANEL_BGR = (32, 32, 32)
 MIN_VISIBILITY = 0.5
 
-#: Read-outs shown on the annotated video: metric name -> label.
-READOUTS: dict[str, str] = {
+#: Short labels of the metrics, for read-outs and gauges.
+METRIC_LABELS: dict[str, str] = {
     "trunk_rotation_deg": "Rotation",
+    "pelvis_rotation_deg": "Hip rotation",
     "trunk_extension_deg": "Extension",
     "trunk_lateral_tilt_deg": "Side tilt",
-    "head_forward_deg": "Head fwd",
+    "head_forward_deg": "Head forward",
+    "shoulder_elevation_ratio": "Shoulders",
+    "hip_flexion_deg": "Hip flexion",
+    "hip_line_deg": "Hip line",
+    "spine_flexion_deg": "Spine",
+    "arm_raise_deg": "Arm raise",
+    "leg_raise_deg": "Leg raise",
 }
+
+#: Read-outs shown on the annotated video when no exercise is given.
+READOUTS: tuple[str, ...] = ("trunk_rotation_deg", "trunk_extension_deg", "trunk_lateral_tilt_deg", "head_forward_deg")
 
 
 def _scale(image: NDArray[np.uint8]) -> float:
@@ -80,12 +90,16 @@ def draw_panel(image: NDArray[np.uint8], lines: list[str], *, origin_xy: tuple[i
         cv2.putText(image, line, (x0 + int(8 * s), baseline), font, size, TEXT_BGR, thick, cv2.LINE_AA)
 
 
-def annotate(image_bgr: NDArray[np.uint8], pose: Pose, angles: dict[str, float], view: str) -> NDArray[np.uint8]:
-    """A copy of the frame with the skeleton and the angle read-outs drawn on it."""
+def annotate(
+    image_bgr: NDArray[np.uint8], pose: Pose, angles: dict[str, float], view: str, *, readouts: bool = True
+) -> NDArray[np.uint8]:
+    """A copy of the frame with the skeleton and (unless ``readouts`` is False) the angle read-outs."""
     out = image_bgr.copy()
     draw_skeleton(out, pose)
+    if not readouts:
+        return out
     if pose.detected:
-        lines = [f"{label}: {format_angle(angles.get(name, float('nan')))}" for name, label in READOUTS.items()]
+        lines = [f"{METRIC_LABELS[name]}: {format_angle(angles.get(name, float('nan')))}" for name in READOUTS]
         lines.append(f"View: {view}")
     else:
         lines = ["No person detected"]
