@@ -121,7 +121,10 @@ def _blend_rect(image: Image, x0: int, y0: int, x1: int, y1: int, colour: tuple[
     if x1 <= x0 or y1 <= y0:
         return
     roi = image[y0:y1, x0:x1]
-    roi[:] = (roi * (1.0 - alpha) + np.array(colour, dtype=float) * alpha).astype(np.uint8)
+    if colour[0] == colour[1] == colour[2]:  # a grey: one saturating multiply-add, the fast path
+        roi[:] = cv2.convertScaleAbs(roi, alpha=1.0 - alpha, beta=colour[0] * alpha)
+    else:
+        roi[:] = cv2.addWeighted(roi, 1.0 - alpha, np.full_like(roi, colour), alpha, 0.0)
 
 
 def _text(image: Image, text: str, org: tuple[int, int], size: float, colour: tuple[int, int, int], thick: int) -> None:

@@ -1,0 +1,111 @@
+"""Benchmark of `formcheck live`: displayed frame rate and capture-to-display latency against the raw
+inference rate of the model on the same frames, in one run.
+
+The clip is retimed to a frame rate above what inference can keep up with (``--fps``, default 60) and
+looped to ``--seconds``, then played as a camera (``formcheck live --source``, headless unless ``--window``):
+the live loop is then limited by processing, as with a real 30-60 fps camera, and drops the frames it
+cannot take. Then ``PoseEstimator.detect`` alone runs over every frame of the same file.
+
+The displayed rate should stay within 10% of the raw inference rate: the capture thread, geometry, the
+coach's drawing and the files written must cost little beside the model.
+
+    .venv/bin/python benchmarks/live_benchmark.py [VIDEO] [--fps 60] [--seconds 12] [--window]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_VIDEO = ROOT / "sample_videos" / "astronaut_clip.mp4"
+EXERCISE = "seated-thoracic-rotation"
+
+
+def retimed_loop(src: Path, dst: Path, fps: int, seconds: float) -> int:
+    """Writes the frames of ``src`` forwards then backwards, stamped at ``fps``, for ``seconds``; returns frames."""
+    with av.open(str(src)) as inp:
+        frames = [f.to_ndarray(format="bgr24") for f in inp.decode(video=0)]
+    total = int(fps * seconds)
+    cycle = frames + frames[-2:0:-1]
+    with av.open(str(dst), "w") as out:
+        stream = out.add_stream("libx264", rate=Fraction(fps))
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"preset": "veryfast"}
+        for i in range(total):
+            image = cycle[i % len(cycle)]
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="bgr24")):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return total
+
+
+def run_live(video: Path, out: Path, window: bool) -> tuple[float, dict]:
+    args = [sys.executable, "-m", "formcheck", "live", "--exercise", EXERCISE, "--source", str(video),
+            "--out", str(out), "--force"]
+    if not window:
+        args.append("--headless")
+    start = time.perf_counter()
+    child = subprocess.run(args, capture_output=True, text=True, check=False)
+    wall_s = time.perf_counter() - start
+    if child.returncode:
+        raise SystemExit(f"live failed: {child.stderr.strip()}")
+    return wall_s, json.loads((out / "summary.json").read_text())
+
+
+def raw_inference_fps(video: Path) -> tuple[float, int]:
+    """Frames per second of PoseEstimator.detect alone (VIDEO mode) on every decoded frame of ``video``."""
+    from formcheck.pose import PoseEstimator
+    from formcheck.sources import VideoFileSource
+
+    with VideoFileSource(video) as source:
+        frames = list(source)
+    with PoseEstimator() as estimator:
+        estimator.detect(frames[0])  # warm-up
+        start = time.perf_counter()
+        for frame in frames[1:]:
+            estimator.detect(frame)
+        return (len(frames) - 1) / (time.perf_counter() - start), len(frames)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("video", nargs="?", type=Path, default=DEFAULT_VIDEO)
+    parser.add_argument("--fps", type=int, default=60, help="frame rate the clip is played at (default 60)")
+    parser.add_argument("--seconds", type=float, default=12.0, help="length of the played clip (default 12)")
+    parser.add_argument("--window", action="store_true", help="show a window on $DISPLAY instead of headless")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="formcheck-live-bench-") as tmp:
+        clip = Path(tmp) / "clip.mp4"
+        frames = retimed_loop(args.video, clip, args.fps, args.seconds)
+        wall_s, summary = run_live(clip, Path(tmp) / "out", args.window)
+        raw_fps, raw_frames = raw_inference_fps(clip)
+    live = summary["live"]
+    shown_fps = live["fps"] or 0.0
+    lat = live["latency_ms"]
+    ratio = shown_fps / raw_fps if raw_fps else float("nan")
+    print(f"source           {args.video.name} retimed to {args.fps} fps, {frames} frames, {args.seconds:.0f} s "
+          f"({'window' if args.window else 'headless'})")
+    print(f"live session     {wall_s:.1f} s wall (with start-up and model load)")
+    print(f"  captured       {live['frames_captured']} frames, processed {live['frames_processed']}, "
+          f"dropped {live['frames_dropped']} (newest frame wins)")
+    print(f"  displayed      {shown_fps:.1f} fps")
+    print(f"  latency        capture->display p50 {lat['p50']} ms, p95 {lat['p95']} ms, max {lat['max']} ms")
+    print(f"raw inference    {raw_fps:.1f} fps (PoseEstimator.detect alone, {raw_frames} frames of the same file)")
+    verdict = "OK" if ratio >= 0.9 else "BELOW the 90% goal"
+    print(f"displayed / raw  {ratio:.1%}  {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
