@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="camera index (default 0, usually the built-in one) or a device path such as /dev/video2")
     where.add_argument("--source", type=Path, default=None, metavar="FILE",
                        help="play a video file as if it were a camera (at its own frame rate)")
+    _add_exercise_file(live)
     live.add_argument("--headless", action="store_true", help="no window (for machines with no display)")
     live.add_argument("--record", type=Path, default=None, metavar="FILE", help="keep the annotated video in FILE (.mp4)")
     live.add_argument("--out", type=Path, default=None, metavar="DIR",
@@ -204,7 +205,7 @@ def _cmd_live(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else Path("formcheck-out") / time.strftime(f"live-{args.exercise}-%Y%m%d-%H%M%S")
     options = LiveOptions(exercise=args.exercise, out_dir=out, camera=args.camera, source=args.source,
                           headless=args.headless, record=args.record, mirror=not args.no_mirror,
-                          model_path=args.model, force=args.force)
+                          model_path=args.model, force=args.force, exercise_files=tuple(args.exercise_file))
     summary = run_live(options)
     if summary["source"]["lost"]:
         print(f"formcheck: error: {summary['source']['problem']}; the session so far is saved in {out}",
