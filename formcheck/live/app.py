@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from formcheck import NOT_MEDICAL_DEVICE, __version__, geometry
 from formcheck.analyze import FRAMES_NAME, SUMMARY_NAME, AnalysisStats, file_sha256, frames_header, frames_row
 from formcheck.calibration import NeutralCalibration
+from formcheck.interrupt import StopRequest
 from formcheck.coach import draw_card, draw_coach, disclaimer_lines
 from formcheck.exercises.feedback import view_guidance
 from formcheck.live.capture import Captured, LatestFrameGrabber
@@ -382,9 +383,9 @@ def _run(options: LiveOptions, exercise: Any, factory: Callable[[], Any], source
         loop = LiveLoop(exercise, factory, estimator, display, frames_csv, video, mirror=options.mirror,
                         calibrate_s=options.calibrate_s, timings=options.flow_timings())
         try:
-            with grabber:
-                _drive(loop, grabber)
-        except KeyboardInterrupt:
+            with grabber, StopRequest() as stop:
+                interrupted = _drive(loop, grabber, stop)
+        except KeyboardInterrupt:  # a second Ctrl-C
             interrupted = True
         finally:
             if video is not None:
@@ -400,8 +401,11 @@ def _run(options: LiveOptions, exercise: Any, factory: Callable[[], Any], source
     return summary
 
 
-def _drive(loop: LiveLoop, grabber: LatestFrameGrabber) -> None:
-    """The main thread's loop: take the newest frame, process and show it, read a key; until done."""
+def _drive(loop: LiveLoop, grabber: LatestFrameGrabber, stop: StopRequest) -> bool:
+    """The main thread's loop: take the newest frame, process and show it, read a key; until done.
+
+    Returns True when Ctrl-C stopped it (between frames, so every output holds the same frames).
+    """
     key: str | None = None
     while not loop.done:
         captured = None if grabber.exhausted else grabber.get(timeout_s=0.5)
@@ -411,7 +415,10 @@ def _drive(loop: LiveLoop, grabber: LatestFrameGrabber) -> None:
             loop.idle(key, source_ended=grabber.exhausted)
             if not loop.done:
                 time.sleep(0.03)
+        if stop.requested:
+            return True
         key = loop.display.poll_key()
+    return False
 
 
 def _write_reps(path: Path, session: Any) -> None:  # noqa: ANN401

@@ -97,6 +97,31 @@ def test_live_counts_the_same_reps_as_the_offline_pipeline_on_the_same_file(live
     assert len(read_csv(out / "reps.csv")) == summary["session"]["reps_total"]
 
 
+@pytest.mark.model
+def test_live_counts_what_analyze_counts_on_the_same_file(live_run, session_clip, tmp_path) -> None:
+    """``formcheck analyze --exercise`` over the same file: the reps that began after the live session's sets
+    began (analyze counts from the first frame; live after its calibration and countdown) match per side."""
+    out, _, result = live_run
+    assert result.returncode == 0, result.stderr
+    analysed = tmp_path / "analysed"
+    done = run_formcheck("analyze", str(session_clip), "--exercise", EXERCISE, "--calibrate", "2", "--no-video",
+                         "-q", "--out", str(analysed))
+    assert done.returncode == 0, done.stderr
+    rows = read_csv(out / "frames.csv")
+    first_active = next(int(r["frame_index"]) for r in rows if r["phase"] == "active")
+    with VideoFileSource(session_clip) as source:
+        active_from_s = next(f.timestamp_ms for f in source if f.index == first_active) / 1000.0
+    still_s = get_exercise(load_catalogue(), EXERCISE).setup.still_s  # live's session waits for stillness again
+    analyze_reps = [r for r in read_csv(analysed / "reps.csv") if float(r["start_s"]) >= active_from_s + still_s]
+    live_reps = read_csv(out / "reps.csv")
+    summary = json.loads((out / "summary.json").read_text())
+    slack = 0 if summary["live"]["frames_dropped"] == 0 else 1
+    for side in ("left", "right"):
+        want = sum(r["side"] == side and r["complete"] == "true" for r in analyze_reps)
+        got = sum(r["side"] == side and r["complete"] == "true" for r in live_reps)
+        assert abs(got - want) <= slack, (side, got, want)
+
+
 def test_no_camera_at_that_index_says_how_to_choose_one(tmp_path: Path) -> None:
     result = run_formcheck("live", "--exercise", EXERCISE, "--camera", "7", "--headless", "--out", str(tmp_path / "o"))
     assert_one_line_error(result, SourceError.exit_code, "no camera", "--camera N", "--source FILE")
