@@ -1,7 +1,9 @@
-"""``formcheck live``: the app loop. Capture thread -> pose -> geometry -> calibration -> exercise -> coach -> window.
+"""``formcheck live``: the app loop. Capture thread -> pose thread (pose, geometry) -> main thread
+(calibration, exercise, coach, window, files).
 
-The loop is a :class:`LiveLoop` with one :meth:`LiveLoop.step` per frame taken from the capture thread; the
-main thread does inference, drawing and display (OpenCV windows must live on the main thread). At the end
+The loop is a :class:`LiveLoop` with one :meth:`LiveLoop.step` per frame that the pose thread finished; the
+main thread calibrates, counts, draws and displays (OpenCV windows must live on the main thread) while the
+pose thread already works on the next frame. At the end
 the session is saved like an analysis: ``frames.csv`` (analyze's columns plus the session's phase),
 ``reps.csv`` and ``summary.json``; ``--record FILE`` keeps the annotated video as it was shown.
 
@@ -25,16 +27,17 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from formcheck import NOT_MEDICAL_DEVICE, __version__, geometry
+from formcheck import NOT_MEDICAL_DEVICE, __version__
 from formcheck.analyze import FRAMES_NAME, SUMMARY_NAME, AnalysisStats, file_sha256, frames_header, frames_row
 from formcheck.calibration import NeutralCalibration
 from formcheck.interrupt import StopRequest
 from formcheck.coach import draw_card, draw_coach, disclaimer_lines
 from formcheck.exercises.feedback import view_guidance
-from formcheck.live.capture import Captured, LatestFrameGrabber
+from formcheck.live.capture import LatestFrameGrabber
 from formcheck.live.display import HeadlessDisplay, WindowDisplay, check_display
 from formcheck.live.feedback import coach_state, rep_rows, side_complete
 from formcheck.live.flow import Action, FlowInput, FlowStep, FlowTimings, Phase, SessionFlow
+from formcheck.live.inference import PoseWorker, Processed
 from formcheck.live.sources import CameraSource, PacedFileSource
 from formcheck.overlay import draw_skeleton
 from formcheck.pose import PoseEstimator
@@ -157,12 +160,11 @@ def live_frames_header() -> list[str]:
 
 
 class LiveLoop:
-    """One live session's state: ``step(captured, key)`` per frame, ``idle(key)`` once the source ended.
+    """One live session's state: ``step(processed, key)`` per frame, ``idle(key)`` when there is none.
 
     Args:
         exercise: the exercise (from the catalogue).
         session: the exercise logic (``update(measurement) -> feedback``, ``summary()``, rep records).
-        estimator: the pose stage.
         display: window or headless.
         frames_csv: the open ``frames.csv`` sink.
         video: an open video sink for ``--record``, or None.
@@ -172,13 +174,12 @@ class LiveLoop:
         session_factory: makes a fresh exercise session (for ``r``).
     """
 
-    def __init__(self, exercise: Any, session_factory: Callable[[], Any], estimator: Any, display: Display,  # noqa: ANN401
+    def __init__(self, exercise: Any, session_factory: Callable[[], Any], display: Display,  # noqa: ANN401
                  frames_csv: CsvSink, video: VideoSink | None, *, mirror: bool, calibrate_s: float,
                  timings: FlowTimings, clock: Callable[[], float] = time.monotonic) -> None:
         self.exercise = exercise
         self._session_factory = session_factory
         self.session = session_factory()
-        self.estimator = estimator
         self.display = display
         self.frames_csv = frames_csv
         self.video = video
@@ -198,11 +199,10 @@ class LiveLoop:
         self.done = False
 
     # ----------------------------------------------------------------------------------------- per frame
-    def step(self, captured: Captured, key: str | None) -> None:
-        """Processes and shows one captured frame."""
+    def step(self, processed: Processed, key: str | None) -> None:
+        """Calibrates, counts, draws and shows one frame whose pose was found (on the pose thread)."""
+        captured, pose, raw = processed.captured, processed.pose, processed.measurement
         frame = captured.frame
-        pose = self.estimator.detect(frame)
-        raw = geometry.measure(pose, frame.timestamp_ms)
         phase_before = self.flow.phase
         m = self.calibration.update(raw) if phase_before == Phase.CALIBRATE else self.calibration.apply(raw)
         hint = view_guidance(self.exercise, m)
@@ -290,7 +290,8 @@ class LiveLoop:
         return dict(summary()) if callable(summary) else {}
 
     # ----------------------------------------------------------------------------------------- results
-    def summary(self, *, source: Any, grabber: LatestFrameGrabber, model_path: Path, interrupted: bool,  # noqa: ANN401
+    def summary(self, *, source: Any, grabber: LatestFrameGrabber, worker: PoseWorker, model_path: Path,  # noqa: ANN401
+                interrupted: bool,
                 elapsed_s: float, outputs: list[str]) -> dict[str, Any]:
         return {
             "formcheck_version": __version__,
@@ -313,8 +314,8 @@ class LiveLoop:
             "metrics": {name: s.as_dict() for name, s in self.stats.metrics.items()},
             "live": {
                 "frames_captured": grabber.captured,
-                "frames_processed": grabber.taken,
-                "frames_dropped": grabber.dropped,
+                "frames_processed": worker.processed,
+                "frames_dropped": grabber.dropped + worker.dropped,
                 "seconds": round(elapsed_s, 3),
                 "mirror": self.mirror,
                 **self.display_stats.as_dict(),
@@ -377,14 +378,15 @@ def _run(options: LiveOptions, exercise: Any, factory: Callable[[], Any], source
     interrupted = False
     started_s = time.monotonic()
     grabber = LatestFrameGrabber(source)
+    worker = PoseWorker(grabber, estimator)
     with CsvSink(out / FRAMES_NAME, live_frames_header()) as frames_csv:
         if video is not None:
             video.__enter__()
-        loop = LiveLoop(exercise, factory, estimator, display, frames_csv, video, mirror=options.mirror,
+        loop = LiveLoop(exercise, factory, display, frames_csv, video, mirror=options.mirror,
                         calibrate_s=options.calibrate_s, timings=options.flow_timings())
         try:
-            with grabber, StopRequest() as stop:
-                interrupted = _drive(loop, grabber, stop)
+            with grabber, worker, StopRequest() as stop:
+                interrupted = _drive(loop, worker, stop)
         except KeyboardInterrupt:  # a second Ctrl-C
             interrupted = True
         finally:
@@ -395,24 +397,24 @@ def _run(options: LiveOptions, exercise: Any, factory: Callable[[], Any], source
     loop.session.close()  # a rep still going on when the session ended is recorded too
     _write_reps(out / REPS_NAME, loop.session)
     record = [str(options.record)] if options.record is not None else []
-    summary = loop.summary(source=source, grabber=grabber, model_path=estimator.model_path, interrupted=interrupted,
+    summary = loop.summary(source=source, grabber=grabber, worker=worker, model_path=estimator.model_path, interrupted=interrupted,
                            elapsed_s=time.monotonic() - started_s, outputs=outputs + record)
     write_json(out / SUMMARY_NAME, summary)
     return summary
 
 
-def _drive(loop: LiveLoop, grabber: LatestFrameGrabber, stop: StopRequest) -> bool:
-    """The main thread's loop: take the newest frame, process and show it, read a key; until done.
+def _drive(loop: LiveLoop, worker: PoseWorker, stop: StopRequest) -> bool:
+    """The main thread's loop: take the newest processed frame, draw and show it, read a key; until done.
 
     Returns True when Ctrl-C stopped it (between frames, so every output holds the same frames).
     """
     key: str | None = None
     while not loop.done:
-        captured = None if grabber.exhausted else grabber.get(timeout_s=0.5)
-        if captured is not None:
-            loop.step(captured, key)
+        processed = None if worker.exhausted else worker.get(timeout_s=0.5)
+        if processed is not None:
+            loop.step(processed, key)
         else:
-            loop.idle(key, source_ended=grabber.exhausted)
+            loop.idle(key, source_ended=worker.exhausted)
             if not loop.done:
                 time.sleep(0.03)
         if stop.requested:

@@ -63,8 +63,9 @@ def test_headless_live_runs_the_whole_session_and_saves_it(live_run) -> None:
     rows = read_csv(out / "frames.csv")
     assert list(rows[0].keys()) == live_frames_header()
     assert summary["mode"] == "live" and summary["completed"] and not summary["interrupted"]
-    assert summary["frames"] == len(rows) == summary["live"]["frames_processed"]
-    assert summary["live"]["frames_captured"] == summary["live"]["frames_processed"] + summary["live"]["frames_dropped"]
+    live = summary["live"]
+    assert summary["frames"] == len(rows) == live["frames_shown"] <= live["frames_processed"]
+    assert live["frames_captured"] == live["frames_shown"] + live["frames_dropped"]
     assert summary["calibration"]["neutral"]["trunk_rotation_deg"] is not None
     assert "not a medical device" in summary["note"]
     # The phases come in their order (headless: no instructions card) and the sets were reached.
