@@ -197,6 +197,10 @@ class LiveLoop:
         self.resets = 0
         self.recalibrations = 0
         self.done = False
+        #: How the session ended: ``"quit"`` (q or the window closed), ``"finished"`` (every set done, summary
+        #: shown), ``"source_ended"`` (the file or camera gave its last frame); set by the app otherwise.
+        self.ended_by = ""
+        self._source_ended = False
 
     # ----------------------------------------------------------------------------------------- per frame
     def step(self, processed: Processed, key: str | None) -> None:
@@ -209,7 +213,7 @@ class LiveLoop:
         done_side = side_complete(self.feedback, self.exercise, self.flow)
         step = self.flow.update(FlowInput(now_s=self.clock(), key=key, view_ok=not hint,
                                           calibrated=self.calibration.is_ready, side_complete=done_side))
-        self._act(step)
+        self._act(step, key)
         if step.phase == Phase.ACTIVE and not step.paused:
             self.feedback = self.session.update(m)
         self.stats.update(m)
@@ -225,15 +229,18 @@ class LiveLoop:
 
     def idle(self, key: str | None, *, source_ended: bool) -> None:
         """A turn of the loop with no new frame: the summary card after the source ended, and the keys."""
+        self._source_ended = self._source_ended or source_ended
         step = self.flow.update(FlowInput(now_s=self.clock(), key=key, calibrated=self.calibration.is_ready,
                                           source_ended=source_ended))
-        self._act(step)
+        self._act(step, key)
         self.step_result = step
         if step.phase == Phase.SUMMARY and self.last_image is not None:
             self.display.show(self._card(self.last_image, step))
         self.done = step.phase == Phase.DONE
 
-    def _act(self, step: FlowStep) -> None:
+    def _act(self, step: FlowStep, key: str | None = None) -> None:
+        if step.action == Action.QUIT and not self.ended_by:
+            self.ended_by = "quit" if key == "q" else ("source_ended" if self._source_ended else "finished")
         if step.action == Action.CALIBRATE:
             self.calibration.reset()
             self.recalibrations += 1
@@ -302,7 +309,9 @@ class LiveLoop:
                                                "problem": getattr(source, "problem", "") or None},
             "model": {"path": str(model_path), "sha256": file_sha256(model_path)},
             "interrupted": interrupted,
-            "completed": self.flow.phase in (Phase.SUMMARY, Phase.DONE) and not interrupted,
+            "ended_by": "interrupted" if interrupted else (
+                "camera_lost" if getattr(source, "lost", False) else (self.ended_by or "quit")),
+            "completed": all(c.full >= c.target for c in self.session.counts()),
             "frames": self.stats.frames,
             "frames_with_person": self.stats.frames_with_person,
             "detection_rate": self.stats.frames_with_person / self.stats.frames if self.stats.frames else 0.0,
@@ -420,6 +429,8 @@ def _drive(loop: LiveLoop, worker: PoseWorker, stop: StopRequest) -> bool:
         if stop.requested:
             return True
         key = loop.display.poll_key()
+        if key == "q":  # quit now, without one more frame
+            loop.idle(key, source_ended=False)
     return False
 
 

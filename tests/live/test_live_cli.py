@@ -62,7 +62,7 @@ def test_headless_live_runs_the_whole_session_and_saves_it(live_run) -> None:
     summary = json.loads((out / "summary.json").read_text())
     rows = read_csv(out / "frames.csv")
     assert list(rows[0].keys()) == live_frames_header()
-    assert summary["mode"] == "live" and summary["completed"] and not summary["interrupted"]
+    assert summary["mode"] == "live" and summary["ended_by"] == "source_ended" and not summary["interrupted"]
     live = summary["live"]
     assert summary["frames"] == len(rows) == live["frames_shown"] <= live["frames_processed"]
     assert live["frames_captured"] == live["frames_shown"] + live["frames_dropped"]
