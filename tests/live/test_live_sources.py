@@ -149,3 +149,46 @@ def test_stop_ends_the_capture_thread_promptly() -> None:
     assert time.monotonic() - started < 1.0
     assert not grabber.running
     assert threading.active_count() >= 1
+
+
+class FakeEstimator:
+    """Finds nobody, slowly; fails on frame ``fail_at``."""
+
+    def __init__(self, delay_s: float = 0.0, fail_at: int = -1) -> None:
+        self.delay_s = delay_s
+        self.fail_at = fail_at
+        self.seen: list[int] = []
+
+    def detect(self, frame: Frame):
+        from formcheck.types import Pose
+
+        if frame.index == self.fail_at:
+            raise RuntimeError("model failed")
+        time.sleep(self.delay_s)
+        self.seen.append(frame.index)
+        return Pose.empty(frame.resolution_wh)
+
+
+def test_pose_worker_hands_over_the_newest_result_and_ends_with_the_source() -> None:
+    from formcheck.live.inference import PoseWorker
+
+    source = ListSource(30, 0.002)
+    estimator = FakeEstimator(delay_s=0.01)
+    with LatestFrameGrabber(source) as grabber, PoseWorker(grabber, estimator) as worker:
+        got = []
+        while (item := worker.get(timeout_s=1.0)) is not None:
+            got.append(item.captured.frame.index)
+            assert not item.measurement.detected
+            time.sleep(0.02)  # the main thread is slower still
+    assert worker.exhausted and got[-1] == 29 and got == sorted(got)
+    assert worker.processed == len(estimator.seen) == grabber.taken
+    assert grabber.captured == len(got) + grabber.dropped + worker.dropped
+
+
+def test_pose_worker_error_reaches_the_main_thread() -> None:
+    from formcheck.live.inference import PoseWorker
+
+    with LatestFrameGrabber(ListSource(5, 0.01)) as grabber, PoseWorker(grabber, FakeEstimator(fail_at=2)) as worker:
+        with pytest.raises(RuntimeError, match="model failed"):
+            while worker.get(timeout_s=1.0) is not None:
+                pass
