@@ -299,10 +299,18 @@ def draw_card(image_bgr: Image, title: str, lines: list[str] | tuple[str, ...], 
     tsize = _fit_size(title, w - 2 * mx - int(40 * s), 1.0 * s, max(2, round(2 * s)))
     _text(out, title, (x, y), tsize, WHITE_BGR, max(2, round(2 * s)))
     y += int(16 * s)
-    size, thick = 0.55 * s, max(1, round(1.4 * s))
-    for line in lines:
-        y += int(28 * s)
-        _text(out, line, (x, y), _fit_size(line, w - 2 * mx - int(40 * s), size, thick), WHITE_BGR, thick)
+    thick = max(1, round(1.4 * s))
+    max_width = w - 2 * mx - int(40 * s)
+    room = (h - my - int(40 * s)) - y - (int(140 * s) if big_text else 0)
+    for k in range(6):  # shrink the text until the wrapped lines fit in the card
+        size = 0.55 * s * (0.9 ** k)
+        line_h = int(28 * s * (0.9 ** k))
+        wrapped = _wrap(lines, max_width, size, thick)
+        if line_h * len(wrapped) <= room:
+            break
+    for line in wrapped:
+        y += line_h
+        _text(out, line, (x, y), _fit_size(line, max_width, size, thick), WHITE_BGR, thick)
     if big_text:
         bsize, bthick = 4.0 * s, max(4, round(8 * s))
         (tw, th), _ = cv2.getTextSize(big_text, FONT, bsize, bthick)
@@ -311,6 +319,22 @@ def draw_card(image_bgr: Image, title: str, lines: list[str] | tuple[str, ...], 
     if footer:
         fsize = _fit_size(footer, w - 2 * mx - int(40 * s), 0.5 * s, max(1, round(s)))
         _text(out, footer, (x, h - my - int(14 * s)), fsize, HINT_BGR, max(1, round(s)))
+    return out
+
+
+def _wrap(lines: list[str] | tuple[str, ...], max_width: int, size: float, thick: int) -> list[str]:
+    """``lines`` broken at spaces so each fits in ``max_width`` pixels (a single long word still shrinks)."""
+    out: list[str] = []
+    for line in lines:
+        words, current = line.split(" "), ""
+        for word in words:
+            candidate = f"{current} {word}" if current else word
+            if current and cv2.getTextSize(candidate, FONT, size, thick)[0][0] > max_width:
+                out.append(current)
+                current = word
+            else:
+                current = candidate
+        out.append(current)
     return out
 
 

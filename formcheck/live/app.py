@@ -31,7 +31,7 @@ from formcheck import NOT_MEDICAL_DEVICE, __version__
 from formcheck.analyze import FRAMES_NAME, SUMMARY_NAME, AnalysisStats, file_sha256, frames_header, frames_row
 from formcheck.calibration import NeutralCalibration
 from formcheck.interrupt import StopRequest
-from formcheck.coach import draw_card, draw_coach, disclaimer_lines
+from formcheck.coach import draw_card, draw_coach
 from formcheck.exercises.feedback import view_guidance
 from formcheck.live.capture import LatestFrameGrabber
 from formcheck.live.display import HeadlessDisplay, WindowDisplay, check_display
@@ -266,7 +266,7 @@ class LiveLoop:
         ex = self.exercise
         left = math.ceil(step.seconds_left) if step.seconds_left > 0 else 0
         if step.phase == Phase.INSTRUCTIONS:
-            return draw_card(picture, ex.title, [*ex.instructions, "", *disclaimer_lines()],
+            return draw_card(picture, ex.title, [*ex.instructions, "", NOT_MEDICAL_DEVICE],
                              footer="space: start now   " + KEYS_HELP)
         if step.phase == Phase.COUNTDOWN:
             side = self.flow.sides[step.side_index]
