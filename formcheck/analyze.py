@@ -1,6 +1,6 @@
 """``formcheck analyze``: a video file in, an annotated video, ``frames.csv`` and ``summary.json`` out.
 
-The loop is short and visible: source -> pose -> geometry -> (calibration) -> overlay -> sinks. Every stage
+The loop is short and visible: source -> pose -> measure (geometry, calibration) -> overlay -> sinks. Every stage
 is its own module; this one only wires them and keeps running statistics (memory stays flat: one frame at
 a time, no per-frame list kept).
 """
@@ -21,6 +21,7 @@ from formcheck.calibration import NeutralCalibration
 from formcheck.coach import CoachState, SideCount, draw_coach
 from formcheck.exercises import Exercise, ExerciseSession, Feedback, RepRecord
 from formcheck.interrupt import StopRequest
+from formcheck.measure import Measurer
 from formcheck.overlay import METRIC_LABELS, annotate
 from formcheck.pose import PoseEstimator
 from formcheck.progress import ProgressBar
@@ -191,7 +192,7 @@ def _run(
     info = source.info
     session = ExerciseSession(exercise) if exercise is not None else None
     stats = AnalysisStats()
-    calibration = NeutralCalibration(calibrate_s) if calibrate_s else None
+    measurer = Measurer(calibrate_s=calibrate_s)
     bar = ProgressBar(info.frame_count, label=Path(info.name).name, enabled=progress)
     interrupted = False
     started_s = time.monotonic()
@@ -204,9 +205,7 @@ def _run(
         try:
             for frame in source:
                 pose = estimator.detect(frame)
-                m = geometry.measure(pose, frame.timestamp_ms)
-                if calibration is not None:
-                    m = calibration.update(m)
+                m = measurer.update(pose, frame.timestamp_ms)
                 stats.update(m)
                 frames_csv.write(frames_row(frame.index, m))
                 feedback = session.update(m) if session is not None else None
@@ -230,7 +229,7 @@ def _run(
     if stats.frames_with_person == 0:
         log.warning("no person was detected in %s: check that the whole body is in the picture and well lit",
                     info.name)
-    summary = _summary(source, estimator, stats, calibration, interrupted, elapsed_s,
+    summary = _summary(source, estimator, stats, measurer.calibration, interrupted, elapsed_s,
                        output_names(write_video=write_video, exercise=session is not None))
     if session is not None and exercise is not None:
         summary["exercise"] = {"name": exercise.name, "title": exercise.title} | session.summary()

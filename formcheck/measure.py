@@ -1,0 +1,39 @@
+"""The measuring stage: a pose in, a :class:`~formcheck.types.Measurement` out.
+
+It chains what turns landmarks into the numbers formcheck reports, in order:
+
+1. :func:`formcheck.geometry.measure`: every metric from the landmarks (pure geometry);
+2. :class:`formcheck.calibration.NeutralCalibration` (optional): angles relative to the person's neutral.
+
+``analyze``, ``live`` and the accuracy benchmark all use this one stage, so what the benchmark measures is
+what users get.
+"""
+
+from __future__ import annotations
+
+from formcheck import geometry
+from formcheck.calibration import NeutralCalibration
+from formcheck.types import Measurement, Pose
+
+
+class Measurer:
+    """Pose -> measurement for one stream of frames; ``update`` once per frame, in time order.
+
+    Args:
+        calibrate_s: learn the person's neutral over the first ``calibrate_s`` seconds with a person in
+            view and report angles relative to it; None reports raw angles.
+    """
+
+    def __init__(self, *, calibrate_s: float | None = None) -> None:
+        self.calibration = NeutralCalibration(calibrate_s) if calibrate_s else None
+
+    def update(self, pose: Pose, timestamp_ms: int) -> Measurement:
+        m = geometry.measure(pose, timestamp_ms)
+        if self.calibration is not None:
+            m = self.calibration.update(m)
+        return m
+
+    def recalibrate(self) -> None:
+        """Forgets the neutral and learns it again from the next frames (the live coach's ``c`` key)."""
+        if self.calibration is not None:
+            self.calibration.reset()
