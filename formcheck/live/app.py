@@ -196,6 +196,7 @@ class LiveLoop:
         self.last_timestamp_ms = 0
         self.resets = 0
         self.recalibrations = 0
+        self.calibration_away = False
         self.done = False
         #: How the session ended: ``"quit"`` (q or the window closed), ``"finished"`` (every set done, summary
         #: shown), ``"source_ended"`` (the file or camera gave its last frame); set by the app otherwise.
@@ -207,8 +208,7 @@ class LiveLoop:
         """Calibrates, counts, draws and shows one frame whose pose was found (on the pose thread)."""
         captured, pose, raw = processed.captured, processed.pose, processed.measurement
         frame = captured.frame
-        phase_before = self.flow.phase
-        m = self.calibration.update(raw) if phase_before == Phase.CALIBRATE else self.calibration.apply(raw)
+        m = self._calibrate(raw) if self.flow.phase == Phase.CALIBRATE else self.calibration.apply(raw)
         hint = view_guidance(self.exercise, m)
         done_side = side_complete(self.feedback, self.exercise, self.flow)
         step = self.flow.update(FlowInput(now_s=self.clock(), key=key, view_ok=not hint,
@@ -238,6 +238,20 @@ class LiveLoop:
             self.display.show(self._card(self.last_image, step))
         self.done = step.phase == Phase.DONE
 
+    def _calibrate(self, raw: Measurement) -> Measurement:
+        """Learns the neutral, from frames in the start position only.
+
+        A frame where the exercise's metric is a rep's distance from the exercise's neutral (past
+        ``rep.enter``: turned, bent) is left out: a neutral taken mid-turn would shift every angle and put
+        reps on the wrong side. The calibration takes the median of the frames it keeps.
+        """
+        rep = self.exercise.rep
+        value = raw.angles.get(rep.metric, math.nan)
+        self.calibration_away = math.isfinite(value) and rep.progress(value)[0] >= rep.threshold_progress(rep.enter)
+        if self.calibration_away:
+            return self.calibration.apply(raw)
+        return self.calibration.update(raw)
+
     def _act(self, step: FlowStep, key: str | None = None) -> None:
         if step.action == Action.QUIT and not self.ended_by:
             self.ended_by = "quit" if key == "q" else ("source_ended" if self._source_ended else "finished")
@@ -258,6 +272,8 @@ class LiveLoop:
         self.last_image = picture
         if step.phase in (Phase.INSTRUCTIONS, Phase.COUNTDOWN, Phase.SWITCH, Phase.SUMMARY):
             return self._card(picture, step)
+        if step.phase == Phase.CALIBRATE and self.calibration_away and not hint:
+            hint = "Come back to the middle and hold still"
         state = coach_state(self.feedback, self.exercise, m, step, hint=hint, fps=self.display_stats.fps_ema,
                             mirror=self.mirror)
         return draw_coach(picture, state)

@@ -64,24 +64,6 @@ def looped_clip(path: Path, times: int, src: Path = CLIP) -> Path:
     return path
 
 
-def clip_start(src: Path, dst: Path, seconds: float) -> Path:
-    """The first ``seconds`` of ``src``, re-encoded at its own frame rate."""
-    with av.open(str(src)) as container:
-        stream = container.streams.video[0]
-        fps = stream.average_rate
-        frames = [f.to_ndarray(format="bgr24") for f in container.decode(stream)][: int(seconds * float(fps))]
-    with av.open(str(dst), "w") as out:
-        stream = out.add_stream("libx264", rate=fps)
-        stream.height, stream.width = frames[0].shape[:2]
-        stream.pix_fmt = "yuv420p"
-        for image in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="bgr24")):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return dst
-
-
 def exercise_clip(exercise: str = "seated-thoracic-rotation") -> Path | None:
     """A committed sample video of ``exercise`` (its ``.truth.json`` names the exercise), front view first."""
     import json

@@ -156,3 +156,13 @@ def test_mirror_pose_maps_x_and_keeps_names() -> None:
     assert np.array_equal(mirrored.world_xyz_m, pose.world_xyz_m)
     empty = Pose.empty(WH)
     assert mirror_pose(empty) is empty and not math.isfinite(mirror_pose(empty).xy_px[0, 0])
+
+
+def test_calibration_leaves_out_frames_turned_away_from_the_start_position(tmp_path: Path) -> None:
+    def script(t_s: float) -> float:  # turned 30 deg to the left at first, then facing forward (2 deg off)
+        return 30.0 if t_s < 2.0 else 2.0
+
+    loop, display, rows = run_loop(tmp_path, mirror=True, seconds=5.0, script=script)
+    assert loop.calibration.neutral["trunk_rotation_deg"] == pytest.approx(2.0, abs=0.5)
+    calibrating = [r for r in rows if r["phase"] == "calibrate"]
+    assert float(calibrating[-1]["time_s"]) >= 2.9  # 1 s (calibrate_s) of frames in the start position, from 2 s on
