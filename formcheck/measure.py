@@ -3,7 +3,11 @@
 It chains what turns landmarks into the numbers formcheck reports, in order:
 
 1. :func:`formcheck.geometry.measure`: every metric from the landmarks (pure geometry);
-2. :class:`formcheck.calibration.NeutralCalibration` (optional): angles relative to the person's neutral.
+2. :class:`formcheck.calibration.NeutralCalibration` (optional): angles relative to the person's neutral;
+3. with calibration, :class:`formcheck.rotation.TrunkRotationEstimator` replaces ``trunk_rotation_deg``
+   (MediaPipe's world landmarks read only 30-45% of a true rotation; the estimator fuses the 2D shoulder
+   width with the world depth, relative to the same neutral window). Without calibration the raw
+   world-landmark value is kept: the estimator needs the person's neutral.
 
 ``analyze``, ``live`` and the accuracy benchmark all use this one stage, so what the benchmark measures is
 what users get.
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 from formcheck import geometry
 from formcheck.calibration import NeutralCalibration
+from formcheck.rotation import TrunkRotationEstimator
 from formcheck.types import Measurement, Pose
 
 
@@ -26,14 +31,21 @@ class Measurer:
 
     def __init__(self, *, calibrate_s: float | None = None) -> None:
         self.calibration = NeutralCalibration(calibrate_s) if calibrate_s else None
+        self.rotation = TrunkRotationEstimator(calibrate_s) if calibrate_s else None
 
     def update(self, pose: Pose, timestamp_ms: int) -> Measurement:
         m = geometry.measure(pose, timestamp_ms)
         if self.calibration is not None:
             m = self.calibration.update(m)
+        if self.rotation is not None:
+            angles = dict(m.angles)
+            angles["trunk_rotation_deg"] = self.rotation.update(pose, timestamp_ms)
+            m = Measurement(m.timestamp_ms, m.detected, angles, m.visibility, m.view, m.out_of_frame)
         return m
 
     def recalibrate(self) -> None:
         """Forgets the neutral and learns it again from the next frames (the live coach's ``c`` key)."""
         if self.calibration is not None:
             self.calibration.reset()
+        if self.rotation is not None:
+            self.rotation.reset()
