@@ -111,12 +111,14 @@ class DisplayStats:
     first_s: float | None = None
     last_s: float | None = None
     fps_ema: float | None = None
+    _dt_ema: float | None = None
     latencies_ms: deque[float] = field(default_factory=deque)
 
     def update(self, shown_s: float, captured_s: float) -> None:
         if self.last_s is not None and shown_s > self.last_s:
-            inst = 1.0 / (shown_s - self.last_s)
-            self.fps_ema = inst if self.fps_ema is None else 0.9 * self.fps_ema + 0.1 * inst
+            dt = shown_s - self.last_s  # the mean of the intervals, not of 1/interval (biased up by jitter)
+            self._dt_ema = dt if self._dt_ema is None else 0.9 * self._dt_ema + 0.1 * dt
+            self.fps_ema = 1.0 / self._dt_ema
         if self.first_s is None:
             self.first_s = shown_s
         self.last_s = shown_s
