@@ -298,7 +298,8 @@ def _prescription(t: _Table, rep: RepSpec) -> Prescription:
 
 def _setup(t: _Table) -> SetupSpec:
     s = SetupSpec(still_s=t.number("still_s", default=1.0, minimum=0.0),
-                  still_range=t.number("still_range", default=6.0, minimum=0.0))
+                  still_range=t.number("still_range", default=6.0, minimum=0.0),
+                  calibrate_neutral=t.flag("calibrate_neutral", default=True))
     t.finish()
     return s
 

@@ -146,6 +146,10 @@ class Prescription:
     source: str
 
 
+#: Seconds of neutral posture learnt at the start of an analysis of an exercise that starts upright.
+NEUTRAL_CALIBRATION_S = 1.0
+
+
 @dataclass(frozen=True)
 class SetupSpec:
     """When the person counts as in position and ready: still for ``still_s`` seconds.
@@ -153,10 +157,15 @@ class SetupSpec:
     Attributes:
         still_s: seconds the rep metric must stay within ``still_range`` before counting starts.
         still_range: largest spread (max - min) of the rep metric that still counts as still.
+        calibrate_neutral: the exercise starts from a neutral upright posture, so angles are measured from
+            the person's own neutral (learnt in the first second of an analysis, or in the live coach's
+            calibration step); False for exercises whose targets are absolute angles of a start position on
+            the floor (plank, bridge, cat-cow...).
     """
 
     still_s: float = 1.0
     still_range: float = 6.0
+    calibrate_neutral: bool = True
 
 
 @dataclass(frozen=True)
@@ -267,6 +276,12 @@ class Exercise:
         if self.rep.has_sides:
             return (self.rep.positive, self.rep.negative)
         return ("",)
+
+    @property
+    def neutral_calibration_s(self) -> float | None:
+        """Seconds of neutral posture an analysis learns at the start (:data:`NEUTRAL_CALIBRATION_S`) when the
+        exercise starts upright (``setup.calibrate_neutral``), else None (absolute angles)."""
+        return NEUTRAL_CALIBRATION_S if self.setup.calibrate_neutral else None
 
     @property
     def target_is_rep_metric(self) -> bool:

@@ -1,0 +1,309 @@
+"""Accuracy benchmark: formcheck's numbers against the sample videos' exact ground truth.
+
+For every sample clip with a truth file it runs the same measuring stage as ``formcheck analyze``
+(:class:`formcheck.measure.Measurer`) and the exercise session, and prints per clip and metric the mean
+absolute error (MAE), the largest error, the bias (mean signed error) and the detection rate, plus the rep
+and hold counts against the truth. ``--write`` stores the table in ``docs/accuracy.md`` and the figures in
+``docs/accuracy.json``, which the regression gate (``tests/test_accuracy_gate.py``) compares against.
+
+MediaPipe's landmarks are cached per clip in ``benchmarks/landmarks/<clip>.npz`` (with the video's sha256),
+so the evaluation itself takes seconds; ``--refresh`` runs the model again (about a minute for all clips).
+
+    .venv/bin/python benchmarks/accuracy.py [--refresh] [--write] [CLIP ...]
+
+Errors are measured where the truth and formcheck both have a value and the clip's camera view suits the
+metric. Metrics that neutral calibration makes relative to the person's neutral are compared with the
+truth's change from its own neutral over the same calibration window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from formcheck import geometry
+from formcheck.exercises import Exercise, ExerciseSession, load_catalogue
+from formcheck.measure import Measurer
+from formcheck.types import Measurement, Pose
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "sample_videos"
+CACHE = ROOT / "benchmarks" / "landmarks"
+DOCS = ROOT / "docs"
+
+
+#: Targets: (metric, clip view, exercise or None for any) -> MAE limit in degrees.
+TARGETS: dict[tuple[str, str, str | None], float] = {
+    ("trunk_rotation_deg", "front", None): 4.0,
+    ("trunk_rotation_deg", "oblique", None): 6.0,
+    ("trunk_extension_deg", "side", "thoracic-extension"): 3.0,
+}
+
+#: Metrics reported per view of the clip (the oblique camera is a front view for formcheck).
+VIEW_METRICS: dict[str, tuple[str, ...]] = {
+    view: tuple(spec.name for spec in geometry.METRICS if ("front" if view == "oblique" else view) in spec.views)
+    for view in ("front", "back", "oblique", "side")
+}
+
+
+def truth_path(video: Path) -> Path:
+    return video.with_name(video.stem + ".truth.json")
+
+
+def sample_clips() -> list[Path]:
+    """Every sample video that has a truth file."""
+    return sorted(v for v in SAMPLES.glob("*.mp4") if truth_path(v).is_file())
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------- cache
+def cache_path(video: Path) -> Path:
+    return CACHE / f"{video.stem}.npz"
+
+
+def build_cache(video: Path) -> Path:
+    """Runs the pose stage on every frame of ``video`` and stores the landmarks (float32) and timestamps."""
+    from formcheck.pose import PoseEstimator
+    from formcheck.sources import VideoFileSource
+
+    arrays: dict[str, list[Any]] = {k: [] for k in ("xy_px", "z_px", "world_xyz_m", "visibility", "presence",
+                                                   "timestamp_ms")}
+    with VideoFileSource(video) as source, PoseEstimator() as estimator:
+        for frame in source:
+            pose = estimator.detect(frame)
+            arrays["xy_px"].append(pose.xy_px)
+            arrays["z_px"].append(pose.z_px)
+            arrays["world_xyz_m"].append(pose.world_xyz_m)
+            arrays["visibility"].append(pose.visibility)
+            arrays["presence"].append(pose.presence)
+            arrays["timestamp_ms"].append(frame.timestamp_ms)
+        resolution = source.info.resolution_wh
+    CACHE.mkdir(parents=True, exist_ok=True)
+    out = cache_path(video)
+    np.savez_compressed(
+        out,
+        **{k: np.asarray(v, dtype=np.int64 if k == "timestamp_ms" else np.float32) for k, v in arrays.items()},
+        resolution_wh=np.asarray(resolution),
+        video_sha256=np.asarray(sha256(video)),
+    )
+    return out
+
+
+@dataclass(frozen=True)
+class CachedClip:
+    poses: list[Pose]
+    timestamps_ms: list[int]
+    video_sha256: str
+
+
+def load_cache(video: Path) -> CachedClip:
+    with np.load(cache_path(video)) as d:
+        wh = tuple(int(v) for v in d["resolution_wh"])
+        poses = [
+            Pose(
+                xy_px=d["xy_px"][i].astype(float),
+                z_px=d["z_px"][i].astype(float),
+                world_xyz_m=d["world_xyz_m"][i].astype(float),
+                visibility=d["visibility"][i].astype(float),
+                presence=d["presence"][i].astype(float),
+                resolution_wh=wh,  # type: ignore[arg-type]
+            )
+            for i in range(len(d["timestamp_ms"]))
+        ]
+        return CachedClip(poses, [int(t) for t in d["timestamp_ms"]], str(d["video_sha256"]))
+
+
+# ---------------------------------------------------------------------------------------- evaluation
+def _truth_series(truth: dict[str, Any], name: str) -> np.ndarray:
+    values = [(f.get("metrics") or {}).get(name) for f in truth["frames"]]
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+def clip_exercise(truth: dict[str, Any]) -> Exercise | None:
+    return load_catalogue().get(truth.get("exercise") or "")
+
+
+def measure_clip(cached: CachedClip, calibrate_s: float | None) -> list[Measurement]:
+    """The measurements ``formcheck analyze --exercise`` makes of the clip (same stage, same calibration)."""
+    measurer = Measurer(calibrate_s=calibrate_s)
+    return [measurer.update(p, t) for p, t in zip(cached.poses, cached.timestamps_ms, strict=True)]
+
+
+def _calibration_window(ms: list[Measurement], calibrate_s: float | None) -> np.ndarray:
+    """Frames the neutral calibration learnt from: the first ``calibrate_s`` seconds from the first detection."""
+    first = next((m.timestamp_ms for m in ms if m.detected), None)
+    t = np.array([m.timestamp_ms for m in ms])
+    detected = np.array([m.detected for m in ms])
+    if first is None or not calibrate_s:
+        return np.zeros(len(ms), dtype=bool)
+    return detected & (t >= first) & (t <= first + calibrate_s * 1000)
+
+
+def metric_errors(truth: dict[str, Any], ms: list[Measurement], calibrate_s: float | None) -> dict[str, dict[str, float]]:
+    view = truth["view"]
+    window = _calibration_window(ms, calibrate_s)
+    out: dict[str, dict[str, float]] = {}
+    for name in VIEW_METRICS.get(view, ()):
+        measured = np.array([m.angles[name] for m in ms], dtype=float)
+        true = _truth_series(truth, name)[: len(measured)]
+        relative = geometry.METRICS_BY_NAME[name].relative_to_neutral and window.any()
+        if relative:
+            true = true - np.nanmedian(true[window])
+        # Until the neutral is known the values are raw: those frames are left out of a relative comparison.
+        ready_from = int(np.flatnonzero(window)[-1]) + 1 if relative else 0
+        ok = np.isfinite(measured) & np.isfinite(true) & (np.arange(len(measured)) >= ready_from)
+        if not ok.any():
+            continue
+        err = measured[ok] - true[ok]
+        out[name] = {
+            "mae": float(np.mean(np.abs(err))),
+            "max": float(np.max(np.abs(err))),
+            "bias": float(np.mean(err)),
+            "frames": int(ok.sum()),
+            "truth_range": float(np.ptp(true[ok])),
+        }
+    return out
+
+
+def count_reps(truth: dict[str, Any], ms: list[Measurement]) -> dict[str, Any] | None:
+    """Full reps (or holds) per side counted by the exercise session against the truth's.
+
+    For exercises prescribed as holds the truth's hold intervals are the expected count; otherwise its reps.
+    """
+    exercise = clip_exercise(truth)
+    if exercise is None:
+        return None
+    session = ExerciseSession(exercise)
+    for m in ms:
+        session.update(m)
+    session.close()
+    summary = session.summary()
+    counted = {side: facts["full"] for side, facts in summary["reps"].items()}
+    if exercise.prescription.kind == "holds":
+        per_side: dict[str, int] = {}
+        for hold in truth.get("hold_intervals", []):
+            per_side[hold["side"]] = per_side.get(hold["side"], 0) + 1
+    else:
+        per_side = {side: int(n) for side, n in truth.get("reps_per_side", {}).items()}
+    if exercise.rep.has_sides:
+        expected = {side: per_side.get(side, 0) for side in counted}
+    else:
+        expected = {side: sum(per_side.values()) for side in counted}
+    return {"counted": counted, "expected": expected, "partial": {s: f["partial"] for s, f in summary["reps"].items()},
+            "match": counted == expected}
+
+
+def evaluate(video: Path) -> dict[str, Any]:
+    truth = json.loads(truth_path(video).read_text())
+    cached = load_cache(video)
+    exercise = clip_exercise(truth)
+    calibrate_s = exercise.neutral_calibration_s if exercise is not None else None
+    ms = measure_clip(cached, calibrate_s)
+    person_frames = [i for i, f in enumerate(truth["frames"]) if f.get("landmarks_px") is not None]
+    detected = [ms[i].detected for i in person_frames if i < len(ms)]
+    return {
+        "clip": video.stem,
+        "exercise": truth.get("exercise"),
+        "view": truth["view"],
+        "frames": len(ms),
+        "detection_rate": float(np.mean(detected)) if detected else None,
+        "false_detections": int(sum(m.detected for i, m in enumerate(ms) if i not in set(person_frames))),
+        "fully_in_frame": not truth.get("note", "").startswith("camera close"),
+        "calibrate_s": calibrate_s,
+        "metrics": metric_errors(truth, ms, calibrate_s),
+        "counts": count_reps(truth, ms),
+    }
+
+
+# ---------------------------------------------------------------------------------------------- report
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}f}"
+
+
+def _target(name: str, result: dict[str, Any], mae: float) -> str:
+    view, exercise = result["view"], result["exercise"]
+    limit = TARGETS.get((name, view, None), TARGETS.get((name, view, exercise)))
+    if limit is None:
+        return ""
+    return f"≤ {limit:g}: {'met' if mae <= limit else 'NOT met'}"
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    lines = [
+        "| clip | view | detected | metric | MAE ° | max ° | bias ° | truth range ° | target |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        det = "–" if r["detection_rate"] is None else f"{100 * r['detection_rate']:.1f}%"
+        if not r["metrics"]:
+            lines.append(f"| {r['clip']} | {r['view']} | {det} | – | | | | | |")
+        for name, e in r["metrics"].items():
+            lines.append(
+                f"| {r['clip']} | {r['view']} | {det} | {name} | {_fmt(e['mae'])} | {_fmt(e['max'])} | "
+                f"{_fmt(e['bias'])} | {_fmt(e['truth_range'])} | {_target(name, r, e['mae'])} |"
+            )
+    lines += ["", "| clip | exercise | counted (full) | truth | partial | match |", "|---|---|---|---|---|---|"]
+    for r in results:
+        c = r["counts"]
+        if c is None:
+            continue
+        fmt = lambda d: ", ".join(f"{k or 'all'} {v}" for k, v in d.items())  # noqa: E731
+        lines.append(f"| {r['clip']} | {r['exercise']} | {fmt(c['counted'])} | {fmt(c['expected'])} | "
+                     f"{fmt(c['partial'])} | {'yes' if c['match'] else 'NO'} |")
+    return "\n".join(lines)
+
+
+def write_docs(results: list[dict[str, Any]]) -> None:
+    DOCS.mkdir(exist_ok=True)
+    (DOCS / "accuracy.json").write_text(json.dumps(results, indent=1) + "\n")
+    doc = [
+        "# Accuracy against ground truth",
+        "",
+        "Made by `.venv/bin/python benchmarks/accuracy.py --write` from the rendered sample videos in",
+        "`sample_videos/` (exact per-frame truth, see `sample_videos/README.md`) and MediaPipe's landmarks cached",
+        "in `benchmarks/landmarks/`. formcheck is measured as `formcheck analyze --exercise` runs it: the same",
+        "measuring stage, with a neutral calibration over the first second for exercises that start upright.",
+        "Angles that calibration makes relative to the person's neutral are compared with the truth's change",
+        "from its own neutral over the same window (the calibration frames themselves are left out).",
+        "Errors are in degrees (ratios for `_ratio` metrics); bias is formcheck minus truth.",
+        "`tests/test_accuracy_gate.py` fails when a figure here gets worse (see the tolerances there).",
+        "",
+        table(results),
+        "",
+    ]
+    (DOCS / "accuracy.md").write_text("\n".join(doc))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("clips", nargs="*", help="clip names (default: every sample clip with a truth file)")
+    parser.add_argument("--refresh", action="store_true", help="run MediaPipe again for every clip")
+    parser.add_argument("--write", action="store_true", help="write docs/accuracy.md and docs/accuracy.json")
+    args = parser.parse_args(argv)
+    videos = [v for v in sample_clips() if not args.clips or v.stem in args.clips]
+    for video in videos:
+        cache = cache_path(video)
+        if args.refresh or not cache.is_file() or load_cache(video).video_sha256 != sha256(video):
+            print(f"running MediaPipe on {video.name} ...", file=sys.stderr)
+            build_cache(video)
+    results = [evaluate(v) for v in videos]
+    print(table(results))
+    if args.write:
+        write_docs(results)
+        print(f"\nwrote {DOCS / 'accuracy.md'} and {DOCS / 'accuracy.json'}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
