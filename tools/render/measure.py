@@ -25,6 +25,20 @@ REPO = Path(__file__).resolve().parents[2]
 MODEL = REPO / "models" / "pose_landmarker_full.task"
 
 
+#: The metric each exercise counts with (formcheck's catalogue), compared between MediaPipe and the truth.
+PRIMARY_METRIC = {
+    "seated-thoracic-rotation": "trunk_rotation_deg",
+    "standing-thoracic-rotation": "trunk_rotation_deg",
+    "thoracic-extension": "trunk_extension_deg",
+    "cat-cow": "spine_flexion_deg",
+    "childs-pose": "hip_flexion_deg",
+    "bird-dog": "arm_raise_deg",
+    "glute-bridge": "hip_line_deg",
+    "plank": "hip_line_deg",
+    "scapular-squeeze": "trunk_extension_deg",
+}
+
+
 def _landmarker():
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions
@@ -40,7 +54,7 @@ def _landmarker():
 
 def run_clip(video: Path) -> dict:
     mp, landmarker = _landmarker()
-    xy = []
+    xy, xyz = [], []
     with av.open(str(video)) as container:
         stream = container.streams.video[0]
         fps = float(stream.average_rate)
@@ -51,16 +65,19 @@ def run_clip(video: Path) -> dict:
             result = landmarker.detect_for_video(image, int(round(i * 1000.0 / fps)))
             if result.pose_landmarks:
                 xy.append([[p.x * w, p.y * h] for p in result.pose_landmarks[0]])
+                xyz.append([[p.x, p.y, p.z] for p in result.pose_world_landmarks[0]])
             else:
                 xy.append(np.full((33, 2), np.nan))
+                xyz.append(np.full((33, 3), np.nan))
     landmarker.close()
-    return {"xy_px": np.asarray(xy, dtype=float)}
+    return {"xy_px": np.asarray(xy, dtype=float), "xyz_m": np.asarray(xyz, dtype=float)}
 
 
 def compare(video: Path) -> dict:
     truth_path = video.with_suffix("").with_suffix(".truth.json")
     truth = json.loads(truth_path.read_text())
-    mp_xy = run_clip(video)["xy_px"]
+    result = run_clip(video)
+    mp_xy = result["xy_px"]
     n = len(mp_xy)
     detected = np.isfinite(mp_xy[:, 0, 0])
     row = {"clip": video.stem, "frames": n, "detected_pct": 100.0 * detected.mean()}
@@ -73,6 +90,16 @@ def compare(video: Path) -> dict:
         row["hip_offset_px"] = np.nanmedian(mp_xy[:, 23:25] - true_xy[:, 23:25], axis=(0, 1)).round(1).tolist()
         row["shoulder_offset_px"] = np.nanmedian(mp_xy[:, 11:13] - true_xy[:, 11:13], axis=(0, 1)).round(1).tolist()
         row["per_landmark_err_px"] = np.nanmedian(d, axis=0).round(1).tolist()
+        metric = PRIMARY_METRIC.get(truth["exercise"])
+        if metric:
+            from formcheck.geometry import compute_metrics
+
+            true_m = np.array([f["metrics"][metric] for f in truth["frames"]], dtype=float)[:n]
+            mp_m = compute_metrics(mp_xy, result["xyz_m"])[metric]
+            row["metric"] = metric
+            row["metric_true_range"] = [float(np.nanmin(true_m)), float(np.nanmax(true_m))]
+            row["metric_mp_range"] = [float(np.nanpercentile(mp_m, 1)), float(np.nanpercentile(mp_m, 99))]
+            row["metric_median_abs_err"] = float(np.nanmedian(np.abs(mp_m - true_m)))
     return row
 
 
@@ -90,7 +117,11 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(row)
         print(f"{row['clip']:<34} frames {row['frames']:4d}  detected {row['detected_pct']:6.1f}%  "
               f"shoulders {row.get('shoulder_err_px', float('nan')):5.1f}px  hips {row.get('hip_err_px', float('nan')):5.1f}px  "
-              f"all {row.get('all_err_px', float('nan')):5.1f}px  hip offset {row.get('hip_offset_px')}", flush=True)
+              f"all {row.get('all_err_px', float('nan')):5.1f}px  shoulder offset {row.get('shoulder_offset_px')}  "
+              f"hip offset {row.get('hip_offset_px')}  {row.get('metric', '')} true "
+              f"{np.round(row.get('metric_true_range', []), 1).tolist()} mediapipe "
+              f"{np.round(row.get('metric_mp_range', []), 1).tolist()} median |err| "
+              f"{row.get('metric_median_abs_err', float('nan')):.1f}", flush=True)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     return 0
