@@ -108,20 +108,22 @@ class CachedClip:
 
 
 def load_cache(video: Path) -> CachedClip:
-    with np.load(cache_path(video)) as d:
-        wh = tuple(int(v) for v in d["resolution_wh"])
-        poses = [
-            Pose(
-                xy_px=d["xy_px"][i].astype(float),
-                z_px=d["z_px"][i].astype(float),
-                world_xyz_m=d["world_xyz_m"][i].astype(float),
-                visibility=d["visibility"][i].astype(float),
-                presence=d["presence"][i].astype(float),
-                resolution_wh=wh,  # type: ignore[arg-type]
-            )
-            for i in range(len(d["timestamp_ms"]))
-        ]
-        return CachedClip(poses, [int(t) for t in d["timestamp_ms"]], str(d["video_sha256"]))
+    with np.load(cache_path(video)) as npz:
+        d = {k: npz[k] for k in npz.files}  # each member decompressed once
+    wh = tuple(int(v) for v in d["resolution_wh"])
+    arrays = {k: d[k].astype(float) for k in ("xy_px", "z_px", "world_xyz_m", "visibility", "presence")}
+    poses = [
+        Pose(
+            xy_px=arrays["xy_px"][i],
+            z_px=arrays["z_px"][i],
+            world_xyz_m=arrays["world_xyz_m"][i],
+            visibility=arrays["visibility"][i],
+            presence=arrays["presence"][i],
+            resolution_wh=wh,  # type: ignore[arg-type]
+        )
+        for i in range(len(d["timestamp_ms"]))
+    ]
+    return CachedClip(poses, [int(t) for t in d["timestamp_ms"]], str(d["video_sha256"]))
 
 
 # ---------------------------------------------------------------------------------------- evaluation
