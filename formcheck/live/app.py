@@ -29,7 +29,6 @@ from numpy.typing import NDArray
 
 from formcheck import NOT_MEDICAL_DEVICE, __version__
 from formcheck.analyze import FRAMES_NAME, SUMMARY_NAME, AnalysisStats, file_sha256, frames_header, frames_row
-from formcheck.calibration import NeutralCalibration
 from formcheck.interrupt import StopRequest
 from formcheck.coach import draw_card, draw_coach
 from formcheck.exercises.feedback import view_guidance
@@ -38,6 +37,7 @@ from formcheck.live.display import HeadlessDisplay, WindowDisplay, check_display
 from formcheck.live.feedback import coach_state, rep_rows, side_complete
 from formcheck.live.flow import Action, FlowInput, FlowStep, FlowTimings, Phase, SessionFlow
 from formcheck.live.inference import PoseWorker, Processed
+from formcheck.measure import Measurer
 from formcheck.live.sources import CameraSource, PacedFileSource
 from formcheck.overlay import draw_skeleton
 from formcheck.pose import PoseEstimator
@@ -187,7 +187,8 @@ class LiveLoop:
         self.video = video
         self.mirror = mirror
         self.clock = clock
-        self.calibration = NeutralCalibration(calibrate_s)
+        self.measurer = Measurer(calibrate_s=calibrate_s)
+        self.calibrate_s = calibrate_s
         sides = tuple(exercise.sides) if exercise.prescription.per_side else ("",)
         self.flow = SessionFlow(sides, exercise.prescription.sets, timings)
         self.stats = AnalysisStats()
@@ -210,17 +211,17 @@ class LiveLoop:
         """Calibrates, counts, draws and shows one frame whose pose was found (on the pose thread)."""
         captured, pose, raw = processed.captured, processed.pose, processed.measurement
         frame = captured.frame
-        m = self._calibrate(raw) if self.flow.phase == Phase.CALIBRATE else self.calibration.apply(raw)
+        m = self._measure(pose, raw)
         hint = view_guidance(self.exercise, m)
         done_side = side_complete(self.feedback, self.exercise, self.flow)
         step = self.flow.update(FlowInput(now_s=self.clock(), key=key, view_ok=not hint,
-                                          calibrated=self.calibration.is_ready, side_complete=done_side))
+                                          calibrated=self.calibrated, side_complete=done_side))
         self._act(step, key)
         if step.phase == Phase.ACTIVE and not step.paused:
             self.feedback = self.session.update(m)
         self.stats.update(m)
         row = frames_row(frame.index, m)
-        row["phase"] = step.phase.value + (" paused" if step.paused else "")
+        row["phase"] = step.phase.value + (" paused" if step.paused else "") + (" away" if self.calibration_away else "")
         self.frames_csv.write(row)
         image = self._draw(frame.image_bgr, pose, m, step, hint)
         self._show(image, frame.timestamp_ms)
@@ -232,7 +233,7 @@ class LiveLoop:
     def idle(self, key: str | None, *, source_ended: bool) -> None:
         """A turn of the loop with no new frame: the summary card after the source ended, and the keys."""
         self._source_ended = self._source_ended or source_ended
-        step = self.flow.update(FlowInput(now_s=self.clock(), key=key, calibrated=self.calibration.is_ready,
+        step = self.flow.update(FlowInput(now_s=self.clock(), key=key, calibrated=self.calibrated,
                                           source_ended=source_ended))
         self._act(step, key)
         self.step_result = step
@@ -240,25 +241,38 @@ class LiveLoop:
             self.display.show(self._card(self.last_image, step))
         self.done = step.phase == Phase.DONE
 
-    def _calibrate(self, raw: Measurement) -> Measurement:
-        """Learns the neutral, from frames in the start position only.
+    @property
+    def calibrated(self) -> bool:
+        """The person's neutral is known (angles are reported relative to it)."""
+        cal = self.measurer.calibration
+        return cal is not None and cal.is_ready and (self.measurer.rotation is None or self.measurer.rotation.is_ready)
 
-        A frame where the exercise's metric is a rep's distance from the exercise's neutral (past
-        ``rep.enter``: turned, bent) is left out: a neutral taken mid-turn would shift every angle and put
-        reps on the wrong side. The calibration takes the median of the frames it keeps.
+    @property
+    def neutral(self) -> dict[str, float] | None:
+        cal = self.measurer.calibration
+        return cal.neutral if cal is not None else None
+
+    def _measure(self, pose: Pose, raw: Measurement) -> Measurement:
+        """The frame's measurement through the shared measuring stage (:class:`formcheck.measure.Measurer`).
+
+        Before the first calibration the raw measurement is shown and nothing is learned (the person is still
+        getting into position). While calibrating, a frame where the exercise's metric is a rep's distance
+        from the exercise's neutral (past ``rep.enter``: turned, bent) is left out: a neutral taken mid-turn
+        would shift every angle and put reps on the wrong side.
         """
-        rep = self.exercise.rep
-        value = raw.angles.get(rep.metric, math.nan)
-        self.calibration_away = math.isfinite(value) and rep.progress(value)[0] >= rep.threshold_progress(rep.enter)
-        if self.calibration_away:
-            return self.calibration.apply(raw)
-        return self.calibration.update(raw)
+        if self.flow.phase == Phase.CALIBRATE:
+            rep = self.exercise.rep
+            value = raw.angles.get(rep.metric, math.nan)
+            self.calibration_away = math.isfinite(value) and rep.progress(value)[0] >= rep.threshold_progress(rep.enter)
+            return raw if self.calibration_away else self.measurer.update(pose, raw.timestamp_ms)
+        self.calibration_away = False
+        return self.measurer.update(pose, raw.timestamp_ms) if self.calibrated else raw
 
     def _act(self, step: FlowStep, key: str | None = None) -> None:
         if step.action == Action.QUIT and not self.ended_by:
             self.ended_by = "quit" if key == "q" else ("source_ended" if self._source_ended else "finished")
         if step.action == Action.CALIBRATE:
-            self.calibration.reset()
+            self.measurer.recalibrate()
             self.recalibrations += 1
         elif step.action == Action.RESET:
             self.session = self._session_factory()
@@ -335,7 +349,8 @@ class LiveLoop:
             "detection_rate": self.stats.frames_with_person / self.stats.frames if self.stats.frames else 0.0,
             "person_detected": self.stats.frames_with_person > 0,
             "views": self.stats.views,
-            "calibration": {"duration_s": self.calibration.duration_s, "neutral": self.calibration.neutral,
+            "calibration": {"duration_s": self.calibrate_s, "neutral": self.neutral,
+                            "camera_yaw_deg": self.measurer.rotation.camera_yaw_deg if self.measurer.rotation else None,
                             "recalibrations": self.recalibrations},
             "session": self._session_summary() | {"resets": self.resets},
             "metrics": {name: s.as_dict() for name, s in self.stats.metrics.items()},

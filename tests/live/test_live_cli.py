@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from formcheck import geometry
-from formcheck.calibration import NeutralCalibration
 from formcheck.errors import ConfigError, DisplayError, SourceError
 from formcheck.exercises import ExerciseSession, get_exercise, load_catalogue
 from formcheck.live.app import live_frames_header
+from formcheck.measure import Measurer
 from formcheck.pose import PoseEstimator
 from formcheck.sources import VideoFileSource
 from live_helpers import (CLIP, assert_one_line_error, env_without_display, exercise_clip, looped_clip, read_csv,
@@ -43,17 +42,25 @@ def live_run(session_clip: Path, tmp_path_factory: pytest.TempPathFactory):
     return out, record, result
 
 
-def offline_session(clip: Path, first_active_index: int, neutral: dict[str, float]) -> ExerciseSession:
-    """The same stages as the live loop over every frame of the file (no pacing, no drops), counting from the
-    frame where the live session's sets began, with the neutral the live session found."""
+def offline_session(clip: Path, rows: list[dict[str, str]]) -> ExerciseSession:
+    """The live session's stages replayed over the file with no pacing and no drops.
+
+    Pose on every frame (MediaPipe's tracking sees what live saw); the measuring stage fed the frames live fed
+    it, at live's timestamps: every frame from the first calibration frame on except those left out as
+    turned away (phase ``calibrate away``); the exercise session fed the frames live showed in its sets.
+    """
+    first_cal = next(i for i, r in enumerate(rows) if r["phase"].startswith("calibrate"))
+    fed = {int(r["frame_index"]): r for r in rows[first_cal + 1 :] if not r["phase"].endswith("away")}
     session = ExerciseSession(get_exercise(load_catalogue(), EXERCISE))
-    calibration = NeutralCalibration()
-    calibration.neutral = neutral
+    measurer = Measurer(calibrate_s=2.0)
     with VideoFileSource(clip) as source, PoseEstimator() as estimator:
         for frame in source:
-            pose = estimator.detect(frame)  # every frame, so MediaPipe's tracking sees what live saw
-            if frame.index >= first_active_index:
-                session.update(calibration.apply(geometry.measure(pose, frame.timestamp_ms)))
+            pose = estimator.detect(frame)
+            row = fed.get(frame.index)
+            if row is not None:
+                m = measurer.update(pose, int(round(float(row["time_s"]) * 1000)))
+                if row["phase"] == "active":
+                    session.update(m)
     session.close()
     return session
 
@@ -88,8 +95,7 @@ def test_live_counts_the_same_reps_as_the_offline_pipeline_on_the_same_file(live
     assert result.returncode == 0, result.stderr
     summary = json.loads((out / "summary.json").read_text())
     rows = read_csv(out / "frames.csv")
-    first_active = next(int(r["frame_index"]) for r in rows if r["phase"] == "active")
-    reference = offline_session(session_clip, first_active, summary["calibration"]["neutral"])
+    reference = offline_session(session_clip, rows)
     live_reps = summary["session"]["reps"]
     ref_reps = reference.summary()["reps"]
     dropped = summary["live"]["frames_dropped"]
