@@ -347,10 +347,33 @@ def compute_metrics(xy_px: FloatArray, xyz_m: FloatArray) -> dict[str, FloatArra
         return {spec.name: np.asarray(spec.compute(xy, xyz), dtype=float) for spec in METRICS}
 
 
+def _paired(landmarks: tuple[L, ...]) -> list[list[int]]:
+    """The landmarks as groups: each left/right pair together, any other landmark alone."""
+    groups: dict[str, list[int]] = {}
+    for lm in landmarks:
+        groups.setdefault(lm.name.replace("LEFT_", "").replace("RIGHT_", ""), []).append(int(lm))
+    return list(groups.values())
+
+
 def metric_visibility(visibility: FloatArray) -> dict[str, FloatArray]:
-    """The lowest visibility, shape ``(...)``, of the landmarks each metric uses."""
+    """How well each metric's landmarks are seen, shape ``(...)``: the lowest visibility of those it uses.
+
+    Side-view-only metrics count a left/right pair as seen when the better-seen of the two is (the pair's
+    maximum, then the minimum over pairs). Seen from the side, the far limb is behind the near one: on the
+    side-view sample clips MediaPipe gives the far knee a median visibility of 0.16-0.5 and the far wrist
+    0.09-0.65 while the near ones are 0.8-1.0, on every frame, so requiring both would never count a
+    side-view exercise. Those metrics use the pair's midpoint (which the far point, placed beside the near
+    one, moves little: hip_flexion_deg on child's pose reads within 3 deg of the truth) or the larger of the
+    two sides. Front and back-view metrics need every landmark they use.
+    """
     vis = np.asarray(visibility, dtype=float)
-    return {spec.name: vis[..., [int(i) for i in spec.landmarks]].min(axis=-1) for spec in METRICS}
+    out = {}
+    for spec in METRICS:
+        if spec.views == ("side",):
+            out[spec.name] = np.stack([vis[..., g].max(axis=-1) for g in _paired(spec.landmarks)], axis=-1).min(axis=-1)
+        else:
+            out[spec.name] = vis[..., [int(i) for i in spec.landmarks]].min(axis=-1)
+    return out
 
 
 # ------------------------------------------------------------------------------------------ view, frame

@@ -9,6 +9,7 @@ from builders import synthetic_pose_arrays
 from formcheck import geometry
 from formcheck.geometry import compute_metrics, wrap_deg
 from formcheck.landmarks import NUM_LANDMARKS
+from formcheck.landmarks import Landmark as L
 from formcheck.types import Pose
 
 FACINGS = {"front": 0.0, "back": 180.0, "faces-right": 90.0, "faces-left": -90.0}
@@ -170,3 +171,22 @@ def test_every_metric_declares_landmarks_and_views():
         assert spec.landmarks and set(spec.views) <= {"front", "back", "side"}
         assert spec.name.endswith(("_deg", "_ratio"))
         assert all(0 <= int(i) < NUM_LANDMARKS for i in spec.landmarks)
+
+
+def test_side_view_metrics_need_one_of_each_left_right_pair_seen():
+    """Seen from the side the far knee is hidden: a side-view metric is as well seen as the near side."""
+    vis = np.ones(NUM_LANDMARKS)
+    vis[[int(L.LEFT_KNEE), int(L.LEFT_WRIST), int(L.LEFT_ANKLE)]] = 0.2  # far side, person facing right
+    out = geometry.metric_visibility(vis)
+    assert out["hip_flexion_deg"] == pytest.approx(1.0)
+    assert out["arm_raise_deg"] == pytest.approx(1.0)
+    vis[int(L.RIGHT_KNEE)] = 0.3  # both knees hidden: not measurable
+    assert geometry.metric_visibility(vis)["hip_line_deg"] == pytest.approx(0.3)
+
+
+def test_front_view_metrics_need_every_landmark_seen():
+    vis = np.ones(NUM_LANDMARKS)
+    vis[int(L.LEFT_SHOULDER)] = 0.2
+    out = geometry.metric_visibility(vis)
+    assert out["trunk_rotation_deg"] == pytest.approx(0.2)
+    assert out["shoulder_elevation_ratio"] == pytest.approx(0.2)
