@@ -284,6 +284,35 @@ def leg_raise_deg(xy_px: FloatArray) -> FloatArray:
     )
 
 
+def shoulder_retraction_deg(xy_px: FloatArray, xyz_m: FloatArray) -> FloatArray:
+    """Shoulder retraction seen from the side: the hip -> shoulder line against the hip -> ear line.
+
+    Formula: ``facing * signed_angle(s - h, e - h)`` with ``h = hip_mid``, ``s = shoulder_mid``,
+    ``e = ear_mid`` in image pixels (signed clockwise on screen) and ``facing`` from :func:`facing_sign`.
+    Plane: sagittal. View: side. Sign: positive when the shoulders sit behind the hip -> ear line
+    (retraction, the scapular squeeze), negative in front of it (rounded shoulders); the same whichever way
+    the person faces. Leaning the whole trunk moves hips, shoulders and ears together and leaves it unchanged.
+    Used relative to the person's neutral. Small by nature: on the true landmarks of the rendered body,
+    clavicles turned 14 deg move the shoulder landmark about 3 cm, which this reads as about 4.5 deg.
+    """
+    h = _hip_mid(xy_px)
+    return facing_sign(xyz_m) * signed_image_angle_deg(_shoulder_mid(xy_px) - h, _ear_mid(xy_px) - h)
+
+
+def neck_length_ratio(xy_px: FloatArray) -> FloatArray:
+    """Shoulder elevation (shrug) seen from the side: the ear-to-shoulder distance over the trunk's length.
+
+    Formula: ``|ear_mid - shoulder_mid| / |shoulder_mid - hip_mid|`` in image pixels (a ratio, no unit).
+    Plane: sagittal. View: side. Sign: smaller when the shoulders rise towards the ears; tipping the head
+    about the shoulders or leaning the trunk leaves it unchanged. About 0.35-0.45 on the sample clips.
+    """
+    s = _shoulder_mid(xy_px)
+    neck = np.linalg.norm(_ear_mid(xy_px) - s, axis=-1)
+    trunk = np.linalg.norm(s - _hip_mid(xy_px), axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(trunk > 0, neck / trunk, np.nan)
+
+
 # ---------------------------------------------------------------------------------------------- registry
 @dataclass(frozen=True)
 class MetricSpec:
@@ -330,6 +359,10 @@ METRICS: tuple[MetricSpec, ...] = (
                lambda xy, xyz: arm_raise_deg(xy)),
     MetricSpec("leg_raise_deg", "sagittal", ("side",), _SHOULDERS + _HIPS + (L.LEFT_ANKLE, L.RIGHT_ANKLE), False,
                lambda xy, xyz: leg_raise_deg(xy)),
+    MetricSpec("shoulder_retraction_deg", "sagittal", ("side",), _SHOULDERS + _HIPS + _EARS, True,
+               shoulder_retraction_deg),
+    MetricSpec("neck_length_ratio", "sagittal", ("side",), _SHOULDERS + _HIPS + _EARS, False,
+               lambda xy, xyz: neck_length_ratio(xy)),
 )
 
 METRIC_NAMES: tuple[str, ...] = tuple(spec.name for spec in METRICS)

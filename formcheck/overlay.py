@@ -34,6 +34,8 @@ METRIC_LABELS: dict[str, str] = {
     "spine_flexion_deg": "Spine",
     "arm_raise_deg": "Arm raise",
     "leg_raise_deg": "Leg raise",
+    "shoulder_retraction_deg": "Shoulders back",
+    "neck_length_ratio": "Neck length",
 }
 
 #: Read-outs shown on the annotated video when no exercise is given.

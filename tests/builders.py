@@ -78,6 +78,7 @@ def body_pose(
     extension_deg: float = 0.0,
     lateral_deg: float = 0.0,
     head_forward_deg: float = 0.0,
+    shoulder_back_m: float = 0.0,
 ) -> FloatArray:
     """(33, 3) body-frame landmarks (x left, y up, z forward) with the trunk posed by known angles.
 
@@ -86,6 +87,8 @@ def body_pose(
         extension_deg: extension of the upper body about the hips, positive leaning back.
         lateral_deg: lateral flexion of the upper body, positive to the person's left (left shoulder drops).
         head_forward_deg: the head tipped forward about the shoulder midpoint (ears ahead of the shoulders).
+        shoulder_back_m: both shoulders moved straight back by this much (scapular retraction), before the
+            trunk is posed; the ears and hips stay.
     """
     pts = np.full((NUM_LANDMARKS, 3), np.nan)
     for lm, p in _LOWER.items():
@@ -103,6 +106,8 @@ def body_pose(
         q = np.asarray(p, dtype=float)
         if lm in head:
             q = shoulder_mid + head_rot @ (q - shoulder_mid)
+        if lm in (L.LEFT_SHOULDER, L.RIGHT_SHOULDER):
+            q = q + np.array([0.0, 0.0, -shoulder_back_m])
         pts[int(lm)] = pivot + upper_rot @ (q - pivot)
     return pts
 
@@ -147,6 +152,7 @@ def synthetic_pose_arrays(
     extension_deg: float = 0.0,
     lateral_deg: float = 0.0,
     head_forward_deg: float = 0.0,
+    shoulder_back_m: float = 0.0,
     facing_deg: float = 0.0,
     position_m: tuple[float, float, float] = (0.0, 0.9, 3.0),
     resolution_wh: tuple[int, int] = (640, 480),
@@ -158,7 +164,7 @@ def synthetic_pose_arrays(
     ``orthographic`` (the default) projects without perspective so image angles are exact; pass False for a
     real pinhole camera.
     """
-    body = body_pose(rotation_deg, extension_deg, lateral_deg, head_forward_deg)
+    body = body_pose(rotation_deg, extension_deg, lateral_deg, head_forward_deg, shoulder_back_m)
     cam = place_in_camera(body, facing_deg, position_m)
     xy = project(cam, resolution_wh, focal_px, position_m[2] if orthographic else None)
     hip_mid = 0.5 * (cam[int(L.LEFT_HIP)] + cam[int(L.RIGHT_HIP)])

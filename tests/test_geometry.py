@@ -190,3 +190,37 @@ def test_front_view_metrics_need_every_landmark_seen():
     out = geometry.metric_visibility(vis)
     assert out["trunk_rotation_deg"] == pytest.approx(0.2)
     assert out["shoulder_elevation_ratio"] == pytest.approx(0.2)
+
+
+# Standing body of tests/builders.py: hips at 0.90 m, shoulders at 1.42 m, ears at 1.63 m, all at z = 0.
+@pytest.mark.parametrize("back_m", [-0.03, 0.0, 0.02, 0.05])
+@pytest.mark.parametrize("facing", ["faces-right", "faces-left"])
+@pytest.mark.parametrize("resolution_wh", RESOLUTIONS)
+def test_shoulder_retraction_is_the_shoulders_angle_behind_the_hip_ear_line(back_m, facing, resolution_wh):
+    xy, xyz = synthetic_pose_arrays(shoulder_back_m=back_m, facing_deg=FACINGS[facing], resolution_wh=resolution_wh)
+    expected = np.degrees(np.arctan2(back_m, 1.42 - 0.90))  # the hip -> ear line is vertical
+    assert geometry.shoulder_retraction_deg(xy, xyz) == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize("extension_deg", [-30.0, 15.0])
+def test_shoulder_retraction_ignores_leaning_the_whole_trunk(extension_deg):
+    xy, xyz = synthetic_pose_arrays(shoulder_back_m=0.02, extension_deg=extension_deg, facing_deg=90.0)
+    assert geometry.shoulder_retraction_deg(xy, xyz) == pytest.approx(np.degrees(np.arctan2(0.02, 0.52)), abs=1e-9)
+
+
+@pytest.mark.parametrize("facing", ["faces-right", "faces-left"])
+@pytest.mark.parametrize("head_forward_deg", [0.0, 20.0])
+@pytest.mark.parametrize("extension_deg", [0.0, 15.0])
+def test_neck_length_ratio_ignores_head_tilt_and_lean(facing, head_forward_deg, extension_deg):
+    xy, _ = synthetic_pose_arrays(facing_deg=FACINGS[facing], head_forward_deg=head_forward_deg,
+                                  extension_deg=extension_deg)
+    assert geometry.neck_length_ratio(xy) == pytest.approx((1.63 - 1.42) / (1.42 - 0.90), abs=1e-9)
+
+
+def test_neck_length_ratio_drops_when_shrugging():
+    xy, _ = synthetic_pose_arrays(facing_deg=90.0)
+    shrug = xy.copy()
+    shrug[[int(L.LEFT_SHOULDER), int(L.RIGHT_SHOULDER)], 1] -= 10.0  # shoulders 10 px up the picture
+    neck = xy[int(L.LEFT_EAR), 1] - xy[int(L.LEFT_SHOULDER), 1]  # negative: the ear is above
+    trunk = xy[int(L.LEFT_HIP), 1] - xy[int(L.LEFT_SHOULDER), 1]
+    assert geometry.neck_length_ratio(shrug) == pytest.approx((-neck - 10.0) / (trunk + 10.0), abs=1e-9)

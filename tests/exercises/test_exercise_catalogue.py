@@ -60,9 +60,9 @@ def test_shipped_thresholds_have_hysteresis_and_targets_beyond_enter(path):
         assert near >= enter
 
 
-def test_only_the_scapular_squeeze_waits_for_a_metric_geometry_lacks():
+def test_every_shipped_exercise_counts_with_a_metric_geometry_computes():
     pending = {name for name, ex in load_catalogue().items() if any(m not in METRIC_NAMES for m in ex.metrics)}
-    assert pending == {"scapular-squeeze"}
+    assert pending == set()
 
 
 def test_rotation_targets_and_prescription_match_the_issue():

@@ -14,6 +14,7 @@ from formcheck.exercises import feedback as fb
 from formcheck.exercises.counting import RepCounter
 from formcheck.exercises.feedback import Cue, CueSelector
 from formcheck.exercises.loader import FORBIDDEN_PHRASES
+from formcheck.exercises.model import FormRule
 from formcheck.types import Measurement
 
 CATALOGUE = load_catalogue()
@@ -173,8 +174,11 @@ def test_rules_compare_against_the_persons_own_start():
 
 
 def test_rules_are_only_checked_in_views_their_metric_is_valid_in():
-    squeeze_rules = {r.name: r for r in CATALOGUE["scapular-squeeze"].rules}
-    watch = fb.FormWatch(tuple(squeeze_rules.values()))
+    shrug = FormRule(name="shrugging", metric="shoulder_elevation_ratio", cue="Keep your shoulders down",
+                     priority=1, below=-0.05, from_start=True)  # a front / back view metric
+    chin = FormRule(name="chin-poking", metric="head_forward_deg", cue="Head back", priority=2, above=10.0,
+                    from_start=True)  # a side view metric
+    watch = fb.FormWatch((shrug, chin))
     watch.set_baseline({"shoulder_elevation_ratio": 0.4, "head_forward_deg": 0.0})
     angles = {"shoulder_elevation_ratio": 0.2, "head_forward_deg": 0.0}
     side = Measurement(0, True, angles, {}, "side")
@@ -272,9 +276,11 @@ def test_close_records_a_hold_still_going_at_the_end():
 
 
 def test_a_metric_geometry_lacks_says_so_instead_of_counting():
-    ex = CATALOGUE["scapular-squeeze"]
-    m = Measurement(0, True, {"shoulder_elevation_ratio": 0.4}, {}, "back")
-    f = ExerciseSession(ex).update(m)
+    squeeze = CATALOGUE["scapular-squeeze"]
+    pending = dataclasses.replace(squeeze, rep=dataclasses.replace(squeeze.rep, metric="scapular_retraction_deg"),
+                                  target=dataclasses.replace(squeeze.target, metric="scapular_retraction_deg"))
+    m = Measurement(0, True, {"neck_length_ratio": 0.4}, {}, "side")
+    f = ExerciseSession(pending).update(m)
     assert f.status == fb.GETTING_READY and "scapular_retraction_deg" in f.cue
 
 
