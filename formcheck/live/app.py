@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from formcheck import NOT_MEDICAL_DEVICE, __version__
+from formcheck import NOT_MEDICAL_DEVICE, __version__, geometry
 from formcheck.analyze import FRAMES_NAME, SUMMARY_NAME, AnalysisStats, file_sha256, frames_header, frames_row
 from formcheck.interrupt import StopRequest
 from formcheck.coach import draw_card, draw_coach
@@ -209,9 +209,9 @@ class LiveLoop:
     # ----------------------------------------------------------------------------------------- per frame
     def step(self, processed: Processed, key: str | None) -> None:
         """Calibrates, counts, draws and shows one frame whose pose was found (on the pose thread)."""
-        captured, pose, raw = processed.captured, processed.pose, processed.measurement
+        captured, pose = processed.captured, processed.pose
         frame = captured.frame
-        m = self._measure(pose, raw)
+        m = self._measure(pose, frame.timestamp_ms)
         hint = view_guidance(self.exercise, m)
         done_side = side_complete(self.feedback, self.exercise, self.flow)
         step = self.flow.update(FlowInput(now_s=self.clock(), key=key, view_ok=not hint,
@@ -252,7 +252,7 @@ class LiveLoop:
         cal = self.measurer.calibration
         return cal.neutral if cal is not None else None
 
-    def _measure(self, pose: Pose, raw: Measurement) -> Measurement:
+    def _measure(self, pose: Pose, timestamp_ms: int) -> Measurement:
         """The frame's measurement through the shared measuring stage (:class:`formcheck.measure.Measurer`).
 
         Before the first calibration the raw measurement is shown and nothing is learned (the person is still
@@ -261,12 +261,13 @@ class LiveLoop:
         would shift every angle and put reps on the wrong side.
         """
         if self.flow.phase == Phase.CALIBRATE:
+            raw = geometry.measure(pose, timestamp_ms)
             rep = self.exercise.rep
             value = raw.angles.get(rep.metric, math.nan)
             self.calibration_away = math.isfinite(value) and rep.progress(value)[0] >= rep.threshold_progress(rep.enter)
-            return raw if self.calibration_away else self.measurer.update(pose, raw.timestamp_ms)
+            return raw if self.calibration_away else self.measurer.update(pose, timestamp_ms)
         self.calibration_away = False
-        return self.measurer.update(pose, raw.timestamp_ms) if self.calibrated else raw
+        return self.measurer.update(pose, timestamp_ms) if self.calibrated else geometry.measure(pose, timestamp_ms)
 
     def _act(self, step: FlowStep, key: str | None = None) -> None:
         if step.action == Action.QUIT and not self.ended_by:

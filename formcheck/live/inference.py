@@ -1,7 +1,7 @@
 """Pose inference on its own thread, so drawing and display overlap with the model.
 
-MediaPipe's pose model runs on one core; drawing the coach, the files and the window run on the main thread.
-:class:`PoseWorker` takes the newest captured frame, finds the pose and measures it, and leaves the result
+MediaPipe's pose model runs on one core; measuring, counting, drawing the coach, the files and the window run
+on the main thread. :class:`PoseWorker` takes the newest captured frame, finds the pose, and leaves it
 in a one-slot, newest-wins hand-off for the main thread. The model never waits for the screen, so the
 displayed rate is the model's own rate (on two cores or more), and a result is never older than one frame.
 
@@ -14,31 +14,28 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from formcheck import geometry
 from formcheck.live.capture import Captured, LatestFrameGrabber
 from formcheck.pose import PoseEstimator
-from formcheck.types import Measurement, Pose
+from formcheck.types import Pose
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Processed:
-    """A captured frame with its pose and raw (uncalibrated) measurement.
+    """A captured frame with its pose.
 
     Attributes:
         captured: the frame and when it arrived.
         pose: the pose found in it (empty when there is nobody).
-        measurement: geometry's measurement of the pose at the frame's capture time.
     """
 
     captured: Captured
     pose: Pose
-    measurement: Measurement
 
 
 class PoseWorker:
-    """Runs pose and geometry on the frames of a :class:`LatestFrameGrabber` on a daemon thread.
+    """Runs the pose model on the frames of a :class:`LatestFrameGrabber` on a daemon thread.
 
     Use as a context manager (starts; on exit stops and joins), then :meth:`get` from the main thread.
 
@@ -75,7 +72,7 @@ class PoseWorker:
                     continue
                 frame = captured.frame
                 pose = self.estimator.detect(frame)
-                result = Processed(captured, pose, geometry.measure(pose, frame.timestamp_ms))
+                result = Processed(captured, pose)
                 with self._cond:
                     if self._latest is not None:
                         self.dropped += 1

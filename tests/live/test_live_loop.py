@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from builders import synthetic_pose_arrays
-from formcheck import geometry
 from formcheck.exercises import ExerciseSession, get_exercise, load_catalogue
 from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.landmarks import Landmark as L
@@ -62,7 +61,7 @@ def processed(index: int, t_s: float, rotation_deg: float) -> Processed:
                 presence=np.ones(NUM_LANDMARKS), resolution_wh=WH)
     ms = int(round(t_s * 1000))
     frame = Frame(np.full((WH[1], WH[0], 3), 90, np.uint8), ms, index)
-    return Processed(Captured(frame, t_s, ms), pose, geometry.measure(pose, ms))
+    return Processed(Captured(frame, t_s, ms), pose)
 
 
 def rotation_script(t_s: float) -> float:
