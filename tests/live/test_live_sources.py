@@ -178,7 +178,7 @@ def test_pose_worker_hands_over_the_newest_result_and_ends_with_the_source() -> 
         got = []
         while (item := worker.get(timeout_s=1.0)) is not None:
             got.append(item.captured.frame.index)
-            assert not item.measurement.detected
+            assert not item.pose.detected
             time.sleep(0.02)  # the main thread is slower still
     assert worker.exhausted and got[-1] == 29 and got == sorted(got)
     assert worker.processed == len(estimator.seen) == grabber.taken
