@@ -138,8 +138,17 @@ def clip_exercise(truth: dict[str, Any]) -> Exercise | None:
 
 def measure_clip(cached: CachedClip, calibrate_s: float | None) -> list[Measurement]:
     """The measurements ``formcheck analyze --exercise`` makes of the clip (same stage, same calibration)."""
+    return [m for m, _ in measure_clip_states(cached, calibrate_s)]
+
+
+def measure_clip_states(cached: CachedClip, calibrate_s: float | None) -> list[tuple[Measurement, bool]]:
+    """Each frame's measurement and whether the neutral was still being learnt (as analyze tells the session)."""
     measurer = Measurer(calibrate_s=calibrate_s)
-    return [measurer.update(p, t) for p, t in zip(cached.poses, cached.timestamps_ms, strict=True)]
+    out = []
+    for p, t in zip(cached.poses, cached.timestamps_ms, strict=True):
+        m = measurer.update(p, t)
+        out.append((m, measurer.calibrating))
+    return out
 
 
 def _calibration_window(ms: list[Measurement], calibrate_s: float | None) -> np.ndarray:
@@ -207,7 +216,8 @@ def expected_counts(truth: dict[str, Any], exercise: Exercise) -> tuple[dict[str
     return full, partial
 
 
-def count_reps(truth: dict[str, Any], ms: list[Measurement]) -> dict[str, Any] | None:
+def count_reps(truth: dict[str, Any], ms: list[Measurement], calibrating: list[bool] | None = None
+               ) -> dict[str, Any] | None:
     """Full and partial reps (or holds) per side counted by the exercise session against the truth's.
 
     ``expected`` / ``expected_partial`` come from :func:`expected_counts`; ``match`` needs both to agree.
@@ -216,8 +226,8 @@ def count_reps(truth: dict[str, Any], ms: list[Measurement]) -> dict[str, Any] |
     if exercise is None:
         return None
     session = ExerciseSession(exercise)
-    for m in ms:
-        session.update(m)
+    for m, cal in zip(ms, calibrating or [False] * len(ms), strict=True):
+        session.update(m, calibrating=cal)
     session.close()
     summary = session.summary()
     counted = {side: facts["full"] for side, facts in summary["reps"].items()}
@@ -234,7 +244,8 @@ def evaluate(video: Path) -> dict[str, Any]:
     cached = load_cache(video)
     exercise = clip_exercise(truth)
     calibrate_s = exercise.neutral_calibration_s if exercise is not None else None
-    ms = measure_clip(cached, calibrate_s)
+    states = measure_clip_states(cached, calibrate_s)
+    ms = [m for m, _ in states]
     person_frames = [i for i, f in enumerate(truth["frames"]) if f.get("landmarks_px") is not None]
     detected = [ms[i].detected for i in person_frames if i < len(ms)]
     return {
@@ -247,7 +258,7 @@ def evaluate(video: Path) -> dict[str, Any]:
         "fully_in_frame": not truth.get("note", "").startswith("camera close"),
         "calibrate_s": calibrate_s,
         "metrics": metric_errors(truth, ms, calibrate_s),
-        "counts": count_reps(truth, ms),
+        "counts": count_reps(truth, ms, [c for _, c in states]),
     }
 
 

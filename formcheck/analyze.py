@@ -208,7 +208,7 @@ def _run(
                 m = measurer.update(pose, frame.timestamp_ms)
                 stats.update(m)
                 frames_csv.write(frames_row(frame.index, m))
-                feedback = session.update(m) if session is not None else None
+                feedback = session.update(m, calibrating=measurer.calibrating) if session is not None else None
                 if feedback is not None and feedback.new_rep is not None and reps_csv is not None:
                     reps_csv.write(feedback.new_rep.csv_row())
                 if video is not None:

@@ -43,6 +43,12 @@ class Measurer:
             m = Measurement(m.timestamp_ms, m.detected, angles, m.visibility, m.view, m.out_of_frame)
         return m
 
+    @property
+    def calibrating(self) -> bool:
+        """The person's neutral is still being learnt: the angles are raw, not yet relative to it."""
+        return (self.calibration is not None and not self.calibration.is_ready) or (
+            self.rotation is not None and not self.rotation.is_ready)
+
     def recalibrate(self) -> None:
         """Forgets the neutral and learns it again from the next frames (the live coach's ``c`` key)."""
         if self.calibration is not None:

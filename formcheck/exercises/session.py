@@ -116,17 +116,24 @@ class ExerciseSession:
         self._status = fb.GETTING_READY
         self._tempo: tuple[Cue, float] | None = None  # a tempo cue and until when it is wanted
         self._last_t: float | None = None
+        self._baseline_pending = False  # ready, but the start values are not taken yet
 
     # ------------------------------------------------------------------------------------------ update
-    def update(self, m: Measurement) -> Feedback:
-        """Take one frame's measurement; return what to show."""
+    def update(self, m: Measurement, *, calibrating: bool = False) -> Feedback:
+        """Take one frame's measurement; return what to show.
+
+        ``calibrating``: the person's neutral is still being learnt, so the angles are raw (not yet relative
+        to it). Such a frame is shown as getting ready and is not counted: set-up and the start values of
+        ``from_start`` rules would otherwise mix raw and calibrated angles (a false cue on every rep).
+        """
         ex = self.exercise
         t = m.timestamp_ms / 1000.0
         stale = self._last_t is not None and t <= self._last_t
         if stale:
             logger.warning("measurement at %d ms is not after the previous one; not counted", m.timestamp_ms)
-        else:
+        elif not calibrating:
             self._last_t = t
+        skip = stale or calibrating
 
         hint = fb.view_guidance(ex, m)
         missing = [metric for metric in ex.metrics if m.detected and metric not in m.angles]
@@ -134,7 +141,7 @@ class ExerciseSession:
         value = m.angles.get(ex.rep.metric, math.nan) if usable else math.nan
         target_value = m.angles.get(ex.target.metric, math.nan) if usable else math.nan
 
-        if usable and not math.isnan(value):
+        if usable and not math.isnan(value) and not skip:
             if self._last_seen_s is not None and t - self._last_seen_s > LOST_RESET_S and not self.counter.in_rep:
                 logger.info("person back after %.1f s out of view: waiting for set-up again", t - self._last_seen_s)
                 self.gate.reset()
@@ -144,16 +151,23 @@ class ExerciseSession:
         new_rep: RepRecord | None = None
         active_rules = []
         if not self.gate.ready and not stale:
-            self._remember(t, m)
+            # Stillness is a spread of values, the same raw or calibrated: the calibration second counts
+            # towards set-up. The start values of from_start rules wait for calibrated angles.
+            if not calibrating:
+                self._remember(t, m)
             if self.gate.update(t, value):
-                self._on_ready(t)
-        if self.gate.ready and not stale:
+                self._baseline_pending = True
+        if self._baseline_pending and self.gate.ready and not skip:
+            self._remember(t, m)
+            self._on_ready(t)
+            self._baseline_pending = False
+        if self.gate.ready and not skip:
             active_rules = self.form.update(t, m, self.counter.in_rep) if usable else []
             new_rep = self.counter.update(t, value, target_value, cues=[r.cue for r in active_rules])
             if new_rep is not None:
                 new_rep = self._check_tempo(t, new_rep)
 
-        status = self._status_for(hint, bool(missing), active_rules, value, target_value)
+        status = self._status_for(hint, bool(missing) or calibrating, active_rules, value, target_value)
         candidates = self._candidates(t, status, hint, missing, active_rules)
         shown = self.cues.update(t, candidates)
         counts = self.counts()

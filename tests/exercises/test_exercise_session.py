@@ -314,3 +314,28 @@ def test_a_repeated_timestamp_is_not_counted_twice():
     once, _ = run(ROTATION, ms)
     twice, _ = run(ROTATION, doubled)
     assert [r.csv_row() for r in twice.records] == [r.csv_row() for r in once.records]
+
+
+def _extension_frame(t_s: float, extension: float, spine: float, hip: float) -> Measurement:
+    angles = {"trunk_extension_deg": extension, "spine_flexion_deg": spine, "hip_flexion_deg": hip,
+              "head_forward_deg": 0.0}
+    return Measurement(int(round(t_s * 1000)), True, angles, {}, "side")
+
+
+def test_calibration_frames_count_as_set_up_but_not_as_start_values():
+    """While the neutral is learnt the angles are raw (spine 15 deg here, 0 once calibrated): set-up may
+    finish, but the start values of from_start rules come from calibrated frames, so a correct extension
+    (spine -10 deg against the trunk) raises no neck cue and the rep starts on time."""
+    ex = CATALOGUE["thoracic-extension"]
+    session = ExerciseSession(ex)
+    fps = 15
+    for i in range(int(1.5 * fps)):  # 1.5 s still and calibrating: raw values
+        f = session.update(_extension_frame(i / fps, 3.0, 15.0, 80.0), calibrating=True)
+        assert f.status == fb.GETTING_READY and not f.in_rep
+    for i in range(int(1.5 * fps), int(8 * fps)):
+        t = i / fps
+        ext = 12.0 if 2.0 <= t < 6.0 else 0.0
+        f = session.update(_extension_frame(t, ext, -10.0 if ext else 0.0, 70.0 if ext else 80.0))
+        assert f.status != fb.COMPENSATION, t
+    (record,) = session.records
+    assert record.start_s == pytest.approx(2.0, abs=0.1) and record.cues == ()
