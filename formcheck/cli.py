@@ -149,7 +149,7 @@ def _configure_logging(verbose: bool) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    logging.getLogger("formcheck").setLevel(logging.DEBUG if verbose else logging.INFO)
+    logging.getLogger("formcheck").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:

@@ -146,7 +146,7 @@ def test_hips_turning_is_a_compensation_attached_to_the_rep():
     s = Series(30).hold(1.5, 0.0).rep(45.0, hold_s=11.0).rep(-45.0, hold_s=11.0)
     ms = measurements(ROTATION, s.samples)
     first_rep = range(round(2.0 * 30), round(12.0 * 30))
-    ms = [dataclasses.replace(m, angles={**m.angles, "pelvis_rotation_deg": 15.0}) if i in first_rep else m
+    ms = [dataclasses.replace(m, angles={**m.angles, "pelvis_rotation_deg": 20.0}) if i in first_rep else m
           for i, m in enumerate(ms)]
     session, feedback = run(ROTATION, ms)
     hips = ROTATION.rules[0].cue
