@@ -363,6 +363,7 @@ class LiveLoop:
                 "frames_captured": grabber.captured,
                 "frames_processed": worker.processed,
                 "frames_dropped": grabber.dropped + worker.dropped,
+                "inference_fps": round(worker.processed / worker.inference_s, 2) if worker.inference_s > 0 else None,
                 "seconds": round(elapsed_s, 3),
                 "mirror": self.mirror,
                 **self.display_stats.as_dict(),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 from formcheck.live.capture import Captured, LatestFrameGrabber
@@ -41,6 +42,7 @@ class PoseWorker:
 
     Attributes:
         processed: frames the model ran on.
+        inference_s: time spent in the model, in seconds.
         dropped: results replaced before the main thread took them.
         ended: the grabber's source ended and its last frame was processed.
         error: an error raised on the worker (re-raised by :meth:`get`).
@@ -54,6 +56,7 @@ class PoseWorker:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="formcheck-pose", daemon=True)
         self.processed = 0
+        self.inference_s = 0.0
         self.dropped = 0
         self.ended = False
         self.error: BaseException | None = None
@@ -71,7 +74,9 @@ class PoseWorker:
                         break
                     continue
                 frame = captured.frame
+                started_s = time.perf_counter()
                 pose = self.estimator.detect(frame)
+                self.inference_s += time.perf_counter() - started_s
                 result = Processed(captured, pose)
                 with self._cond:
                     if self._latest is not None:
