@@ -132,9 +132,11 @@ def spine_deltas(p: Posture) -> dict[str, FloatArray]:
     for bone in NECK_BONES:
         deltas[bone] = trunk_rotation(_spread(p.neck_axial_deg, 3), _spread(p.neck_ext_deg, 3), 0.0)
     if p.scapular_retraction_deg:
-        # turning the left clavicle's outer end back (+y) is a rotation about -z; mirrored on the right
-        deltas["clavicle.L"] = rot_z(-p.scapular_retraction_deg)
-        deltas["clavicle.R"] = rot_z(p.scapular_retraction_deg)
+        # retraction turns each clavicle's outer end back (+y, the body frame's back). The left clavicle
+        # points along +x, and rot_z(+a) turns +x towards +y; the right one points along -x, so it turns
+        # back with rot_z(-a). (The opposite signs turned both shoulders forward: protraction.)
+        deltas["clavicle.L"] = rot_z(p.scapular_retraction_deg)
+        deltas["clavicle.R"] = rot_z(-p.scapular_retraction_deg)
     return deltas
 
 
