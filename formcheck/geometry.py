@@ -293,7 +293,8 @@ def shoulder_retraction_deg(xy_px: FloatArray, xyz_m: FloatArray) -> FloatArray:
     (retraction, the scapular squeeze), negative in front of it (rounded shoulders); the same whichever way
     the person faces. Leaning the whole trunk moves hips, shoulders and ears together and leaves it unchanged.
     Used relative to the person's neutral. Small by nature: on the true landmarks of the rendered body,
-    clavicles turned 14 deg move the shoulder landmark about 3 cm, which this reads as about 4.5 deg.
+    clavicles turned 14 deg move the shoulders about 4 cm back, which this reads as 3.3-3.5 deg
+    (MediaPipe's shoulder landmark follows almost none of that: see docs/accuracy.md).
     """
     h = _hip_mid(xy_px)
     return facing_sign(xyz_m) * signed_image_angle_deg(_shoulder_mid(xy_px) - h, _ear_mid(xy_px) - h)
