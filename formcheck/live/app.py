@@ -206,7 +206,8 @@ class LiveLoop:
         self.calibration_away = False
         self.done = False
         #: How the session ended: ``"quit"`` (q or the window closed), ``"finished"`` (every set done, summary
-        #: shown), ``"source_ended"`` (the file or camera gave its last frame); set by the app otherwise.
+        #: shown), ``"source_ended"`` (the file gave its last frame); the summary adds ``"source_lost"`` (a
+        #: camera unplugged, a file cut short) and ``"interrupted"`` (Ctrl-C).
         self.ended_by = ""
         self._source_ended = False
 
@@ -347,7 +348,7 @@ class LiveLoop:
             "model": {"path": str(model_path), "sha256": file_sha256(model_path)},
             "interrupted": interrupted,
             "ended_by": "interrupted" if interrupted else (
-                "camera_lost" if getattr(source, "lost", False) else (self.ended_by or "quit")),
+                "source_lost" if getattr(source, "lost", False) else (self.ended_by or "quit")),
             "completed": all(c.full >= c.target for c in self.session.counts()),
             "frames": self.stats.frames,
             "frames_with_person": self.stats.frames_with_person,

@@ -143,7 +143,8 @@ class PacedFileSource:
             if delay > 0:
                 self._sleep(delay)
             yield frame
-        if self._file.truncated:
+        if self._file.truncated:  # like a camera unplugged: the session so far is kept, and the user told
+            self.lost = True
             self.problem = self._file.problem
 
     def close(self) -> None:

@@ -12,6 +12,8 @@ import pytest
 
 from formcheck.errors import ConfigError, DisplayError, SourceError
 from formcheck.live.app import live_frames_header
+from formcheck.sinks import VideoSink
+from formcheck.sources import VideoFileSource
 from live_helpers import (CLIP, assert_one_line_error, env_without_display, exercise_clip, looped_clip, read_csv,
                           run_formcheck)
 
@@ -136,3 +138,19 @@ def test_camera_unplugged_mid_session_saves_the_session_and_exits_with_one_line(
     assert summary["source"]["lost"] and summary["frames"] >= 1
     assert len(read_csv(out / "frames.csv")) == summary["frames"]
     assert (out / "reps.csv").exists()
+
+
+@pytest.mark.model
+def test_a_source_file_cut_short_keeps_the_session_and_says_so(tmp_path: Path) -> None:
+    whole = tmp_path / "faststart.mp4"  # formcheck's own sink writes the index first, so a cut file opens
+    with VideoFileSource(CLIP) as source, VideoSink(whole, source.info.resolution_wh, source.info.fps) as sink:
+        for frame in source:
+            sink.write(frame.image_bgr, frame.timestamp_ms)
+    cut = tmp_path / "cut.mp4"
+    data = whole.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    out = tmp_path / "o"
+    result = run_formcheck("live", "--exercise", EXERCISE, "--source", str(cut), "--headless", "--out", str(out))
+    assert_one_line_error(result, SourceError.exit_code, "cut short", "saved in")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["ended_by"] == "source_lost" and summary["frames"] >= 1
