@@ -172,5 +172,6 @@ def summary_lines(summary: dict[str, Any], exercise: Any) -> list[str]:  # noqa:
         lines.append(f"Left/right difference in best range: {abs(asym['deg']):.0f} deg ({asym['percent']:.0f}%)")
     if not lines:
         lines.append(f"No {kind} recorded")
-    lines += ["", "The session is saved (frames.csv, reps.csv, summary.json)."]
+    lines += ["", "The session is saved (frames.csv, reps.csv, summary.json).",
+              "formcheck is not a medical device: stop if an exercise hurts, and ask a professional about pain."]
     return lines
