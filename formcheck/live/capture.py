@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from formcheck.errors import FormcheckError
+from formcheck.live.handoff import NewestWins
 from formcheck.sources import FrameSource
 from formcheck.types import Frame
 
@@ -56,16 +57,30 @@ class LatestFrameGrabber:
     def __init__(self, source: FrameSource, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.source = source
         self._clock = clock
-        self._cond = threading.Condition()
-        self._latest: Captured | None = None
+        self._slot: NewestWins[Captured] = NewestWins()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="formcheck-capture", daemon=True)
         self._start_s = 0.0
-        self.captured = 0
-        self.taken = 0
-        self.dropped = 0
-        self.ended = False
-        self.error: FormcheckError | None = None
+
+    @property
+    def captured(self) -> int:
+        return self._slot.put_count
+
+    @property
+    def taken(self) -> int:
+        return self._slot.taken
+
+    @property
+    def dropped(self) -> int:
+        return self._slot.dropped
+
+    @property
+    def ended(self) -> bool:
+        return self._slot.ended
+
+    @property
+    def error(self) -> BaseException | None:
+        return self._slot.error
 
     def start(self) -> LatestFrameGrabber:
         self._start_s = self._clock()
@@ -73,25 +88,19 @@ class LatestFrameGrabber:
         return self
 
     def _run(self) -> None:
+        error: FormcheckError | None = None
         try:
             for frame in self.source:
                 now = self._clock()
                 stamped = Frame(image_bgr=frame.image_bgr, timestamp_ms=int(round((now - self._start_s) * 1000)),
                                 index=frame.index)
-                with self._cond:
-                    if self._latest is not None:
-                        self.dropped += 1
-                    self._latest = Captured(stamped, now, frame.timestamp_ms)
-                    self.captured += 1
-                    self._cond.notify_all()
+                self._slot.put(Captured(stamped, now, frame.timestamp_ms))
                 if self._stop.is_set():
                     break
         except FormcheckError as exc:
-            self.error = exc
+            error = exc
         finally:
-            with self._cond:
-                self.ended = True
-                self._cond.notify_all()
+            self._slot.end(error)
 
     def get(self, timeout_s: float = 1.0) -> Captured | None:
         """The newest frame not yet taken, waiting up to ``timeout_s`` for one.
@@ -102,21 +111,12 @@ class LatestFrameGrabber:
         Raises:
             FormcheckError: the error the source raised on the capture thread.
         """
-        with self._cond:
-            if self._latest is None and not self.ended:
-                self._cond.wait_for(lambda: self._latest is not None or self.ended, timeout=timeout_s)
-            item, self._latest = self._latest, None
-            if item is not None:
-                self.taken += 1
-        if item is None and self.error is not None:
-            raise self.error
-        return item
+        return self._slot.get(timeout_s)
 
     @property
     def exhausted(self) -> bool:
         """The source ended and its last frame was taken."""
-        with self._cond:
-            return self.ended and self._latest is None
+        return self._slot.exhausted
 
     def stop(self) -> None:
         """Stops the thread (within one frame's time). The caller owns the source and closes it after."""

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 
 from formcheck.live.capture import Captured, LatestFrameGrabber
+from formcheck.live.handoff import NewestWins
 from formcheck.pose import PoseEstimator
 from formcheck.types import Pose
 
@@ -51,21 +52,33 @@ class PoseWorker:
     def __init__(self, grabber: LatestFrameGrabber, estimator: PoseEstimator) -> None:
         self.grabber = grabber
         self.estimator = estimator
-        self._cond = threading.Condition()
-        self._latest: Processed | None = None
+        self._slot: NewestWins[Processed] = NewestWins()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="formcheck-pose", daemon=True)
-        self.processed = 0
         self.inference_s = 0.0
-        self.dropped = 0
-        self.ended = False
-        self.error: BaseException | None = None
+
+    @property
+    def processed(self) -> int:
+        return self._slot.put_count
+
+    @property
+    def dropped(self) -> int:
+        return self._slot.dropped
+
+    @property
+    def ended(self) -> bool:
+        return self._slot.ended
+
+    @property
+    def error(self) -> BaseException | None:
+        return self._slot.error
 
     def start(self) -> PoseWorker:
         self._thread.start()
         return self
 
     def _run(self) -> None:
+        error: BaseException | None = None
         try:
             while not self._stop.is_set():
                 captured = self.grabber.get(timeout_s=0.2)
@@ -73,23 +86,14 @@ class PoseWorker:
                     if self.grabber.exhausted:
                         break
                     continue
-                frame = captured.frame
                 started_s = time.perf_counter()
-                pose = self.estimator.detect(frame)
+                pose = self.estimator.detect(captured.frame)
                 self.inference_s += time.perf_counter() - started_s
-                result = Processed(captured, pose)
-                with self._cond:
-                    if self._latest is not None:
-                        self.dropped += 1
-                    self._latest = result
-                    self.processed += 1
-                    self._cond.notify_all()
+                self._slot.put(Processed(captured, pose))
         except Exception as exc:  # noqa: BLE001 (any failure is re-raised on the main thread by get())
-            self.error = exc
+            error = exc
         finally:
-            with self._cond:
-                self.ended = True
-                self._cond.notify_all()
+            self._slot.end(error)
 
     def get(self, timeout_s: float = 0.5) -> Processed | None:
         """The newest result not yet taken, waiting up to ``timeout_s``; None on a timeout or at the end.
@@ -97,19 +101,12 @@ class PoseWorker:
         Raises:
             The error the worker (or the source) raised.
         """
-        with self._cond:
-            if self._latest is None and not self.ended:
-                self._cond.wait_for(lambda: self._latest is not None or self.ended, timeout=timeout_s)
-            item, self._latest = self._latest, None
-        if item is None and self.error is not None:
-            raise self.error
-        return item
+        return self._slot.get(timeout_s)
 
     @property
     def exhausted(self) -> bool:
         """Every frame of the source was processed and taken."""
-        with self._cond:
-            return self.ended and self._latest is None
+        return self._slot.exhausted
 
     def stop(self) -> None:
         self._stop.set()
