@@ -63,8 +63,9 @@ def run_analyze(video: Path, out: Path) -> tuple[float, int, dict]:
     return wall_s, peak_kib, json.loads((out / "summary.json").read_text())
 
 
-def raw_inference_fps(video: Path) -> float:
-    """Frames per second of PoseEstimator.detect alone (VIDEO mode) on the decoded frames."""
+def raw_inference_fps(video: Path) -> tuple[float, int]:
+    """Frames per second of PoseEstimator.detect alone (VIDEO mode) on every decoded frame of ``video``,
+    and the number of frames. The live benchmark uses it too."""
     from formcheck.pose import PoseEstimator
     from formcheck.sources import VideoFileSource
 
@@ -75,7 +76,7 @@ def raw_inference_fps(video: Path) -> float:
         start = time.perf_counter()
         for frame in frames[1:]:
             estimator.detect(frame)
-        return (len(frames) - 1) / (time.perf_counter() - start)
+        return (len(frames) - 1) / (time.perf_counter() - start), len(frames)
 
 
 def main() -> None:
@@ -91,7 +92,7 @@ def main() -> None:
         for label, video in (("clip", args.video), (f"clip x{args.repeat}", long_video)):
             wall_s, peak_kib, summary = run_analyze(video, tmp_path / label.replace(" ", "_"))
             rows.append((label, summary["frames"], wall_s, summary["processing"]["fps"], peak_kib / 1024))
-        raw = raw_inference_fps(args.video)
+        raw, _ = raw_inference_fps(args.video)
     w, h = summary["source"]["resolution_wh"]
     print(f"video: {args.video.name} ({w}x{h}), long version: {n_long} frames")
     print(f"{'run':<10} {'frames':>7} {'wall s':>8} {'loop fps':>9} {'peak RSS MiB':>13}")

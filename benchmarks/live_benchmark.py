@@ -25,6 +25,9 @@ from pathlib import Path
 
 import av
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from analyze_benchmark import raw_inference_fps  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_VIDEO = ROOT / "sample_videos" / "astronaut_clip.mp4"
 EXERCISE = "seated-thoracic-rotation"
@@ -61,21 +64,6 @@ def run_live(video: Path, out: Path, window: bool) -> tuple[float, dict]:
     if child.returncode:
         raise SystemExit(f"live failed: {child.stderr.strip()}")
     return wall_s, json.loads((out / "summary.json").read_text())
-
-
-def raw_inference_fps(video: Path) -> tuple[float, int]:
-    """Frames per second of PoseEstimator.detect alone (VIDEO mode) on every decoded frame of ``video``."""
-    from formcheck.pose import PoseEstimator
-    from formcheck.sources import VideoFileSource
-
-    with VideoFileSource(video) as source:
-        frames = list(source)
-    with PoseEstimator() as estimator:
-        estimator.detect(frames[0])  # warm-up
-        start = time.perf_counter()
-        for frame in frames[1:]:
-            estimator.detect(frame)
-        return (len(frames) - 1) / (time.perf_counter() - start), len(frames)
 
 
 def main() -> int:
