@@ -1,7 +1,8 @@
 """Accuracy benchmark: formcheck's numbers against the sample videos' exact ground truth.
 
 For every sample clip with a truth file it runs the same measuring stage as ``formcheck analyze``
-(:class:`formcheck.measure.Measurer`) and the exercise session, and prints per clip and metric the mean
+(:class:`formcheck.measure.Measurer`, then the offline zero-phase smoothing of
+:class:`formcheck.filtering.CentredSmoother`) and the exercise session, and prints per clip and metric the mean
 absolute error (MAE), the largest error, the bias (mean signed error) and the detection rate, plus the rep
 and hold counts against the truth. ``--write`` stores the table in ``docs/accuracy.md`` and the figures in
 ``docs/accuracy.json``, which the regression gate (``tests/test_accuracy_gate.py``) compares against.
@@ -31,6 +32,7 @@ import numpy as np
 
 from formcheck import geometry
 from formcheck.exercises import Exercise, ExerciseSession, load_catalogue
+from formcheck.filtering import OFFLINE_HALF_WINDOW, CentredSmoother, Measured
 from formcheck.measure import Measurer
 from formcheck.types import Measurement, Pose
 
@@ -142,13 +144,21 @@ def measure_clip(cached: CachedClip, calibrate_s: float | None) -> list[Measurem
 
 
 def measure_clip_states(cached: CachedClip, calibrate_s: float | None) -> list[tuple[Measurement, bool]]:
-    """Each frame's measurement and whether the neutral was still being learnt (as analyze tells the session)."""
+    """Each frame's measurement and whether the neutral was still being learnt (as analyze tells the session).
+
+    The same stages as ``formcheck analyze``: :class:`~formcheck.measure.Measurer`, then the offline
+    zero-phase :class:`~formcheck.filtering.CentredSmoother` with the same window.
+    """
     measurer = Measurer(calibrate_s=calibrate_s)
-    out = []
+    smoother: CentredSmoother[None] = CentredSmoother(OFFLINE_HALF_WINDOW)
+    released: list[Measured[None]] = []
     for p, t in zip(cached.poses, cached.timestamps_ms, strict=True):
         m = measurer.update(p, t)
-        out.append((m, measurer.calibrating))
-    return out
+        item = smoother.update(Measured(m, measurer.calibrating))
+        if item is not None:
+            released.append(item)
+    released.extend(smoother.flush())
+    return [(item.measurement, item.calibrating) for item in released]
 
 
 def _calibration_window(ms: list[Measurement], calibrate_s: float | None) -> np.ndarray:

@@ -1,8 +1,10 @@
 """``formcheck analyze``: a video file in, an annotated video, ``frames.csv`` and ``summary.json`` out.
 
-The loop is short and visible: source -> pose -> measure (geometry, calibration) -> overlay -> sinks. Every stage
-is its own module; this one only wires them and keeps running statistics (memory stays flat: one frame at
-a time, no per-frame list kept).
+The loop is short and visible: source -> pose -> measure (geometry, calibration) -> smooth -> overlay -> sinks.
+Every stage is its own module; this one only wires them and keeps running statistics. The smoothing is
+zero-phase (:class:`~formcheck.filtering.CentredSmoother`, a centred 5-frame average): each frame is written
+two frames after it is read, so memory stays flat (three frames in hand, no per-frame list kept), and the
+CSV, the counts and the annotated video all use the smoothed values.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from formcheck import NOT_MEDICAL_DEVICE, __version__, geometry
 from formcheck.calibration import NeutralCalibration
 from formcheck.coach import CoachState, SideCount, draw_coach
 from formcheck.exercises import Exercise, ExerciseSession, Feedback, RepRecord
+from formcheck.filtering import OFFLINE_HALF_WINDOW, CentredSmoother, Measured
 from formcheck.interrupt import StopRequest
 from formcheck.measure import Measurer
 from formcheck.overlay import METRIC_LABELS, annotate
@@ -27,7 +30,7 @@ from formcheck.pose import PoseEstimator
 from formcheck.progress import ProgressBar
 from formcheck.sinks import CsvSink, VideoSink, prepare_output_dir, write_json
 from formcheck.sources import VideoFileSource
-from formcheck.types import Measurement
+from formcheck.types import Frame, Measurement, Pose
 
 log = logging.getLogger(__name__)
 
@@ -202,26 +205,41 @@ def _run(
         reps_csv = stack.enter_context(CsvSink(out / REPS_NAME, RepRecord.csv_header())) if session else None
         stop = stack.enter_context(StopRequest())
         stack.callback(bar.close)
+        smoother: CentredSmoother[tuple[Frame, Pose]] = CentredSmoother(OFFLINE_HALF_WINDOW)
+
+        def emit(item: Measured[tuple[Frame, Pose]]) -> None:
+            """Writes one frame, ``half_window`` frames after it was read, with its smoothed measurement."""
+            assert item.payload is not None
+            frame, pose = item.payload
+            m = item.measurement
+            stats.update(m)
+            frames_csv.write(frames_row(frame.index, m))
+            feedback = session.update(m, calibrating=item.calibrating) if session is not None else None
+            if feedback is not None and feedback.new_rep is not None and reps_csv is not None:
+                reps_csv.write(feedback.new_rep.csv_row())
+            if video is not None:
+                image = annotate(frame.image_bgr, pose, m.angles, m.view, readouts=feedback is None)
+                if feedback is not None and exercise is not None:
+                    image = draw_coach(image, coach_state_for(feedback, exercise))
+                video.write(image, frame.timestamp_ms)
+
+        frames_read = 0
         try:
             for frame in source:
                 pose = estimator.detect(frame)
                 m = measurer.update(pose, frame.timestamp_ms)
-                stats.update(m)
-                frames_csv.write(frames_row(frame.index, m))
-                feedback = session.update(m, calibrating=measurer.calibrating) if session is not None else None
-                if feedback is not None and feedback.new_rep is not None and reps_csv is not None:
-                    reps_csv.write(feedback.new_rep.csv_row())
-                if video is not None:
-                    image = annotate(frame.image_bgr, pose, m.angles, m.view, readouts=feedback is None)
-                    if feedback is not None and exercise is not None:
-                        image = draw_coach(image, coach_state_for(feedback, exercise))
-                    video.write(image, frame.timestamp_ms)
-                bar.update(stats.frames)
+                frames_read += 1
+                released = smoother.update(Measured(m, measurer.calibrating, (frame, pose)))
+                if released is not None:
+                    emit(released)
+                bar.update(frames_read)
                 if stop.requested:  # Ctrl-C: stop between frames, so every output holds the same frames
                     interrupted = True
                     break
         except KeyboardInterrupt:  # a second Ctrl-C
             interrupted = True
+        for item in smoother.flush():  # the last half_window frames, at the end of the file or on Ctrl-C
+            emit(item)
         if session is not None and reps_csv is not None:
             for record in session.close():  # a rep still in progress when the video ended
                 reps_csv.write(record.csv_row())
