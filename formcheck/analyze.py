@@ -20,7 +20,7 @@ from typing import Any
 
 from formcheck import NOT_MEDICAL_DEVICE, __version__, geometry
 from formcheck.calibration import NeutralCalibration
-from formcheck.coach import CoachState, SideCount, draw_coach
+from formcheck.coach import CoachState, SideCount, draw_coach, set_text, side_label, two_sided_gauge_deg
 from formcheck.exercises import Exercise, ExerciseSession, Feedback, RepRecord
 from formcheck.filtering import OFFLINE_HALF_WINDOW, CentredSmoother, Measured
 from formcheck.interrupt import StopRequest
@@ -39,25 +39,16 @@ FRAMES_NAME = "frames.csv"
 SUMMARY_NAME = "summary.json"
 REPS_NAME = "reps.csv"
 
-_SIDE_LABEL = {"left": "L", "right": "R"}
-
-
 def coach_state_for(feedback: Feedback, exercise: Exercise) -> CoachState:
-    """What the coach draws on an analysed frame, from the exercise session's feedback."""
-    p = exercise.prescription
-    counts = tuple(
-        SideCount(_SIDE_LABEL.get(c.side, c.side[:1].upper()), c.full, c.target, active=c.side == feedback.side)
-        for c in feedback.counts
-    )
+    """What the coach draws on an analysed frame (not mirrored), from the exercise session's feedback."""
+    counts = tuple(SideCount(side_label(c.side), c.full, c.target, active=c.side == feedback.side)
+                   for c in feedback.counts)
     gauge = None
-    if exercise.rep.mode == "sides" and exercise.target_is_rep_metric:  # show both sides' bands' reach
-        reach = float(exercise.target.hi) + 20.0
-        gauge = (exercise.rep.neutral - reach, exercise.rep.neutral + reach)
-    side = f"{feedback.side} side" if feedback.side in _SIDE_LABEL else ""
-    set_text = f"Set {feedback.set_index}/{feedback.sets}" + (f" - {side}" if side else "") if p.sets > 1 else side.capitalize()
+    if exercise.rep.mode == "sides" and exercise.target_is_rep_metric:
+        gauge = two_sided_gauge_deg(exercise.rep.neutral, exercise.target.hi, mirror=False)
     return CoachState(
         title=exercise.title,
-        set_text=set_text,
+        set_text=set_text(feedback.set_index, exercise.prescription.sets, feedback.side),
         counts=counts,
         cue="" if feedback.view_hint else feedback.cue,
         cue_level=feedback.cue_level,

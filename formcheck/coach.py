@@ -108,6 +108,33 @@ class CoachState:
     extra_lines: tuple[str, ...] = field(default=())
 
 
+#: Short labels of the person's sides in the counts ("L 6/10  R 5/10").
+SIDE_LABELS: dict[str, str] = {"left": "L", "right": "R"}
+
+
+def side_label(side: str) -> str:
+    """``"L"`` / ``"R"`` for the person's sides, the first letter otherwise, ``""`` for no side."""
+    return SIDE_LABELS.get(side, side[:1].upper())
+
+
+def set_text(set_number: int, sets: int, side: str) -> str:
+    """Where the person is in the session: ``"Set 1/2 - left side"``, or just ``"Left side"`` for one set."""
+    side_text = f"{side} side" if side in SIDE_LABELS else ""
+    if sets > 1:
+        return f"Set {set_number}/{sets}" + (f" - {side_text}" if side_text else "")
+    return side_text.capitalize()
+
+
+def two_sided_gauge_deg(neutral_deg: float, target_hi_deg: float, *, mirror: bool) -> tuple[float, float]:
+    """Gauge ends for an exercise done to both sides of neutral (e.g. rotation): 20 deg past the band each way.
+
+    The mirrored (selfie) picture shows the person's left, positive, on the left of the screen.
+    """
+    reach = float(target_hi_deg) + 20.0
+    lo, hi = neutral_deg - reach, neutral_deg + reach
+    return (hi, lo) if mirror else (lo, hi)
+
+
 def scale_for(image: Image) -> float:
     """Drawing scale: 1.0 for a 480-pixel-high frame (the short side), never below 0.5."""
     return max(0.5, min(image.shape[:2]) / 480.0)

@@ -11,26 +11,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from formcheck.coach import CoachState, SideCount
+from formcheck.coach import CoachState, SideCount, set_text, side_label, two_sided_gauge_deg
 from formcheck.live.flow import FlowStep, SessionFlow
+from formcheck.overlay import METRIC_LABELS
 from formcheck.types import Measurement
-
-_SIDE_LABEL = {"left": "L", "right": "R", "": ""}
-
-_METRIC_LABELS = {
-    "trunk_rotation_deg": "Rotation",
-    "pelvis_rotation_deg": "Hip rotation",
-    "trunk_extension_deg": "Extension",
-    "trunk_lateral_tilt_deg": "Side tilt",
-    "head_forward_deg": "Head forward",
-    "hip_flexion_deg": "Hip flexion",
-    "hip_line_deg": "Hip line",
-    "spine_flexion_deg": "Spine",
-    "arm_raise_deg": "Arm raise",
-    "leg_raise_deg": "Leg raise",
-    "shoulder_elevation_ratio": "Shoulders",
-}
-
 
 def _get(obj: Any, *names: str, default: Any = None) -> Any:  # noqa: ANN401
     """The first attribute (or mapping key) of ``obj`` among ``names`` that is there, else ``default``."""
@@ -97,8 +81,8 @@ def coach_state(feedback: Any, exercise: Any, m: Measurement, step: FlowStep, *,
     metric = exercise.target.metric
     counts = side_counts(feedback, exercise)
     target_total = exercise.prescription.count * exercise.prescription.sets
-    count_items = tuple(SideCount(_SIDE_LABEL.get(s, s[:1].upper()), counts.get(s, 0), target_total,
-                                  active=s == active_side) for s in exercise.sides)
+    count_items = tuple(SideCount(side_label(s), counts.get(s, 0), target_total, active=s == active_side)
+                        for s in exercise.sides)
     active = step.phase.value == "active" and feedback is not None
     if active:
         value = float(feedback.value)
@@ -116,22 +100,15 @@ def coach_state(feedback: Any, exercise: Any, m: Measurement, step: FlowStep, *,
         cue = ""  # the view guidance is the one message
     gauge = None
     if exercise.rep.mode == "sides" and exercise.target_is_rep_metric:
-        reach = float(exercise.target.hi) + 20.0
-        neutral = float(exercise.rep.neutral)
-        # the mirrored picture shows the person's left (positive) on the left of the screen
-        gauge = (neutral + reach, neutral - reach) if mirror else (neutral - reach, neutral + reach)
-    side_text = f"{active_side} side" if active_side else ""
-    sets = exercise.prescription.sets
-    set_text = f"Set {step.set_index + 1}/{sets}" + (f" - {side_text}" if side_text else "") if sets > 1 \
-        else side_text.capitalize()
+        gauge = two_sided_gauge_deg(float(exercise.rep.neutral), exercise.target.hi, mirror=mirror)
     hold_target = float(exercise.prescription.hold_s) if exercise.prescription.hold_s > 0 else 0.0
     return CoachState(
         title=exercise.title,
-        set_text=set_text,
+        set_text=set_text(step.set_index + 1, exercise.prescription.sets, active_side),
         counts=count_items,
         cue=cue,
         cue_level=level,
-        metric_label=_METRIC_LABELS.get(metric, metric),
+        metric_label=METRIC_LABELS.get(metric, metric),
         value_deg=value,
         band_deg=band,
         gauge_range_deg=gauge,
