@@ -25,7 +25,6 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from formcheck import NOT_MEDICAL_DEVICE
 
 Image = NDArray[np.uint8]
 
@@ -363,17 +362,3 @@ def _wrap(lines: list[str] | tuple[str, ...], max_width: int, size: float, thick
                 current = candidate
         out.append(current)
     return out
-
-
-def disclaimer_lines(width_chars: int = 70) -> list[str]:
-    """The not-a-medical-device note, wrapped for a card."""
-    words, lines, line = NOT_MEDICAL_DEVICE.split(), [], ""
-    for word in words:
-        if line and len(line) + 1 + len(word) > width_chars:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    if line:
-        lines.append(line)
-    return lines

@@ -304,7 +304,7 @@ class LiveLoop:
         ex = self.exercise
         left = math.ceil(step.seconds_left) if step.seconds_left > 0 else 0
         if step.phase == Phase.INSTRUCTIONS:
-            return draw_card(picture, ex.title, [*ex.instructions, "", NOT_MEDICAL_DEVICE],
+            return draw_card(picture, ex.title, [*ex.instructions, "", *ex.safety, "", NOT_MEDICAL_DEVICE],
                              footer="space: start now   " + KEYS_HELP)
         if step.phase == Phase.COUNTDOWN:
             side = self.flow.sides[step.side_index]

@@ -83,4 +83,3 @@ def test_view_hint_and_cards_draw_at_any_size() -> None:
 def test_side_count_text() -> None:
     assert SideCount("L", 6, 10).text() == "L 6/10"
     assert SideCount("", 3).text() == "3"
-    assert coach.disclaimer_lines()[0].startswith("formcheck is not a medical device")
