@@ -71,3 +71,12 @@ def test_analyze_with_an_exercise_writes_reps_and_session_summary(tmp_path):
     # The astronaut sits still facing the camera: no rotation reps, on either side.
     assert ex["reps"]["left"]["full"] == ex["reps"]["right"]["full"] == 0
     assert len(rows) == 1 + ex["reps_total"]
+
+
+@pytest.mark.model
+def test_analyze_prints_the_session_counts(tmp_path):
+    result = run_formcheck("analyze", str(CLIP), "--exercise", "seated-thoracic-rotation", "--out", str(tmp_path / "o"),
+                           "--no-video")
+    assert result.returncode == 0, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("seated-thoracic-rotation holds: left 0/3 full") and "right 0/3 full" in last
