@@ -20,27 +20,12 @@ import av
 import numpy as np
 import pytest
 
+from cli_helpers import assert_one_line_error, run_formcheck
 from formcheck.analyze import frames_header
 from formcheck.errors import ConfigError, ModelError, OutputError, SourceError
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIP = ROOT / "sample_videos" / "astronaut_clip.mp4"
-
-
-def run_formcheck(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "formcheck", *args], capture_output=True, text=True, cwd=cwd, timeout=timeout
-    )
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess[str], exit_code: int, *needles: str) -> None:
-    assert result.returncode == exit_code, result.stderr
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, f"expected one line on stderr, got: {result.stderr!r}"
-    assert lines[0].startswith("formcheck: error: ")
-    for needle in needles:
-        assert needle in lines[0], lines[0]
 
 
 def read_frames_csv(path: Path) -> list[dict[str, str]]:

@@ -10,7 +10,8 @@ import pytest
 
 from formcheck.errors import ConfigError
 from formcheck.exercises import RepRecord, load_catalogue
-from test_analyze_cli import CLIP, assert_one_line_error, run_formcheck
+from cli_helpers import assert_one_line_error, run_formcheck
+from test_analyze_cli import CLIP
 
 
 def test_exercises_lists_every_shipped_exercise_and_the_disclaimer():

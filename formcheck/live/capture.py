@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from formcheck.errors import FormcheckError
-from formcheck.live.handoff import NewestWins
+from formcheck.live.handoff import HandsOff, NewestWins
 from formcheck.sources import FrameSource
 from formcheck.types import Frame
 
@@ -40,7 +40,7 @@ class Captured:
     source_timestamp_ms: int
 
 
-class LatestFrameGrabber:
+class LatestFrameGrabber(HandsOff):
     """Reads a frame source on a daemon thread and keeps only the newest frame.
 
     Use as a context manager (starts the thread; on exit stops it), then call :meth:`get` from the consumer.
@@ -69,18 +69,6 @@ class LatestFrameGrabber:
     @property
     def taken(self) -> int:
         return self._slot.taken
-
-    @property
-    def dropped(self) -> int:
-        return self._slot.dropped
-
-    @property
-    def ended(self) -> bool:
-        return self._slot.ended
-
-    @property
-    def error(self) -> BaseException | None:
-        return self._slot.error
 
     def start(self) -> LatestFrameGrabber:
         self._start_s = self._clock()
@@ -112,11 +100,6 @@ class LatestFrameGrabber:
             FormcheckError: the error the source raised on the capture thread.
         """
         return self._slot.get(timeout_s)
-
-    @property
-    def exhausted(self) -> bool:
-        """The source ended and its last frame was taken."""
-        return self._slot.exhausted
 
     def stop(self) -> None:
         """Stops the thread (within one frame's time). The caller owns the source and closes it after."""

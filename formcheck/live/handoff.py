@@ -69,3 +69,29 @@ class NewestWins(Generic[T]):
         """The producer ended and its last item was taken."""
         with self._cond:
             return self.ended and self._latest is None
+
+
+class HandsOff:
+    """The counters of a producer thread that hands its results over a :class:`NewestWins` ``_slot``."""
+
+    _slot: NewestWins
+
+    @property
+    def dropped(self) -> int:
+        """Results replaced before the consumer took them."""
+        return self._slot.dropped
+
+    @property
+    def ended(self) -> bool:
+        """The producer has finished."""
+        return self._slot.ended
+
+    @property
+    def error(self) -> BaseException | None:
+        """The producer's error, re-raised by ``get`` once the last result was taken."""
+        return self._slot.error
+
+    @property
+    def exhausted(self) -> bool:
+        """The producer ended and its last result was taken."""
+        return self._slot.exhausted

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 
 from formcheck.live.capture import Captured, LatestFrameGrabber
-from formcheck.live.handoff import NewestWins
+from formcheck.live.handoff import HandsOff, NewestWins
 from formcheck.pose import PoseEstimator
 from formcheck.types import Pose
 
@@ -36,7 +36,7 @@ class Processed:
     pose: Pose
 
 
-class PoseWorker:
+class PoseWorker(HandsOff):
     """Runs the pose model on the frames of a :class:`LatestFrameGrabber` on a daemon thread.
 
     Use as a context manager (starts; on exit stops and joins), then :meth:`get` from the main thread.
@@ -60,18 +60,6 @@ class PoseWorker:
     @property
     def processed(self) -> int:
         return self._slot.put_count
-
-    @property
-    def dropped(self) -> int:
-        return self._slot.dropped
-
-    @property
-    def ended(self) -> bool:
-        return self._slot.ended
-
-    @property
-    def error(self) -> BaseException | None:
-        return self._slot.error
 
     def start(self) -> PoseWorker:
         self._thread.start()
@@ -102,11 +90,6 @@ class PoseWorker:
             The error the worker (or the source) raised.
         """
         return self._slot.get(timeout_s)
-
-    @property
-    def exhausted(self) -> bool:
-        """Every frame of the source was processed and taken."""
-        return self._slot.exhausted
 
     def stop(self) -> None:
         self._stop.set()

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import csv
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import av
 import numpy as np
 
+from cli_helpers import assert_one_line_error, run_formcheck  # noqa: F401 (re-exported for the live tests)
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_videos"
 CLIP = SAMPLES / "astronaut_clip.mp4"
-
-
-def run_formcheck(*args: str, env: dict[str, str] | None = None, timeout: float = 180,
-                  cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "formcheck", *args], capture_output=True, text=True, env=env,
-                          timeout=timeout, cwd=cwd)
 
 
 def env_without_display() -> dict[str, str]:
@@ -27,17 +21,6 @@ def env_without_display() -> dict[str, str]:
     for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
         env.pop(name, None)
     return env
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess[str], exit_code: int, *needles: str) -> str:
-    assert result.returncode == exit_code, (result.returncode, result.stderr)
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, f"expected one line on stderr, got: {result.stderr!r}"
-    assert lines[0].startswith("formcheck: error: ")
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
