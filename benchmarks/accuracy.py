@@ -1,8 +1,8 @@
 """Accuracy benchmark: formcheck's numbers against the sample videos' exact ground truth.
 
-For every sample clip with a truth file it runs the same measuring stage as ``formcheck analyze``
-(:class:`formcheck.measure.Measurer`, then the offline zero-phase smoothing of
-:class:`formcheck.filtering.CentredSmoother`) and the exercise session, and prints per clip and metric the mean
+For every sample clip with a truth file it runs the very function ``formcheck analyze`` runs after its landmark
+pass (:func:`formcheck.passes.measure_and_count`: measuring against the neutral found over the whole recording,
+zero-phase smoothing, the exercise session), and prints per clip and metric the mean
 absolute error (MAE), the largest error, the bias (mean signed error) and the detection rate, plus the rep
 and hold counts against the truth. ``--write`` stores the table in ``docs/accuracy.md`` and the figures in
 ``docs/accuracy.json``, which the regression gate (``tests/test_accuracy_gate.py``) compares against.
@@ -13,14 +13,13 @@ so the evaluation itself takes seconds; ``--refresh`` runs the model again (abou
     .venv/bin/python benchmarks/accuracy.py [--refresh] [--write] [CLIP ...]
 
 Errors are measured where the truth and formcheck both have a value and the clip's camera view suits the
-metric. Metrics that neutral calibration makes relative to the person's neutral are compared with the
-truth's change from its own neutral over the same calibration window.
+metric. Metrics made relative to the person's neutral are compared with the truth's change from its own value
+over the same neutral frames.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import sys
@@ -30,11 +29,15 @@ from typing import Any
 
 import numpy as np
 
-from formcheck import geometry
-from formcheck.exercises import Exercise, ExerciseSession, load_catalogue
-from formcheck.filtering import OFFLINE_HALF_WINDOW, CentredSmoother, Measured
-from formcheck.measure import Measurer
-from formcheck.types import Measurement, Pose
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import landmark_cache  # noqa: E402
+
+from formcheck import geometry  # noqa: E402
+from formcheck.exercises import Exercise, load_catalogue  # noqa: E402
+from formcheck.passes import Counted, measure_and_count  # noqa: E402
+from formcheck.series import PoseSeries  # noqa: E402
+from formcheck.types import Measurement, Pose  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_videos"
@@ -66,66 +69,32 @@ def sample_clips() -> list[Path]:
 
 
 def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return landmark_cache.sha256(path)
 
 
 # --------------------------------------------------------------------------------------------- cache
 def cache_path(video: Path) -> Path:
-    return CACHE / f"{video.stem}.npz"
+    return landmark_cache.cache_file(CACHE, video)
 
 
 def build_cache(video: Path) -> Path:
-    """Runs the pose stage on every frame of ``video`` and stores the landmarks (float32) and timestamps."""
-    from formcheck.pose import PoseEstimator
-    from formcheck.sources import VideoFileSource
-
-    arrays: dict[str, list[Any]] = {k: [] for k in ("xy_px", "z_px", "world_xyz_m", "visibility", "presence",
-                                                   "timestamp_ms")}
-    with VideoFileSource(video) as source, PoseEstimator() as estimator:
-        for frame in source:
-            pose = estimator.detect(frame)
-            arrays["xy_px"].append(pose.xy_px)
-            arrays["z_px"].append(pose.z_px)
-            arrays["world_xyz_m"].append(pose.world_xyz_m)
-            arrays["visibility"].append(pose.visibility)
-            arrays["presence"].append(pose.presence)
-            arrays["timestamp_ms"].append(frame.timestamp_ms)
-        resolution = source.info.resolution_wh
-    CACHE.mkdir(parents=True, exist_ok=True)
-    out = cache_path(video)
-    np.savez_compressed(
-        out,
-        **{k: np.asarray(v, dtype=np.int64 if k == "timestamp_ms" else np.float32) for k, v in arrays.items()},
-        resolution_wh=np.asarray(resolution),
-        video_sha256=np.asarray(sha256(video)),
-    )
-    return out
+    """Runs the pose stage over every frame of ``video`` (analyze's landmark pass) and stores the series."""
+    return landmark_cache.build(video, CACHE)
 
 
 @dataclass(frozen=True)
 class CachedClip:
-    poses: list[Pose]
-    timestamps_ms: list[int]
+    series: PoseSeries
     video_sha256: str
+
+    @property
+    def poses(self) -> list[Pose]:
+        return [p for p, _ in self.series.poses()]
 
 
 def load_cache(video: Path) -> CachedClip:
-    with np.load(cache_path(video)) as npz:
-        d = {k: npz[k] for k in npz.files}  # each member decompressed once
-    wh = tuple(int(v) for v in d["resolution_wh"])
-    arrays = {k: d[k].astype(float) for k in ("xy_px", "z_px", "world_xyz_m", "visibility", "presence")}
-    poses = [
-        Pose(
-            xy_px=arrays["xy_px"][i],
-            z_px=arrays["z_px"][i],
-            world_xyz_m=arrays["world_xyz_m"][i],
-            visibility=arrays["visibility"][i],
-            presence=arrays["presence"][i],
-            resolution_wh=wh,  # type: ignore[arg-type]
-        )
-        for i in range(len(d["timestamp_ms"]))
-    ]
-    return CachedClip(poses, [int(t) for t in d["timestamp_ms"]], str(d["video_sha256"]))
+    series, sha = landmark_cache.load(video, CACHE)
+    return CachedClip(series, sha)
 
 
 # ---------------------------------------------------------------------------------------- evaluation
@@ -138,52 +107,24 @@ def clip_exercise(truth: dict[str, Any]) -> Exercise | None:
     return load_catalogue().get(truth.get("exercise") or "")
 
 
-def measure_clip(cached: CachedClip, calibrate_s: float | None) -> list[Measurement]:
-    """The measurements ``formcheck analyze --exercise`` makes of the clip (same stage, same calibration)."""
-    return [m for m, _ in measure_clip_states(cached, calibrate_s)]
+def measure_clip(cached: CachedClip, exercise: Exercise | None) -> Counted:
+    """What ``formcheck analyze --exercise`` measures and counts on the clip: the very same function."""
+    return measure_and_count(cached.series, exercise)
 
 
-def measure_clip_states(cached: CachedClip, calibrate_s: float | None) -> list[tuple[Measurement, bool]]:
-    """Each frame's measurement and whether the neutral was still being learnt (as analyze tells the session).
-
-    The same stages as ``formcheck analyze``: :class:`~formcheck.measure.Measurer`, then the offline
-    zero-phase :class:`~formcheck.filtering.CentredSmoother` with the same window.
-    """
-    measurer = Measurer(calibrate_s=calibrate_s)
-    smoother: CentredSmoother[None] = CentredSmoother(OFFLINE_HALF_WINDOW)
-    released: list[Measured[None]] = []
-    for p, t in zip(cached.poses, cached.timestamps_ms, strict=True):
-        m = measurer.update(p, t)
-        item = smoother.update(Measured(m, measurer.calibrating))
-        if item is not None:
-            released.append(item)
-    released.extend(smoother.flush())
-    return [(item.measurement, item.calibrating) for item in released]
-
-
-def _calibration_window(ms: list[Measurement], calibrate_s: float | None) -> np.ndarray:
-    """Frames the neutral calibration learnt from: the first ``calibrate_s`` seconds from the first detection."""
-    first = next((m.timestamp_ms for m in ms if m.detected), None)
-    t = np.array([m.timestamp_ms for m in ms])
-    detected = np.array([m.detected for m in ms])
-    if first is None or not calibrate_s:
-        return np.zeros(len(ms), dtype=bool)
-    return detected & (t >= first) & (t <= first + calibrate_s * 1000)
-
-
-def metric_errors(truth: dict[str, Any], ms: list[Measurement], calibrate_s: float | None) -> dict[str, dict[str, float]]:
+def metric_errors(truth: dict[str, Any], ms: list[Measurement], neutral_frames: tuple[int, ...]
+                  ) -> dict[str, dict[str, float]]:
+    """Errors per metric valid in the clip's view. A metric made relative to the person's neutral is compared
+    with the truth's change from its own value over the same neutral frames."""
     view = truth["view"]
-    window = _calibration_window(ms, calibrate_s)
     out: dict[str, dict[str, float]] = {}
     for name in VIEW_METRICS.get(view, ()):
         measured = np.array([m.angles[name] for m in ms], dtype=float)
         true = _truth_series(truth, name)[: len(measured)]
-        relative = geometry.METRICS_BY_NAME[name].relative_to_neutral and window.any()
-        if relative:
-            true = true - np.nanmedian(true[window])
-        # Until the neutral is known the values are raw: those frames are left out of a relative comparison.
-        ready_from = int(np.flatnonzero(window)[-1]) + 1 if relative else 0
-        ok = np.isfinite(measured) & np.isfinite(true) & (np.arange(len(measured)) >= ready_from)
+        at_neutral = true[list(neutral_frames)] if neutral_frames else np.array([])
+        if geometry.METRICS_BY_NAME[name].relative_to_neutral and np.isfinite(at_neutral).any():
+            true = true - np.nanmedian(at_neutral)
+        ok = np.isfinite(measured) & np.isfinite(true)
         if not ok.any():
             continue
         err = measured[ok] - true[ok]
@@ -226,8 +167,7 @@ def expected_counts(truth: dict[str, Any], exercise: Exercise) -> tuple[dict[str
     return full, partial
 
 
-def count_reps(truth: dict[str, Any], ms: list[Measurement], calibrating: list[bool] | None = None
-               ) -> dict[str, Any] | None:
+def count_reps(truth: dict[str, Any], counted_clip: Counted) -> dict[str, Any] | None:
     """Full and partial reps (or holds) per side counted by the exercise session against the truth's.
 
     ``expected`` / ``expected_partial`` come from :func:`expected_counts`; ``match`` needs both to agree.
@@ -235,11 +175,7 @@ def count_reps(truth: dict[str, Any], ms: list[Measurement], calibrating: list[b
     exercise = clip_exercise(truth)
     if exercise is None:
         return None
-    session = ExerciseSession(exercise)
-    for m, cal in zip(ms, calibrating or [False] * len(ms), strict=True):
-        session.update(m, calibrating=cal)
-    session.close()
-    summary = session.summary()
+    summary = counted_clip.session_summary
     counted = {side: facts["full"] for side, facts in summary["reps"].items()}
     partial = {side: facts["partial"] for side, facts in summary["reps"].items()}
     full_true, partial_true = expected_counts(truth, exercise)
@@ -253,9 +189,9 @@ def evaluate(video: Path) -> dict[str, Any]:
     truth = json.loads(truth_path(video).read_text())
     cached = load_cache(video)
     exercise = clip_exercise(truth)
-    calibrate_s = exercise.neutral_calibration_s if exercise is not None else None
-    states = measure_clip_states(cached, calibrate_s)
-    ms = [m for m, _ in states]
+    result = measure_clip(cached, exercise)
+    ms = result.measurements
+    neutral_frames = result.neutral.frames if result.neutral is not None else ()
     person_frames = [i for i, f in enumerate(truth["frames"]) if f.get("landmarks_px") is not None]
     detected = [ms[i].detected for i in person_frames if i < len(ms)]
     return {
@@ -266,9 +202,9 @@ def evaluate(video: Path) -> dict[str, Any]:
         "detection_rate": float(np.mean(detected)) if detected else None,
         "false_detections": int(sum(m.detected for i, m in enumerate(ms) if i not in set(person_frames))),
         "fully_in_frame": not truth.get("note", "").startswith("camera close"),
-        "calibrate_s": calibrate_s,
-        "metrics": metric_errors(truth, ms, calibrate_s),
-        "counts": count_reps(truth, ms, [c for _, c in states]),
+        "neutral": result.neutral.as_dict(cached.series) if result.neutral is not None else None,
+        "metrics": metric_errors(truth, ms, neutral_frames),
+        "counts": count_reps(truth, result) if exercise is not None else None,
     }
 
 
@@ -320,9 +256,9 @@ def write_docs(results: list[dict[str, Any]]) -> None:
         "Made by `.venv/bin/python benchmarks/accuracy.py --write` from the rendered sample videos in",
         "`sample_videos/` (exact per-frame truth, see `sample_videos/README.md`) and MediaPipe's landmarks cached",
         "in `benchmarks/landmarks/`. formcheck is measured as `formcheck analyze --exercise` runs it: the same",
-        "measuring stage, with a neutral calibration over the first second for exercises that start upright.",
-        "Angles that calibration makes relative to the person's neutral are compared with the truth's change",
-        "from its own neutral over the same window (the calibration frames themselves are left out).",
+        "function (`formcheck.passes.measure_and_count`), with the person's neutral found over the whole recording",
+        "(where they rest between reps) for exercises measured from a neutral. Angles relative to that neutral are",
+        "compared with the truth's change from its own value over the same neutral frames.",
         "Errors are in degrees (ratios for `_ratio` metrics); bias is formcheck minus truth.",
         "`tests/test_accuracy_gate.py` fails when a figure here gets worse (see the tolerances there).",
         "Counts: a rep or hold the truth shows held for the prescribed time is expected as full, a shorter one as",

@@ -10,6 +10,7 @@ which is absolute) pass through unchanged.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -58,4 +59,4 @@ class NeutralCalibration:
         if self.neutral is None:
             return m
         angles = {name: value - self.neutral.get(name, 0.0) for name, value in m.angles.items()}
-        return Measurement(m.timestamp_ms, m.detected, angles, m.visibility, m.view, m.out_of_frame)
+        return replace(m, angles=angles)

@@ -342,7 +342,7 @@ _EARS = (L.LEFT_EAR, L.RIGHT_EAR)
 _KNEES = (L.LEFT_KNEE, L.RIGHT_KNEE)
 
 METRICS: tuple[MetricSpec, ...] = (
-    MetricSpec("trunk_rotation_deg", "transverse", ("front", "back"), _SHOULDERS + _HIPS, True,
+    MetricSpec("trunk_rotation_deg", "transverse", ("front", "back", "side"), _SHOULDERS + _HIPS, True,
                lambda xy, xyz: trunk_rotation_deg(xyz)),
     MetricSpec("pelvis_rotation_deg", "transverse", ("front", "back"), _HIPS, True,
                lambda xy, xyz: pelvis_rotation_deg(xyz)),

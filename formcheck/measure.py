@@ -15,10 +15,18 @@ what users get.
 
 from __future__ import annotations
 
-from formcheck import geometry
+from dataclasses import replace
+
+from formcheck import geometry, posture
 from formcheck.calibration import NeutralCalibration
 from formcheck.rotation import TrunkRotationEstimator
 from formcheck.types import Measurement, Pose
+
+
+def raw_measurement(pose: Pose, timestamp_ms: int) -> Measurement:
+    """Geometry's measurement of one pose with the postures it fits (no neutral applied)."""
+    m = geometry.measure(pose, timestamp_ms)
+    return replace(m, posture=posture.postures_of(pose.xy_px)) if m.detected else m
 
 
 class Measurer:
@@ -34,13 +42,13 @@ class Measurer:
         self.rotation = TrunkRotationEstimator(calibrate_s) if calibrate_s else None
 
     def update(self, pose: Pose, timestamp_ms: int) -> Measurement:
-        m = geometry.measure(pose, timestamp_ms)
+        m = raw_measurement(pose, timestamp_ms)
         if self.calibration is not None:
             m = self.calibration.update(m)
         if self.rotation is not None:
             angles = dict(m.angles)
             angles["trunk_rotation_deg"] = self.rotation.update(pose, timestamp_ms)
-            m = Measurement(m.timestamp_ms, m.detected, angles, m.visibility, m.view, m.out_of_frame)
+            m = replace(m, angles=angles)
         return m
 
     @property

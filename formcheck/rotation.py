@@ -129,6 +129,7 @@ class TrunkRotationEstimator:
         self._start_ms: int | None = None
         self._samples: list[tuple[float, float, float]] = []
         self._neutral: tuple[float, float, float] | None = None
+        self._neutral_rel = 0.0  # the shoulder line's yaw against the hip line's at neutral (side views)
         self._ready = False
 
     @property
@@ -153,6 +154,7 @@ class TrunkRotationEstimator:
                 self._start_ms = timestamp_ms
             self._samples.append(cues)
             s = np.asarray(self._samples)
+            self._neutral_rel = _circular_median_deg(list(wrap_deg(s[:, 0] - s[:, 1])))
             self._neutral = (
                 _circular_median_deg(list(s[:, 0])),
                 fold_deg(_circular_median_deg(list(s[:, 1]))),
@@ -163,18 +165,55 @@ class TrunkRotationEstimator:
                 self._samples = []
         return self.estimate(*cues)
 
+    def learn(self, poses: list[Pose]) -> bool:
+        """Sets the neutral from chosen poses (e.g. the frames where the person rests between reps, found
+        over a whole recording) instead of the first ``calibrate_s`` seconds. Returns whether it could."""
+        cues = [(_shoulder_yaw_deg(p), _hip_yaw_deg(p), _shoulder_width_px(p)) for p in poses if p.detected]
+        cues = [c for c in cues if all(math.isfinite(v) for v in c)]
+        if not cues:
+            return False
+        s = np.asarray(cues)
+        self._neutral_rel = _circular_median_deg(list(wrap_deg(s[:, 0] - s[:, 1])))
+        self._neutral = (
+            _circular_median_deg(list(s[:, 0])),
+            fold_deg(_circular_median_deg(list(s[:, 1]))),
+            float(np.median(s[:, 2])),
+        )
+        self._ready = True
+        self._samples = []
+        return True
+
+    def measure(self, pose: Pose) -> float:
+        """The rotation of one pose against the neutral already learnt (NaN without a person or a neutral)."""
+        if self._neutral is None or not pose.detected:
+            return math.nan
+        cues = (_shoulder_yaw_deg(pose), _hip_yaw_deg(pose), _shoulder_width_px(pose))
+        if not all(math.isfinite(v) for v in cues):
+            return math.nan
+        return self.estimate(*cues)
+
     def estimate(self, shoulder_yaw_deg: float, hip_yaw_deg: float, shoulder_width_px: float) -> float:
         """The fused rotation for one frame's cues against the current neutral (see the module docstring)."""
-        del hip_yaw_deg  # the pelvis is assumed to stay at neutral (MediaPipe's hip line follows the shoulders)
         assert self._neutral is not None
         psi_s0, psi_0, w_0 = self._neutral
-        r_d = self.depth_gain * float(wrap_deg(shoulder_yaw_deg - psi_s0))
         if abs(psi_0) > MAX_CAMERA_YAW_DEG or not w_0 > 0:
-            return r_d
-        psi_d = fold_deg(psi_0 + r_d)
+            # Side view: the width says nothing, and the shoulder line is read against the hip line rather than
+            # against the camera, so a camera that pans or cuts to another shot (common in real footage) does
+            # not read as a turn. Not checked against rendered truth (no side-view rotation render).
+            rel = float(wrap_deg(shoulder_yaw_deg - hip_yaw_deg))
+            return self.depth_gain * float(wrap_deg(rel - self._neutral_rel))
+        # Front, back or oblique: the pelvis is assumed to stay at neutral (MediaPipe's hip line follows the
+        # shoulders, so subtracting it would under-read).
+        r_d = self.depth_gain * float(wrap_deg(shoulder_yaw_deg - psi_s0))
+        # Not folded: with an oblique camera a turn away can carry the shoulder line past perpendicular to
+        # the camera (|psi| > 90), where the width starts to grow again; folding it flipped the side.
+        psi_d = psi_0 + r_d
         cos_psi = (1.0 - self.width_gain * (1.0 - shoulder_width_px / w_0)) * math.cos(math.radians(psi_0))
         side = 1.0 if psi_d >= 0 else -1.0
-        r_w = side * math.degrees(math.acos(min(1.0, max(-1.0, cos_psi)))) - psi_0
+        psi_w = math.degrees(math.acos(min(1.0, max(0.0, cos_psi))))
+        if abs(psi_d) > 90.0:
+            psi_w = 180.0 - psi_w
+        r_w = side * psi_w - psi_0
         s2 = math.sin(math.radians(psi_d)) ** 2
         a = s2 / (s2 + self.blend_c) if self.blend_c > 0 else 1.0
         return a * r_w + (1.0 - a) * r_d

@@ -120,6 +120,8 @@ class Measurement:
         visibility: metric name -> the lowest visibility in [0, 1] of the landmarks that metric uses.
         view: the camera's view of the person (see :data:`View`).
         out_of_frame: body parts with landmarks outside the picture, e.g. ``("hips", "knees")``.
+        posture: the postures the body fits (:data:`formcheck.posture.POSTURES`), e.g. ``("quadruped",
+            "floor")``; empty without a person or when not classified.
     """
 
     timestamp_ms: int
@@ -128,3 +130,4 @@ class Measurement:
     visibility: dict[str, float]
     view: View = "unknown"
     out_of_frame: tuple[str, ...] = ()
+    posture: tuple[str, ...] = ()

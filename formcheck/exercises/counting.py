@@ -79,6 +79,45 @@ class HoldTimer:
         self.current_s = 0.0
 
 
+class PostureGate:
+    """Set-up detector: ready once the body has been in a start posture for ``settle_s`` seconds.
+
+    Real people start mid-movement and never pause, so no stillness is asked for: being in the exercise's
+    start posture (on hands and knees, lying on the back, seated or standing upright...; see
+    :mod:`formcheck.posture`) with the rep metric measurable is enough. Set-up movement (walking in,
+    kneeling down, lying down) is not in the start posture and is not counted. A frame out of the posture or
+    without a value restarts the wait. Once ready, it stays ready until :meth:`reset`.
+
+    Args:
+        postures: accepted start postures; empty accepts any.
+        settle_s: seconds in the posture before counting starts.
+    """
+
+    def __init__(self, postures: tuple[str, ...], settle_s: float) -> None:
+        self.postures = postures
+        self.settle_s = settle_s
+        self.reset()
+
+    def reset(self) -> None:
+        self.ready = False
+        self._since: float | None = None
+        self.in_posture = False
+
+    def update(self, timestamp_s: float, value: float, postures: tuple[str, ...]) -> bool:
+        """Add one frame (its rep-metric value and the postures it fits); returns whether counting may start."""
+        if self.ready:
+            return True
+        self.in_posture = not self.postures or any(p in postures for p in self.postures)
+        if math.isnan(value) or not self.in_posture:
+            self._since = None
+            return False
+        if self._since is None:
+            self._since = timestamp_s
+        if timestamp_s - self._since >= self.settle_s:
+            self.ready = True
+        return self.ready
+
+
 class StillnessGate:
     """Set-up detector: ready once the value has stayed within ``still_range`` for ``still_s`` seconds.
 
@@ -307,13 +346,21 @@ class RepCounter:
         active.add_cues(cues)
         return ended
 
-    def close(self, timestamp_s: float | None = None) -> list[RepRecord]:
+    def close(self, timestamp_s: float | None = None, *, keep_unfinished: bool = True) -> list[RepRecord]:
         """End of the stream: end a rep in progress (where it was last seen) and flush a half cycle.
+
+        Args:
+            timestamp_s: when the stream ended (default: where the rep in progress was last seen).
+            keep_unfinished: record a rep that has not come back to neutral; False drops it (logged).
 
         Returns:
             The records this produced (possibly none).
         """
         out: list[RepRecord] = []
+        if self._active is not None and not keep_unfinished:
+            logger.info("a movement still out at the end (from %.2f s) did not come back: not counted as a rep",
+                        self._active.start_s)
+            self._active = None
         if self._active is not None:
             record = self._finish(self._active.last_seen_s if timestamp_s is None else timestamp_s)
             if record is not None:

@@ -38,6 +38,8 @@ CUE_LEVELS = {
 
 #: Cue priorities: 1 is the most important. View guidance outranks everything; status cues come last.
 VIEW_PRIORITY = 0
+#: A part out of the picture that the counted metric does not need: said, but below every form cue.
+SOFT_VIEW_PRIORITY = 90
 TEMPO_PRIORITY_DEFAULT = 50
 STATUS_PRIORITY = 100
 
@@ -75,24 +77,45 @@ def view_instruction(allowed: Sequence[str]) -> str:
     return "Move so the camera can see you"
 
 
-def view_guidance(exercise: Exercise, m: Measurement) -> str:
-    """The view guidance for one frame, or ``""`` when the camera sees what the exercise needs.
+def metric_parts(metrics: Sequence[str]) -> tuple[str, ...]:
+    """The body parts (``geometry.BODY_PARTS``) whose landmarks the metrics use."""
+    from formcheck.geometry import BODY_PARTS, METRICS_BY_NAME
 
-    In order: no person; needed body parts out of the picture; wrong view; needed landmarks hard to see.
+    used = {int(lm) for name in metrics if name in METRICS_BY_NAME for lm in METRICS_BY_NAME[name].landmarks}
+    return tuple(part for part, lms in BODY_PARTS.items() if used & {int(lm) for lm in lms})
+
+
+def view_guidance(exercise: Exercise, m: Measurement, *, set_view: str = "") -> tuple[str, str]:
+    """The view guidance for one frame: ``(blocking, soft)``, each ``""`` when there is nothing to say.
+
+    Blocking guidance pauses counting, in order: no person; body parts that the rep or target metric uses
+    out of the picture; wrong view; those metrics' landmarks hard to see. Soft guidance names other parts of
+    ``view.parts`` out of the picture (a hand at the peak of a reach): said, but counting goes on.
+
+    ``set_view``: the view decided for the set when counting started; while set, the frame's own view is not
+    checked (the body turns during a rep; the pelvis of a standing twist passes the front/side boundary).
     """
     if not m.detected:
-        return "Step into the camera's view"
+        return "Step into the camera's view", ""
+    needed = set(metric_parts(exercise.metrics))
     out = [part for part in exercise.view.parts if part in m.out_of_frame]
-    if out:
-        verb = "are" if len(out) > 1 or out[0] in _PLURAL_PARTS else "is"
-        return f"Step back: your {join_words(out)} {verb} out of frame"
-    if m.view not in exercise.view.allowed:
-        return view_instruction(exercise.view.allowed)
+    blocking = [part for part in out if part in needed]
+    soft = [part for part in out if part not in needed]
+    if blocking:
+        return _out_of_frame(blocking), ""
+    soft_text = _out_of_frame(soft) if soft else ""
+    if not set_view and m.view not in exercise.view.allowed:
+        return view_instruction(exercise.view.allowed), ""
     for metric in exercise.metrics:
         if m.visibility.get(metric, 1.0) < exercise.view.min_visibility:
-            parts = join_words(exercise.view.parts) or "whole body"
-            return f"Move so the camera can see your {parts}"
-    return ""
+            parts = join_words([p for p in exercise.view.parts if p in needed]) or "whole body"
+            return f"Move so the camera can see your {parts}", ""
+    return "", soft_text
+
+
+def _out_of_frame(parts: Sequence[str]) -> str:
+    verb = "are" if len(parts) > 1 or parts[0] in _PLURAL_PARTS else "is"
+    return f"Step back: your {join_words(parts)} {verb} out of frame"
 
 
 def median_baseline(samples: Sequence[Mapping[str, float]], metrics: Sequence[str]) -> dict[str, float]:
@@ -167,30 +190,50 @@ class Cue:
     level: str = "info"
 
 
-class CueSelector:
-    """Shows at most one cue, the most important, and keeps it up at least ``min_display_s`` (no flicker).
+#: A cue whose condition has been false this long (seconds) leaves the screen, whatever its display time.
+STALE_S = 0.3
 
-    A cue on screen is replaced only after its minimum display time, except by view guidance, which
-    replaces any other cue at once. When no cue is wanted, the last one still stays its minimum time.
+
+class CueSelector:
+    """Shows at most one cue, the most important, without flicker and never stale.
+
+    A cue still wanted (its condition still true) stays on screen at least ``min_display_s`` before a more
+    important one replaces it; view guidance replaces any other cue at once. A cue whose condition has been
+    false for ``stale_s`` leaves at once (the next wanted cue, or nothing, takes its place), so a cue never
+    asks for what the person already does ("lift higher" while in the band). Conditions that flicker for a
+    frame or two do not make it blink.
     """
 
-    def __init__(self, min_display_s: float = MIN_DISPLAY_S) -> None:
+    def __init__(self, min_display_s: float = MIN_DISPLAY_S, stale_s: float = STALE_S) -> None:
         self.min_display_s = min_display_s
+        self.stale_s = stale_s
         self.current: Cue | None = None
         self._since = 0.0
+        self._unwanted_since: float | None = None
 
     def reset(self) -> None:
         self.current = None
+        self._unwanted_since = None
 
     def update(self, timestamp_s: float, candidates: Sequence[Cue]) -> Cue | None:
         """The cue to show on this frame."""
         best = min(candidates, key=lambda c: c.priority) if candidates else None
         current = self.current
         if current is not None and best is not None and best.text == current.text:
-            self.current = best
+            self.current, self._unwanted_since = best, None
             return best
+        wanted = current is not None and any(c.text == current.text for c in candidates)
+        if current is not None and not wanted:
+            if self._unwanted_since is None:
+                self._unwanted_since = timestamp_s
+            stale = timestamp_s - self._unwanted_since >= self.stale_s
+        else:
+            self._unwanted_since = None
+            stale = False
         urgent = best is not None and best.priority == VIEW_PRIORITY and (
             current is None or current.priority != VIEW_PRIORITY)
-        if current is None or urgent or timestamp_s - self._since >= self.min_display_s:
-            self.current, self._since = best, timestamp_s
+        if current is None or urgent or stale or timestamp_s - self._since >= self.min_display_s:
+            if best is None or current is None or best.text != current.text:
+                self._since = timestamp_s
+            self.current, self._unwanted_since = best, None
         return self.current

@@ -25,6 +25,7 @@ from formcheck.exercises.model import (
     SIDES,
     VIEWS,
     Exercise,
+    NEUTRAL_FROM,
     FormRule,
     Prescription,
     RepSpec,
@@ -297,9 +298,23 @@ def _prescription(t: _Table, rep: RepSpec) -> Prescription:
 
 
 def _setup(t: _Table) -> SetupSpec:
-    s = SetupSpec(still_s=t.number("still_s", default=1.0, minimum=0.0),
+    from formcheck.posture import POSTURES
+
+    neutral_range = None
+    raw = t._raw("neutral_range", None, "a list of two numbers [lo, hi]")
+    if raw is not None:
+        if (not isinstance(raw, list) or len(raw) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in raw)
+                or raw[0] >= raw[1]):
+            raise t.error("neutral_range", f"must be two finite numbers [lo, hi] with lo < hi; got {raw!r}")
+        neutral_range = (float(raw[0]), float(raw[1]))
+    s = SetupSpec(posture=t.texts("posture", default=[], allowed=POSTURES),
+                  settle_s=t.number("settle_s", default=0.3, minimum=0.0),
+                  still_s=t.number("still_s", default=1.0, minimum=0.0),
                   still_range=t.number("still_range", default=6.0, minimum=0.0),
-                  calibrate_neutral=t.flag("calibrate_neutral", default=True))
+                  calibrate_neutral=t.flag("calibrate_neutral", default=True),
+                  neutral_from=t.text("neutral_from", default="", allowed=("", *NEUTRAL_FROM)),
+                  neutral_range=neutral_range)
     t.finish()
     return s
 

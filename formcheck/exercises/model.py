@@ -150,22 +150,44 @@ class Prescription:
 NEUTRAL_CALIBRATION_S = 1.0
 
 
+#: How an exercise's neutral is found in a whole recording (``setup.neutral_from``).
+#: ``centre``: midway between the rep metric's extremes (two-way movements: rotation left and right, cat and
+#: cow); ``rest``: the end of the movement the person returns to between reps (one-way movements).
+NEUTRAL_FROM = ("centre", "rest")
+
+
 @dataclass(frozen=True)
 class SetupSpec:
-    """When the person counts as in position and ready: still for ``still_s`` seconds.
+    """When the person counts as in position, and how their neutral is found.
 
     Attributes:
-        still_s: seconds the rep metric must stay within ``still_range`` before counting starts.
+        posture: start postures (names from :data:`formcheck.posture.POSTURES`); counting starts once the
+            body has been in one of them for ``settle_s`` (empty: any posture).
+        settle_s: seconds in the start posture before counting starts (no stillness needed: real people
+            start mid-movement and never pause).
+        still_s: seconds the rep metric must stay within ``still_range`` for the live coach to learn the
+            neutral (a camera cannot see the rest of the session, so it asks the person to keep still).
         still_range: largest spread (max - min) of the rep metric that still counts as still.
-        calibrate_neutral: the exercise starts from a neutral upright posture, so angles are measured from
-            the person's own neutral (learnt in the first second of an analysis, or in the live coach's
-            calibration step); False for exercises whose targets are absolute angles of a start position on
-            the floor (plank, bridge, cat-cow...).
+        calibrate_neutral: angles are measured from the person's own neutral (found in a recording from
+            where they rest, see ``neutral_from``; learnt by the live coach while they keep still); False for
+            exercises whose targets are absolute angles of a position on the floor (plank, bridge...).
+        neutral_from: how a recording's neutral is found (:data:`NEUTRAL_FROM`; "" = from the rep mode:
+            ``centre`` for ``sides`` / ``cycle``, ``rest`` for ``up`` / ``down``).
+        neutral_range: the raw rep-metric values a neutral may have, ``(lo, hi)``: a neutral outside it is
+            already turned, curled or lifted, and is refused (live) or not learnt from (analyze). None: any.
     """
 
+    posture: tuple[str, ...] = ()
+    settle_s: float = 0.3
     still_s: float = 1.0
     still_range: float = 6.0
     calibrate_neutral: bool = True
+    neutral_from: str = ""
+    neutral_range: tuple[float, float] | None = None
+
+    def neutral_method(self, rep_mode: str) -> str:
+        """``centre`` or ``rest`` (see :data:`NEUTRAL_FROM`)."""
+        return self.neutral_from or ("centre" if rep_mode in ("sides", "cycle") else "rest")
 
 
 @dataclass(frozen=True)

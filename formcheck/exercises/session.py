@@ -1,8 +1,14 @@
 """The façade the pipeline calls: one :class:`ExerciseSession` per exercise, fed one measurement per frame.
 
-``session.update(measurement) -> Feedback`` decides, in order: view guidance (no person, parts out of frame,
-wrong view, landmarks hard to see: counting pauses), set-up (counting starts once the person is still in
-position), the rep counter and the hold timer, form rules, the status and the one cue to show.
+``session.update(measurement) -> Feedback`` decides, in order: view guidance (no person, parts the metric
+needs out of frame, wrong view, landmarks hard to see: counting pauses), set-up (counting starts once the
+person is in the exercise's start posture), the rep counter and the hold timer, form rules, the status and
+the one cue to show.
+
+The camera's view is a property of the set, not of each frame: it is decided when counting starts (from the
+start posture) and kept while the body turns (a standing twist turns the pelvis past the front/side
+boundary at every peak). A body part out of the picture pauses counting only when the rep or target metric
+uses its landmarks (a hand leaving the frame at the peak of a reach does not stop a spine metric).
 ``session.close()`` at the end of the stream, then ``session.summary()`` for the summary file.
 
 Sides are the person's own left and right (for rotation: the sign of the angle, + = left).
@@ -17,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from formcheck.exercises import feedback as fb
-from formcheck.exercises.counting import RepCounter, RepRecord, StillnessGate
+from formcheck.exercises.counting import PostureGate, RepCounter, RepRecord
 from formcheck.exercises.feedback import Cue, CueSelector, FormWatch
 from formcheck.exercises.model import Exercise
 from formcheck.types import Measurement
@@ -108,7 +114,8 @@ class ExerciseSession:
     def __init__(self, exercise: Exercise, *, min_display_s: float = fb.MIN_DISPLAY_S) -> None:
         self.exercise = exercise
         self.counter = RepCounter(exercise)
-        self.gate = StillnessGate(exercise.setup.still_s, exercise.setup.still_range)
+        self.gate = PostureGate(exercise.setup.posture, exercise.setup.settle_s)
+        self.set_view = ""  # the camera's view for the set, decided when counting starts
         self.form = FormWatch(exercise.rules)
         self.cues = CueSelector(min_display_s)
         self._recent: deque[tuple[float, dict[str, float]]] = deque()
@@ -135,7 +142,7 @@ class ExerciseSession:
             self._last_t = t
         skip = stale or calibrating
 
-        hint = fb.view_guidance(ex, m)
+        hint, soft_hint = fb.view_guidance(ex, m, set_view=self.set_view)
         missing = [metric for metric in ex.metrics if m.detected and metric not in m.angles]
         usable = not hint and not missing
         value = m.angles.get(ex.rep.metric, math.nan) if usable else math.nan
@@ -146,6 +153,7 @@ class ExerciseSession:
                 logger.info("person back after %.1f s out of view: waiting for set-up again", t - self._last_seen_s)
                 self.gate.reset()
                 self.form.reset()
+                self.set_view = ""
             self._last_seen_s = t
 
         new_rep: RepRecord | None = None
@@ -155,8 +163,10 @@ class ExerciseSession:
             # towards set-up. The start values of from_start rules wait for calibrated angles.
             if not calibrating:
                 self._remember(t, m)
-            if self.gate.update(t, value):
+            if self.gate.update(t, value, m.posture):
                 self._baseline_pending = True
+                self.set_view = m.view
+                logger.info("%s: counting from %.2f s, %s view", ex.name, t, m.view)
         if self._baseline_pending and self.gate.ready and not skip:
             self._remember(t, m)
             self._on_ready(t)
@@ -169,6 +179,8 @@ class ExerciseSession:
 
         status = self._status_for(hint, bool(missing) or calibrating, active_rules, value, target_value)
         candidates = self._candidates(t, status, hint, missing, active_rules)
+        if soft_hint and not hint:
+            candidates.append(Cue(soft_hint, fb.SOFT_VIEW_PRIORITY, "info"))
         shown = self.cues.update(t, candidates)
         counts = self.counts()
         done = all(c.full >= c.target for c in counts)
@@ -196,8 +208,14 @@ class ExerciseSession:
         )
 
     def close(self) -> list[RepRecord]:
-        """End of the stream: record a rep still in progress (and a half cat-cow cycle). Returns them."""
-        return self.counter.close()
+        """End of the stream: record a hold still in progress (and a half cat-cow cycle). Returns them.
+
+        A rep that has gone out but not come back when the recording ends is not a rep (it may have been cut
+        off mid-movement), unless the exercise is one position held (prescribed as holds, no sides: a plank
+        still held at the end counts); a turn to one side is out, hold and back.
+        """
+        ex = self.exercise
+        return self.counter.close(keep_unfinished=ex.prescription.kind == "holds" and not ex.rep.has_sides)
 
     # ---------------------------------------------------------------------------------------- helpers
     def _remember(self, t: float, m: Measurement) -> None:
@@ -262,7 +280,7 @@ class ExerciseSession:
             else:
                 self._tempo = None
         if status == fb.GETTING_READY:
-            text = cues.ready
+            text = self._ready_text()
         elif not self.counter.in_rep:
             text = cues.done if all(c.full >= c.target for c in self.counts()) else cues.start
         elif self.counter.current_rep_done:
@@ -274,6 +292,16 @@ class ExerciseSession:
             text = {fb.IN_TARGET: cues.in_target, fb.ABOVE_TARGET: cues.above}.get(status, cues.below)
         out.append(Cue(text, fb.STATUS_PRIORITY, fb.CUE_LEVELS.get(status, "info")))
         return out
+
+    def _ready_text(self) -> str:
+        """What blocks the start: the start posture, or (in it) the exercise's own ready cue."""
+        postures = self.exercise.setup.posture
+        if postures and not self.gate.in_posture:
+            from formcheck.posture import POSTURE_INSTRUCTIONS
+
+            what = " or ".join(POSTURE_INSTRUCTIONS[p] for p in postures)
+            return what[:1].upper() + what[1:] + " to start"
+        return self.exercise.cues.ready
 
     def _band(self, value: float) -> tuple[float, float]:
         """The target band in the metric's units, on the side the person is on now (or was last)."""

@@ -217,7 +217,7 @@ class LiveLoop:
         captured, pose = processed.captured, processed.pose
         frame = captured.frame
         m = self._measure(pose, frame.timestamp_ms)
-        hint = view_guidance(self.exercise, m)
+        hint, _ = view_guidance(self.exercise, m)
         done_side = side_complete(self.feedback, self.exercise, self.flow)
         step = self.flow.update(FlowInput(now_s=self.clock(), key=key, view_ok=not hint,
                                           calibrated=self.calibrated, side_complete=done_side))

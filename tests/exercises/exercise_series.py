@@ -76,7 +76,8 @@ class Series:
 
 def measurements(exercise: Exercise, samples: Iterable[tuple[float, float]], *, view: str | None = None,
                  other: Mapping[str, float] | None = None, out_of_frame: tuple[str, ...] = (),
-                 target_samples: Iterable[float] | None = None) -> list[Measurement]:
+                 target_samples: Iterable[float] | None = None,
+                 posture: tuple[str, ...] | list[tuple[str, ...]] | None = None) -> list[Measurement]:
     """Measurements whose rep metric follows ``samples``.
 
     Args:
@@ -86,11 +87,17 @@ def measurements(exercise: Exercise, samples: Iterable[tuple[float, float]], *, 
         other: values of other metrics (default 0.0 for every metric the exercise's rules use).
         out_of_frame: body parts reported outside the picture on every frame.
         target_samples: values of the target metric when it differs from the rep metric (default 0.0).
+        posture: the postures reported: one tuple for every frame, or a list with one tuple per sample
+            (default: the exercise's start postures, i.e. the person is in position throughout).
     """
     base = {rule.metric: 0.0 for rule in exercise.rules}
     base.update(other or {})
     targets = list(target_samples) if target_samples is not None else None
     out = []
+    samples = list(samples)
+    if posture is None:
+        posture = tuple(exercise.setup.posture)
+    postures = posture if isinstance(posture, list) else [posture] * len(samples)
     for i, (t, value) in enumerate(samples):
         angles = dict(base)
         angles[exercise.rep.metric] = value
@@ -103,5 +110,6 @@ def measurements(exercise: Exercise, samples: Iterable[tuple[float, float]], *, 
             visibility={name: 0.99 for name in angles},
             view=view or exercise.view.allowed[0],
             out_of_frame=out_of_frame,
+            posture=postures[i],
         ))
     return out

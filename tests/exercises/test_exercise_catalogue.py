@@ -67,7 +67,7 @@ def test_every_shipped_exercise_counts_with_a_metric_geometry_computes():
 
 def test_rotation_targets_and_prescription_match_the_issue():
     ex = load_catalogue()["seated-thoracic-rotation"]
-    assert ex.view.allowed == ("front", "back")
+    assert ex.view.allowed == ("front", "back", "side")
     assert ex.rep.mode == "sides" and (ex.rep.positive, ex.rep.negative) == ("left", "right")
     assert ex.target.lo <= 45.0 <= ex.target.hi  # typical seated rotation about 45 deg per side
     assert 10.0 <= ex.prescription.hold_s <= 15.0 and ex.prescription.per_side
@@ -168,9 +168,9 @@ BAD_FILES = {
                        "key 'rep.metric': unknown metric 'trunk_twist_deg'"),
     "unknown-rule-metric": (_rotation_with('metric = "pelvis_rotation_deg"', 'metric = "hip_turn_deg"'),
                             "key 'rules[0].metric': unknown metric 'hip_turn_deg'"),
-    "metric-wrong-view": (_rotation_with('allowed = ["front", "back"]', 'allowed = ["side"]'),
-                          "key 'rep.metric': metric 'trunk_rotation_deg' is measured in the front/back view"),
-    "unknown-view": (_rotation_with('allowed = ["front", "back"]', 'allowed = ["top"]'), "key 'view.allowed'"),
+    "metric-wrong-view": (_shipped_text("glute-bridge").replace('allowed = ["side"]', 'allowed = ["front"]'),
+                          "key 'rep.metric': metric 'hip_line_deg' is measured in the side view"),
+    "unknown-view": (_rotation_with('allowed = ["front", "back", "side"]', 'allowed = ["top"]'), "key 'view.allowed'"),
     "unknown-mode": (_rotation_with('mode = "sides"', 'mode = "twist"'), "key 'rep.mode': must be one of"),
     "side-not-left-right": (_rotation_with('positive = "left"', 'positive = "port"'), "key 'rep.positive'"),
     "band-inverted": (_rotation_with("lo = 35.0", "lo = 70.0"), "key 'target.lo': must be below target.hi"),

@@ -8,7 +8,7 @@ import pytest
 from builders import synthetic_pose_arrays
 from exercise_series import Series
 from formcheck.exercises import ExerciseSession, load_catalogue
-from formcheck.geometry import measure
+from formcheck.measure import raw_measurement as measure
 from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.types import Pose
 
@@ -49,9 +49,18 @@ def test_thoracic_extension_holds_are_counted_side_on(facing_deg):
     assert [round(r.peak_deg, 6) for r in session.records] == [20.0, 15.0]
 
 
-def test_rotation_seen_side_on_asks_to_face_the_camera():
-    s = Series(10).hold(1.0, 0.0).rep(45.0, hold_s=10.5)
-    session = ExerciseSession(CATALOGUE["seated-thoracic-rotation"])
-    cues = {session.update(measure(pose(rotation_deg=v, facing_deg=90.0), round(t * 1000))).cue for t, v in s.samples}
-    assert cues == {"Face the camera, or turn your back to it"}
+def test_rotation_seen_side_on_is_counted_on_the_persons_own_side():
+    # Side-on is an allowed view for rotation now (a real seated twist filmed side-on): the world shoulder
+    # line against the hip line still gives the side, whichever way the person faces.
+    for facing in (90.0, -90.0):
+        s = Series(10).hold(1.0, 0.0).rep(45.0, hold_s=10.5).rep(-45.0, hold_s=10.5)
+        session = run("seated-thoracic-rotation", s, "rotation_deg", facing_deg=facing)
+        assert [r.side for r in session.records] == ["left", "right"], facing
+
+
+def test_cat_cow_seen_from_the_front_asks_to_turn_side_on():
+    s = Series(10).hold(1.0, 0.0).rep(30.0).rep(-30.0)
+    session = ExerciseSession(CATALOGUE["cat-cow"])
+    cues = {session.update(measure(pose(head_forward_deg=v, facing_deg=0.0), round(t * 1000))).cue for t, v in s.samples}
+    assert "Turn side-on to the camera" in cues
     assert session.records == []

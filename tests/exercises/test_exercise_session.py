@@ -39,36 +39,76 @@ def rotation_session(peaks, hold_s=11.0, settle_s=1.5, **kwargs):
 
 # ------------------------------------------------------------------------------------------------- set-up
 def test_set_up_movement_before_the_first_rep_is_not_counted():
-    s = Series(30).sine(6.0, centre=0.0, amplitude=30.0, period_s=2.0)  # fidgeting while sitting down
-    s.move(0.0, 0.2).hold(1.5, 0.0)
+    s = Series(30).sine(6.0, centre=0.0, amplitude=30.0, period_s=2.0)  # sitting down, fidgeting
+    settling = len(s.samples)
+    s.move(0.0, 0.2).hold(0.5, 0.0)
     for peak in (45.0, -45.0):
         s.rep(peak, hold_s=11.0)
     raw = RepCounter(ROTATION)
     for t, v in s.samples:
         raw.update(t, v)
     assert len(raw.records) > 2  # without the set-up gate the fidgeting would count
-    session, feedback = run(ROTATION, measurements(ROTATION, s.samples))
+    postures = [() if i < settling else ("upright",) for i in range(len(s.samples))]  # not yet sitting upright
+    session, feedback = run(ROTATION, measurements(ROTATION, s.samples, posture=postures))
     assert [(r.side, r.complete) for r in session.records] == [("left", True), ("right", True)]
     assert {f.status for f in feedback[: 6 * 30]} == {fb.GETTING_READY}
-    assert feedback[0].cue == ROTATION.cues.ready
+    assert feedback[0].cue == "Sit or stand up tall to start"  # names what blocks: the start posture
 
 
-def test_counting_starts_when_still_and_the_cue_says_so():
-    session, feedback = rotation_session([45.0])
+def test_counting_starts_in_the_start_posture_without_waiting_for_stillness():
+    # Real people never pause: a person already upright and turning counts from the posture alone.
+    s = Series(30)
+    for peak in (45.0, -45.0, 45.0):
+        s.rep(peak, out_s=0.8, hold_s=11.0, back_s=0.8, rest_s=0.0)
+    session, feedback = run(ROTATION, measurements(ROTATION, s.samples))
     ready = next(i for i, f in enumerate(feedback) if f.status != fb.GETTING_READY)
-    assert ready == 30  # 1.0 s of stillness at 30 fps
-    assert ROTATION.cues.start in {f.cue for f in feedback[ready: ready + 60]}
+    assert ready == round(ROTATION.setup.settle_s * 30)  # settle_s in the posture, no stillness asked
+    assert [(r.side, r.complete) for r in session.records] == [("left", True), ("right", True), ("left", True)]
+
+
+def test_continuous_bridges_without_a_pause_all_count():
+    bridge = CATALOGUE["glute-bridge"]
+    s = Series(30).hold(0.2, -50.0)
+    for _ in range(5):  # up and down with no rest at the bottom, as real people do
+        s.move(5.0, 1.0).hold(bridge.prescription.hold_s + 0.2).move(-55.0, 1.0)
+    session, _ = run(bridge, measurements(bridge, s.samples))
+    assert len(session.records) == 5 and all(r.complete for r in session.records)
+
+
+def test_the_view_is_kept_for_the_set_while_the_body_turns():
+    # A standing twist turns the pelvis past the front/side boundary at each peak: the view is decided at the
+    # start posture and kept, so the peaks still count.
+    standing = CATALOGUE["standing-thoracic-rotation"]
+    s = Series(30).hold(0.5, 0.0)
+    for peak in (45.0, -45.0):
+        s.rep(peak, hold_s=standing.prescription.hold_s + 0.5)
+    ms = measurements(standing, s.samples)
+    ms = [dataclasses.replace(m, view="side" if abs(m.angles[standing.rep.metric]) > 30 else "front") for m in ms]
+    session, feedback = run(standing, ms)
+    assert [r.side for r in session.records] == ["left", "right"]
+    assert fb.VIEW not in {f.status for f in feedback}
+
+
+def test_a_hand_out_of_frame_does_not_pause_a_spine_metric():
+    s = Series(30).hold(0.5, 0.0)
+    for _ in range(3):
+        s.rep(30.0, out_s=1.5).rep(-30.0, out_s=1.5)
+    ms = measurements(CAT_COW, s.samples, out_of_frame=("wrists",))
+    session, feedback = run(CAT_COW, ms)
+    assert len(session.records) == 3  # wrists are in cat-cow's view.parts, but spine_flexion_deg does not use them
+    assert fb.VIEW not in {f.status for f in feedback}
+    assert "Step back: your wrists are out of frame" in {f.cue for f in feedback}  # said, without pausing
 
 
 # ------------------------------------------------------------------------------------------ view guidance
 @pytest.mark.parametrize(("name", "view", "out", "detected", "expected"), [
-    ("seated-thoracic-rotation", "side", (), True, "Face the camera, or turn your back to it"),
+    ("scapular-squeeze", "front", (), True, "Turn side-on to the camera"),
     ("cat-cow", "front", (), True, "Turn side-on to the camera"),
     ("plank", "side", ("hips",), True, "Step back: your hips are out of frame"),
     ("cat-cow", "side", ("head",), True, "Step back: your head is out of frame"),
-    ("plank", "side", ("knees", "ankles"), True, "Step back: your knees and ankles are out of frame"),
+    ("plank", "side", ("knees", "hips"), True, "Step back: your hips and knees are out of frame"),
     ("plank", "side", (), False, "Step into the camera's view"),
-], ids=["rotation-side-on", "catcow-facing", "hips-out", "head-out", "two-parts-out", "nobody"])
+], ids=["squeeze-facing", "catcow-facing", "hips-out", "head-out", "two-parts-out", "nobody"])
 def test_view_guidance_comes_first(name, view, out, detected, expected):
     ex = CATALOGUE[name]
     s = Series(30).hold(2.0, ex.rep.neutral)
@@ -93,13 +133,13 @@ def test_low_visibility_of_a_needed_metric_is_view_guidance():
 
 def test_movement_in_the_wrong_view_is_not_counted_and_counting_resumes():
     s = Series(30).hold(1.5, 0.0)
-    s.rep(45.0, hold_s=11.0)  # done side-on: not counted
+    s.rep(30.0).rep(-30.0)  # done facing the camera: not counted
     wrong_until = len(s.samples)
-    s.hold(1.5, 0.0).rep(-45.0, hold_s=11.0)
-    ms = measurements(ROTATION, s.samples)
-    ms = [dataclasses.replace(m, view="side") if i < wrong_until else m for i, m in enumerate(ms)]
-    session, _ = run(ROTATION, ms)
-    assert [r.side for r in session.records] == ["right"]
+    s.hold(1.5, 0.0).rep(30.0).rep(-30.0)
+    ms = measurements(CAT_COW, s.samples)
+    ms = [dataclasses.replace(m, view="front") if i < wrong_until else m for i, m in enumerate(ms)]
+    session, _ = run(CAT_COW, ms)
+    assert len(session.records) == 1 and session.records[0].start_s > wrong_until / 30
 
 
 # ----------------------------------------------------------------------------------------- statuses, cues
@@ -266,13 +306,23 @@ def test_summary_without_sides_has_no_asymmetry():
 
 
 def test_close_records_a_hold_still_going_at_the_end():
-    s = Series(30).hold(1.5, 0.0).move(45.0, 1.0).hold(12.0)
-    session = ExerciseSession(ROTATION)
-    for m in measurements(ROTATION, s.samples):
+    s = Series(30).hold(1.5, 0.0).move(-80.0, 1.0).hold(21.0)  # a plank held to the end of the recording
+    session = ExerciseSession(PLANK)
+    for m in measurements(PLANK, s.samples):
         session.update(m)
     assert session.records == []
     (record,) = session.close()
     assert record.complete and session.records == [record]
+
+
+def test_close_drops_a_turn_that_never_came_back():
+    # A turn still out when the recording ends may be cut off mid-movement: not a rep (hand counts agree).
+    s = Series(30).hold(1.5, 0.0).rep(45.0, hold_s=11.0).move(45.0, 1.0).hold(12.0)
+    session = ExerciseSession(ROTATION)
+    for m in measurements(ROTATION, s.samples):
+        session.update(m)
+    assert session.close() == []
+    assert [r.side for r in session.records] == ["left"]
 
 
 def test_a_metric_geometry_lacks_says_so_instead_of_counting():
@@ -319,7 +369,7 @@ def test_a_repeated_timestamp_is_not_counted_twice():
 def _extension_frame(t_s: float, extension: float, spine: float, hip: float) -> Measurement:
     angles = {"trunk_extension_deg": extension, "spine_flexion_deg": spine, "hip_flexion_deg": hip,
               "head_forward_deg": 0.0}
-    return Measurement(int(round(t_s * 1000)), True, angles, {}, "side")
+    return Measurement(int(round(t_s * 1000)), True, angles, {}, "side", posture=("upright",))
 
 
 def test_calibration_frames_count_as_set_up_but_not_as_start_values():

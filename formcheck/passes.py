@@ -1,0 +1,307 @@
+"""A recorded video in passes: landmarks first, then measuring and counting with the whole series in view.
+
+1. :func:`landmark_pass`: the model over every frame (the expensive pass), into a
+   :class:`~formcheck.series.PoseSeries` (no pictures kept: memory is about 1 KB a frame).
+2. :func:`measure_and_count`: the one measuring-and-counting path. ``formcheck analyze``, the accuracy and
+   real-clip benchmarks and their regression gates all call it on a landmark series.
+3. ``analyze`` then draws the annotated video from the final results (a second decode of the file).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from formcheck import geometry
+from formcheck.exercises import Exercise, ExerciseSession, Feedback, RepRecord
+from formcheck.filtering import zero_phase_smooth
+from formcheck.measure import raw_measurement
+from formcheck.pose import PoseEstimator
+from formcheck.rotation import TrunkRotationEstimator
+from formcheck.series import PoseSeries
+from formcheck.sources import VideoFileSource
+from formcheck.types import Measurement
+
+log = logging.getLogger(__name__)
+
+#: Smoothing half-window in seconds (5 frames at the 15 fps the filter was measured on: see
+#: :mod:`formcheck.filtering`); scaled to each recording's frame rate.
+SMOOTH_HALF_WINDOW_S = 2 / 15
+#: Rest frames lie within this share of the movement's spread (p90 - p10) of the rest value.
+REST_SHARE = 0.15
+#: ... and at least this close (in the rep metric's unit), so a still recording still has rest frames.
+REST_MIN_BAND = 1.5
+#: A frame is slow (the person dwells) when the metric moves less than this share of its spread a second.
+SLOW_SHARE_PER_S = 0.5
+#: A dwell between the two extremes of a two-way movement is the rest when it holds this share of slow frames.
+MIN_DWELL_SHARE = 0.1
+
+
+def landmark_pass(source: VideoFileSource, estimator: PoseEstimator, *,
+                  on_frame: Callable[[int], bool] | None = None) -> PoseSeries:
+    """Pose landmarks of every frame of ``source``, in order.
+
+    Args:
+        on_frame: called after each frame with the number of frames read; returning True stops the pass
+            (Ctrl-C): the series then holds the frames read so far.
+    """
+    series = PoseSeries(resolution_wh=source.info.resolution_wh)
+    for frame in source:
+        series.append(estimator.detect(frame), frame.timestamp_ms, frame.index)
+        if on_frame is not None and on_frame(len(series)):
+            break
+    return series
+
+
+
+
+# ----------------------------------------------------------------------------- measuring and counting
+@dataclass(frozen=True)
+class Neutral:
+    """The person's neutral (rest), found over the whole recording.
+
+    Attributes:
+        method: how it was found: ``centre`` (midway between the extremes of a two-way movement), ``rest``
+            (where a one-way movement returns to), ``first_seconds`` (the first ``--calibrate`` seconds with a
+            person) or ``start`` (no usable rest: the first frames in the start posture).
+        metric: the metric it was found on.
+        frames: indices of the frames learnt from.
+        values: each neutral-relative metric's neutral (raw units).
+        note: why a fallback was taken, if one was.
+    """
+
+    method: str
+    metric: str
+    frames: tuple[int, ...]
+    values: dict[str, float]
+    note: str = ""
+
+    def as_dict(self, series: PoseSeries) -> dict[str, Any]:
+        times = [series.timestamps_ms[i] / 1000.0 for i in self.frames]
+        return {
+            "method": self.method,
+            "metric": self.metric,
+            "frames": len(self.frames),
+            "first_s": round(min(times), 3) if times else None,
+            "last_s": round(max(times), 3) if times else None,
+            "values": {k: round(v, 3) for k, v in self.values.items()},
+            "note": self.note or None,
+        }
+
+
+@dataclass
+class Counted:
+    """What the measuring-and-counting pass found: per-frame measurements (one basis) and the session.
+
+    Attributes:
+        measurements: each frame's smoothed measurement; neutral-relative metrics relative to ``neutral``
+            throughout (every frame in one basis).
+        neutral: how the neutral was found (None: absolute angles).
+        feedback: each frame's feedback (None without an exercise).
+        records: the reps and holds, in order.
+        session: the exercise session (None without an exercise).
+    """
+
+    measurements: list[Measurement]
+    neutral: Neutral | None
+    feedback: list[Feedback | None]
+    records: list[RepRecord]
+    session: ExerciseSession | None
+
+    @property
+    def session_summary(self) -> dict[str, Any]:
+        return self.session.summary() if self.session is not None else {}
+
+    @property
+    def neutral_note(self) -> str:
+        if self.neutral is None:
+            return "absolute"
+        return self.neutral.method + (f" ({self.neutral.note})" if self.neutral.note else "")
+
+
+def _fps(series: PoseSeries) -> float:
+    t = np.asarray(series.timestamps_ms, dtype=float)
+    if len(t) < 2:
+        return 30.0
+    step = float(np.median(np.diff(t)))
+    return 1000.0 / step if step > 0 else 30.0
+
+
+def _in_start(raw: list[Measurement], exercise: Exercise | None) -> np.ndarray:
+    """Frames with a person in the exercise's start posture and an allowed view."""
+    out = np.zeros(len(raw), dtype=bool)
+    for i, m in enumerate(raw):
+        if not m.detected:
+            continue
+        if exercise is None:
+            out[i] = True
+            continue
+        postures = exercise.setup.posture
+        out[i] = (not postures or any(p in m.posture for p in postures)) and m.view in exercise.view.allowed
+    return out
+
+
+def _dwell_peaks(values: np.ndarray, times_s: np.ndarray, spread: float) -> list[tuple[float, int]]:
+    """Values where the movement dwells (slow frames), as ``(value, frames)`` histogram peaks, low to high."""
+    v = np.gradient(values, times_s) if values.size > 2 else np.zeros_like(values)
+    slow = np.abs(v) <= max(1e-6, SLOW_SHARE_PER_S * spread)
+    if slow.sum() < 3:
+        return []
+    width = max(REST_MIN_BAND, spread / 12.0)
+    edges = np.arange(values.min() - width, values.max() + 2 * width, width)
+    hist, _ = np.histogram(values[slow], bins=edges)
+    hist = np.convolve(hist, [1, 2, 1], mode="same")
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    padded = np.concatenate([[-1], hist, [-1]])
+    peaks = [i for i in range(len(hist)) if hist[i] > 0 and hist[i] >= padded[i] and hist[i] >= padded[i + 2]]
+    merged: list[tuple[float, int]] = []
+    for i in peaks:  # plateaus give neighbouring peaks: keep one
+        if merged and abs(centres[i] - merged[-1][0]) <= 1.5 * width:
+            if hist[i] > merged[-1][1]:
+                merged[-1] = (float(centres[i]), int(hist[i]))
+            continue
+        merged.append((float(centres[i]), int(hist[i])))
+    return merged
+
+
+def _rest_value(values: np.ndarray, times_s: np.ndarray, method: str, mode: str) -> float:
+    """The rest: for a two-way movement, where the person dwells between the two extremes (or, moving on
+    without a pause, midway between them); for a one-way movement the low end of its progress."""
+    p10, p90 = np.percentile(values, [10, 90])
+    spread = float(p90 - p10)
+    if method != "centre":
+        return float(p10 if mode != "down" else p90)
+    mid = 0.5 * (p10 + p90)
+    peaks = _dwell_peaks(values, times_s, spread)
+    if len(peaks) >= 3:
+        lo, hi = peaks[0][0], peaks[-1][0]
+        inner = [p for p in peaks[1:-1] if lo + 0.1 * (hi - lo) <= p[0] <= hi - 0.1 * (hi - lo)]
+        total = sum(n for _, n in peaks)
+        inner = [p for p in inner if p[1] >= MIN_DWELL_SHARE * total]
+        if inner:
+            return max(inner, key=lambda p: p[1])[0]
+    return float(mid)
+
+
+def _rest_frames(values: np.ndarray, times_s: np.ndarray, candidates: np.ndarray, method: str, mode: str
+                 ) -> np.ndarray:
+    """Frames at the person's rest (see :func:`_rest_value`), among ``candidates``."""
+    ok = candidates & np.isfinite(values)
+    if ok.sum() < 3:
+        return np.zeros_like(ok)
+    v = values[ok]
+    rest = _rest_value(v, times_s[ok], method, mode)
+    p10, p90 = np.percentile(v, [10, 90])
+    band = max(REST_MIN_BAND, REST_SHARE * float(p90 - p10))
+    return ok & (np.abs(values - rest) <= band)
+
+
+def find_neutral(raw: list[Measurement], exercise: Exercise | None, *, calibrate_s: float | None = None,
+                 rotation_only: bool = False) -> Neutral | None:
+    """Where the person rests, from the whole recording (see :class:`Neutral`).
+
+    With ``calibrate_s`` the first ``calibrate_s`` seconds with a person are the neutral (``--calibrate``).
+    Otherwise the exercise's ``setup.neutral_from`` rule on its rep metric (raw values), over the frames in the
+    start posture whose value lies in ``setup.neutral_range``; without an exercise, the centre of the trunk
+    rotation. None for exercises measured in absolute angles.
+    """
+    if exercise is not None and not exercise.setup.calibrate_neutral and calibrate_s is None:
+        return None
+    detected = np.array([m.detected for m in raw])
+    if not detected.any():
+        return None
+    t = np.array([m.timestamp_ms for m in raw], dtype=float)
+    metric = exercise.rep.metric if exercise is not None else "trunk_rotation_deg"
+    values = np.array([m.angles.get(metric, math.nan) for m in raw], dtype=float)
+    note = ""
+    if calibrate_s is not None:
+        first = t[detected][0]
+        frames = detected & (t <= first + calibrate_s * 1000.0)
+        method = "first_seconds"
+    else:
+        start = _in_start(raw, exercise)
+        rng = exercise.setup.neutral_range if exercise is not None else None
+        method = exercise.setup.neutral_method(exercise.rep.mode) if exercise is not None else "centre"
+        mode = exercise.rep.mode if exercise is not None else "sides"
+        frames = _rest_frames(values, t / 1000.0, start, method, mode)
+        if rng is not None:  # a rest that is already turned, curled or lifted is not a neutral
+            frames &= (values >= rng[0]) & (values <= rng[1])
+        if frames.sum() < 3:
+            idx = np.flatnonzero(start if start.any() else detected)[:15]
+            frames = np.zeros(len(raw), dtype=bool)
+            frames[idx] = True
+            note = "no rest found in the start posture: the first frames in it"
+            method = "start"
+    idx = np.flatnonzero(frames)
+    names = [n for n in geometry.METRIC_NAMES if geometry.METRICS_BY_NAME[n].relative_to_neutral]
+    if rotation_only:
+        names = ["trunk_rotation_deg"]
+    neutral_values = {}
+    for n in names:
+        col = np.array([raw[i].angles.get(n, math.nan) for i in idx], dtype=float)
+        col = col[np.isfinite(col)]
+        neutral_values[n] = float(np.median(col)) if col.size else 0.0
+    return Neutral(method, metric, tuple(int(i) for i in idx), neutral_values, note)
+
+
+def measure_series(series: PoseSeries, exercise: Exercise | None, *, calibrate_s: float | None = None
+                   ) -> tuple[list[Measurement], Neutral | None]:
+    """Every frame's measurement, relative to the neutral found over the whole recording, smoothed.
+
+    Trunk rotation comes from the fused :class:`~formcheck.rotation.TrunkRotationEstimator` against the
+    neutral's frames, with or without an exercise (MediaPipe's world landmarks alone read about a third of a
+    real turn). Without an exercise only trunk rotation is made relative (the other metrics stay absolute
+    unless ``calibrate_s`` asks for a neutral). Every frame is in the same basis.
+    """
+    poses = [p for p, _ in series.poses()]
+    raw = [raw_measurement(p, t) for p, t in zip(poses, series.timestamps_ms, strict=True)]
+    neutral = find_neutral(raw, exercise, calibrate_s=calibrate_s,
+                           rotation_only=exercise is None and calibrate_s is None)
+    rotation: list[float] | None = None
+    if neutral is not None:
+        estimator = TrunkRotationEstimator()
+        if estimator.learn([poses[i] for i in neutral.frames]):
+            rotation = [estimator.measure(p) for p in poses]
+    out = []
+    for i, m in enumerate(raw):
+        if neutral is not None:
+            angles = {k: v - neutral.values.get(k, 0.0) for k, v in m.angles.items()}
+            if rotation is not None:
+                angles["trunk_rotation_deg"] = rotation[i]
+            m = replace(m, angles=angles)
+        out.append(m)
+    return smooth(out, _fps(series)), neutral
+
+
+def smooth(ms: list[Measurement], fps: float) -> list[Measurement]:
+    """Zero-phase smoothing of every metric (:func:`formcheck.filtering.zero_phase_smooth`), never across
+    frames without a person."""
+    half = max(1, round(SMOOTH_HALF_WINDOW_S * fps))
+    if not ms:
+        return ms
+    names = list(ms[0].angles)
+    smoothed = {n: zero_phase_smooth(np.array([m.angles.get(n, math.nan) if m.detected else math.nan
+                                               for m in ms], dtype=float), half) for n in names}
+    return [replace(m, angles={n: float(smoothed[n][i]) if m.detected else m.angles[n] for n in names})
+            for i, m in enumerate(ms)]
+
+
+def measure_and_count(series: PoseSeries, exercise: Exercise | None, *, calibrate_s: float | None = None
+                      ) -> Counted:
+    """The one measuring-and-counting path: a landmark series in, measurements, reps and holds out.
+
+    ``formcheck analyze``, ``benchmarks/accuracy.py``, ``benchmarks/real_clips.py`` and their regression gates
+    all call this, so what the benchmarks measure is what users get.
+    """
+    ms, neutral = measure_series(series, exercise, calibrate_s=calibrate_s)
+    if exercise is None:
+        return Counted(ms, neutral, [None] * len(ms), [], None)
+    session = ExerciseSession(exercise)
+    feedback: list[Feedback | None] = [session.update(m) for m in ms]
+    session.close()
+    return Counted(ms, neutral, feedback, session.records, session)
