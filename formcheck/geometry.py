@@ -314,6 +314,48 @@ def neck_length_ratio(xy_px: FloatArray) -> FloatArray:
         return np.where(trunk > 0, neck / trunk, np.nan)
 
 
+def chest_lift_deg(xy_px: FloatArray) -> FloatArray:
+    """Chest lift from lying face down: the hip-midpoint -> shoulder-midpoint line against the horizontal.
+
+    Formula: ``atan2(-t_y, |t_x|)`` with ``t = shoulder_mid - hip_mid`` in image pixels (y down).
+    Plane: sagittal. View: side. Sign: 0 lying flat, positive when the shoulders are above the hips (chest
+    lifted, as in a cobra, a prone press-up or a superman), negative below them; the absolute ``t_x`` makes it
+    the same whichever way the person faces, so it needs no facing and no neutral (absolute). It reads 90 for
+    an upright trunk and falls again past upright, so it is meant for a trunk near the floor. Seen head-on
+    (``t_x`` near 0) it reads near +/-90 whatever the lift: not a front-view metric.
+    """
+    t = _shoulder_mid(xy_px) - _hip_mid(xy_px)
+    return np.degrees(np.arctan2(-t[..., 1], np.abs(t[..., 0])))
+
+
+def trunk_axial_rotation_deg(xyz_m: FloatArray) -> FloatArray:
+    """Axial trunk rotation about the trunk's own long axis: works upright, on hands and knees, or lying.
+
+    Formula, in 3D metres: with the axis ``a = (shoulder_mid - hip_mid) / |shoulder_mid - hip_mid|`` (pointing
+    head-wards), the shoulder line ``s = L_shoulder - R_shoulder`` and the hip line ``h = L_hip - R_hip``
+    projected onto the plane perpendicular to ``a`` (``v - (v.a) a``), the signed angle from the hip line to
+    the shoulder line about ``a``: ``atan2(a . (h x s), h.s - (h.a)(s.a))`` in degrees.
+    Plane: the trunk's own transverse plane (the horizontal plane for an upright trunk, a vertical plane on
+    hands and knees). View: side, front or back (a 3D measure; see the views in :data:`METRICS`).
+    Sign: right-hand rule about the head-ward axis: positive when the trunk turns to the person's LEFT (on
+    hands and knees: the left shoulder rises, the chest opens to the left, as when the left arm reaches up or
+    the right arm threads under the body). For an upright trunk the axis is the vertical, and it equals
+    :func:`trunk_rotation_deg` in sign and size; unlike that metric it is unchanged by leaning the trunk, since
+    it measures about the trunk's own axis rather than the vertical.
+    Relative to the person's neutral. On MediaPipe's world landmarks it under-reads like the other rotation
+    metrics (:mod:`formcheck.rotation`): thresholds on it are set from what MediaPipe reads (see the
+    thread-the-needle exercise file).
+    """
+    axis = _shoulder_mid(xyz_m) - _hip_mid(xyz_m)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        axis = axis / np.linalg.norm(axis, axis=-1, keepdims=True)
+    s = _pt(xyz_m, L.LEFT_SHOULDER) - _pt(xyz_m, L.RIGHT_SHOULDER)
+    h = _pt(xyz_m, L.LEFT_HIP) - _pt(xyz_m, L.RIGHT_HIP)
+    cross = (axis * np.cross(h, s)).sum(axis=-1)
+    dot = (h * s).sum(axis=-1) - (h * axis).sum(axis=-1) * (s * axis).sum(axis=-1)
+    return np.degrees(np.arctan2(cross, dot))
+
+
 # ---------------------------------------------------------------------------------------------- registry
 @dataclass(frozen=True)
 class MetricSpec:
@@ -364,6 +406,11 @@ METRICS: tuple[MetricSpec, ...] = (
                shoulder_retraction_deg),
     MetricSpec("neck_length_ratio", "sagittal", ("side",), _SHOULDERS + _HIPS + _EARS, False,
                lambda xy, xyz: neck_length_ratio(xy)),
+    # Appended after the older metrics so the columns of existing CSV files keep their order.
+    MetricSpec("chest_lift_deg", "sagittal", ("side",), _SHOULDERS + _HIPS, False,
+               lambda xy, xyz: chest_lift_deg(xy)),
+    MetricSpec("trunk_axial_rotation_deg", "transverse", ("side", "front", "back"), _SHOULDERS + _HIPS, True,
+               lambda xy, xyz: trunk_axial_rotation_deg(xyz)),
 )
 
 METRIC_NAMES: tuple[str, ...] = tuple(spec.name for spec in METRICS)
