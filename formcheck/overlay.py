@@ -36,6 +36,8 @@ METRIC_LABELS: dict[str, str] = {
     "leg_raise_deg": "Leg raise",
     "shoulder_retraction_deg": "Shoulders back",
     "neck_length_ratio": "Neck length",
+    "chest_lift_deg": "Chest lift",
+    "trunk_axial_rotation_deg": "Trunk turn",
 }
 
 #: Read-outs shown on the annotated video when no exercise is given.
