@@ -1,10 +1,15 @@
 """``formcheck analyze``: a video file in, an annotated video, ``frames.csv`` and ``summary.json`` out.
 
-The loop is short and visible: source -> pose -> measure (geometry, calibration) -> smooth -> overlay -> sinks.
-Every stage is its own module; this one only wires them and keeps running statistics. The smoothing is
-zero-phase (:class:`~formcheck.filtering.CentredSmoother`, a centred 5-frame average): each frame is written
-two frames after it is read, so memory stays flat (three frames in hand, no per-frame list kept), and the
-CSV, the counts and the annotated video all use the smoothed values.
+A recorded video is known whole, so it is analysed in three passes (:mod:`formcheck.passes`):
+
+1. landmarks: the model over every frame (the expensive pass; landmarks only, about 1 KB a frame);
+2. measuring and counting with the whole recording in view
+   (:func:`~formcheck.passes.measure_and_count`): the person's neutral comes from where they rest, every
+   frame is in that one basis, metrics are smoothed zero-phase, and the exercise session counts;
+3. writing: ``frames.csv``, ``reps.csv`` and the annotated video, drawn from the final results (the file is
+   decoded a second time, one frame in memory).
+
+This module only wires the passes to the sinks and keeps the statistics of the summary.
 """
 
 from __future__ import annotations
@@ -19,18 +24,17 @@ from pathlib import Path
 from typing import Any
 
 from formcheck import NOT_MEDICAL_DEVICE, __version__, geometry
-from formcheck.calibration import NeutralCalibration
 from formcheck.coach import CoachState, SideCount, draw_coach, set_text, side_label, two_sided_gauge_deg
 from formcheck.exercises import Exercise, ExerciseSession, Feedback, RepRecord
-from formcheck.filtering import OFFLINE_HALF_WINDOW, CentredSmoother, Measured
 from formcheck.interrupt import StopRequest
-from formcheck.measure import Measurer
 from formcheck.overlay import METRIC_LABELS, annotate
+from formcheck.passes import Counted, Neutral, landmark_pass, measure_and_count
 from formcheck.pose import PoseEstimator
 from formcheck.progress import ProgressBar
+from formcheck.series import PoseSeries
 from formcheck.sinks import CsvSink, VideoSink, prepare_output_dir, write_json
 from formcheck.sources import VideoFileSource
-from formcheck.types import Frame, Measurement, Pose
+from formcheck.types import Measurement
 
 log = logging.getLogger(__name__)
 
@@ -63,17 +67,22 @@ def coach_state_for(feedback: Feedback, exercise: Exercise) -> CoachState:
 
 
 def frames_header() -> list[str]:
-    """Columns of ``frames.csv``: time, detection, view, every metric, then each metric's visibility."""
+    """Columns of ``frames.csv``: time, detection, view, posture, whether the frame was learnt from as the
+    neutral, every metric, then each metric's visibility. Every row is in the same basis (the summary's
+    ``neutral`` says which metrics are relative to it and how it was found)."""
     names = list(geometry.METRIC_NAMES)
-    return ["frame_index", "time_s", "detected", "view", *names, *(f"{n}_visibility" for n in names)]
+    return ["frame_index", "time_s", "detected", "view", "posture", "neutral_frame", *names,
+            *(f"{n}_visibility" for n in names)]
 
 
-def frames_row(frame_index: int, m: Measurement) -> dict[str, object]:
+def frames_row(frame_index: int, m: Measurement, *, neutral_frame: bool = False) -> dict[str, object]:
     row: dict[str, object] = {
         "frame_index": frame_index,
         "time_s": m.timestamp_ms / 1000.0,
         "detected": m.detected,
         "view": m.view,
+        "posture": " ".join(m.posture),
+        "neutral_frame": neutral_frame,
     }
     row.update(m.angles)
     row.update({f"{name}_visibility": v for name, v in m.visibility.items()})
@@ -184,73 +193,97 @@ def _run(
     exercise: Exercise | None,
 ) -> dict[str, Any]:
     info = source.info
-    session = ExerciseSession(exercise) if exercise is not None else None
-    stats = AnalysisStats()
-    measurer = Measurer(calibrate_s=calibrate_s)
-    bar = ProgressBar(info.frame_count, label=Path(info.name).name, enabled=progress)
-    interrupted = False
     started_s = time.monotonic()
-    with contextlib.ExitStack() as stack:
-        frames_csv = stack.enter_context(CsvSink(out / FRAMES_NAME, frames_header()))
-        video = stack.enter_context(VideoSink(out / VIDEO_NAME, info.resolution_wh, info.fps)) if write_video else None
-        reps_csv = stack.enter_context(CsvSink(out / REPS_NAME, RepRecord.csv_header())) if session else None
-        stop = stack.enter_context(StopRequest())
-        stack.callback(bar.close)
-        smoother: CentredSmoother[tuple[Frame, Pose]] = CentredSmoother(OFFLINE_HALF_WINDOW)
+    with StopRequest() as stop:
+        # Pass 1: landmarks of every frame. Ctrl-C ends it; the frames read so far are analysed and written.
+        bar = ProgressBar(info.frame_count, label=f"{Path(info.name).name}: landmarks", enabled=progress)
+        interrupted = False
 
-        def emit(item: Measured[tuple[Frame, Pose]]) -> None:
-            """Writes one frame, ``half_window`` frames after it was read, with its smoothed measurement."""
-            assert item.payload is not None
-            frame, pose = item.payload
-            m = item.measurement
-            stats.update(m)
-            frames_csv.write(frames_row(frame.index, m))
-            feedback = session.update(m, calibrating=item.calibrating) if session is not None else None
-            if feedback is not None and feedback.new_rep is not None and reps_csv is not None:
-                reps_csv.write(feedback.new_rep.csv_row())
-            if video is not None:
-                image = annotate(frame.image_bgr, pose, m.angles, m.view, readouts=feedback is None)
-                if feedback is not None and exercise is not None:
-                    image = draw_coach(image, coach_state_for(feedback, exercise))
-                video.write(image, frame.timestamp_ms)
+        def on_frame(n: int) -> bool:
+            bar.update(n)
+            return stop.requested
 
-        frames_read = 0
         try:
-            for frame in source:
-                pose = estimator.detect(frame)
-                m = measurer.update(pose, frame.timestamp_ms)
-                frames_read += 1
-                released = smoother.update(Measured(m, measurer.calibrating, (frame, pose)))
-                if released is not None:
-                    emit(released)
-                bar.update(frames_read)
-                if stop.requested:  # Ctrl-C: stop between frames, so every output holds the same frames
-                    interrupted = True
-                    break
-        except KeyboardInterrupt:  # a second Ctrl-C
-            interrupted = True
-        for item in smoother.flush():  # the last half_window frames, at the end of the file or on Ctrl-C
-            emit(item)
-        if session is not None and reps_csv is not None:
-            for record in session.close():  # a rep still in progress when the video ended
-                reps_csv.write(record.csv_row())
+            series = landmark_pass(source, estimator, on_frame=on_frame)
+        except KeyboardInterrupt:  # a second Ctrl-C: stop at once, write nothing half-done
+            bar.close()
+            raise
+        bar.close()
+        interrupted = stop.requested
+        # Pass 2: measuring and counting with the whole recording in view.
+        counted = measure_and_count(series, exercise, calibrate_s=calibrate_s)
+        # Pass 3: the outputs, frame by frame, all holding the same frames.
+        stats, written = _write(source, series, counted, exercise, out, write_video=write_video,
+                                progress=progress, stop=stop)
+        interrupted = interrupted or written < len(series)
     elapsed_s = time.monotonic() - started_s
     if stats.frames_with_person == 0:
         log.warning("no person was detected in %s: check that the whole body is in the picture and well lit",
                     info.name)
-    summary = _summary(source, estimator, stats, measurer.calibration, interrupted, elapsed_s,
-                       output_names(write_video=write_video, exercise=session is not None))
-    if session is not None and exercise is not None:
-        summary["exercise"] = {"name": exercise.name, "title": exercise.title} | session.summary()
+    summary = _summary(source, estimator, stats, counted.neutral, series, interrupted, elapsed_s,
+                       output_names(write_video=write_video, exercise=exercise is not None))
+    if counted.session is not None and exercise is not None:
+        summary["exercise"] = {"name": exercise.name, "title": exercise.title} | counted.session.summary()
     write_json(out / SUMMARY_NAME, summary)
     return summary
+
+
+def _write(source: VideoFileSource, series: PoseSeries, counted: Counted, exercise: Exercise | None, out: Path,
+           *, write_video: bool, progress: bool, stop: StopRequest) -> tuple[AnalysisStats, int]:
+    """Writes ``frames.csv``, ``reps.csv`` and the annotated video; returns the statistics and the frames
+    written (fewer than the series when Ctrl-C stopped it: every file then holds the same frames)."""
+    info = source.info
+    stats = AnalysisStats()
+    neutral = set(counted.neutral.frames) if counted.neutral is not None else set()
+    reps_by_end: dict[int, list] = {}
+    if counted.session is not None:
+        ends = [m.timestamp_ms for m in counted.measurements]
+        for record in counted.records:  # each rep is written with the frame it ended on
+            i = next((k for k, t in enumerate(ends) if t / 1000.0 >= record.end_s - 1e-6), len(ends) - 1)
+            reps_by_end.setdefault(i, []).append(record)
+    written = 0
+    with contextlib.ExitStack() as stack:
+        frames_csv = stack.enter_context(CsvSink(out / FRAMES_NAME, frames_header()))
+        reps_csv = stack.enter_context(CsvSink(out / REPS_NAME, RepRecord.csv_header())) if exercise else None
+        video = stack.enter_context(VideoSink(out / VIDEO_NAME, info.resolution_wh, info.fps)) if write_video else None
+        pictures = VideoFileSource(source.path) if write_video else None
+        if pictures is not None:
+            stack.callback(pictures.close)
+        bar = ProgressBar(len(series) if write_video else 0, label=f"{Path(info.name).name}: video",
+                          enabled=progress and write_video)
+        stack.callback(bar.close)
+        frames = iter(pictures) if pictures is not None else None
+        try:
+            for i, m in enumerate(counted.measurements):
+                if stop.requested and written:  # Ctrl-C while writing: stop here, every file at frame i
+                    break
+                stats.update(m)
+                frames_csv.write(frames_row(series.frame_indices[i], m, neutral_frame=i in neutral))
+                for record in reps_by_end.get(i, []):
+                    assert reps_csv is not None
+                    reps_csv.write(record.csv_row())
+                if video is not None and frames is not None:
+                    frame = next(frames, None)
+                    if frame is None:
+                        break
+                    feedback = counted.feedback[i]
+                    image = annotate(frame.image_bgr, series.pose(i), m.angles, m.view, readouts=feedback is None)
+                    if feedback is not None and exercise is not None:
+                        image = draw_coach(image, coach_state_for(feedback, exercise))
+                    video.write(image, frame.timestamp_ms)
+                    bar.update(i + 1)
+                written += 1
+        except KeyboardInterrupt:  # a second Ctrl-C: close the files as they are (complete rows, valid video)
+            pass
+    return stats, written
 
 
 def _summary(
     source: VideoFileSource,
     estimator: PoseEstimator,
     stats: AnalysisStats,
-    calibration: NeutralCalibration | None,
+    neutral: Neutral | None,
+    series: PoseSeries,
     interrupted: bool,
     elapsed_s: float,
     outputs: list[str],
@@ -266,9 +299,10 @@ def _summary(
         "detection_rate": stats.frames_with_person / stats.frames if stats.frames else 0.0,
         "person_detected": stats.frames_with_person > 0,
         "views": stats.views,
-        "calibration": None if calibration is None else {
-            "duration_s": calibration.duration_s,
-            "neutral": calibration.neutral,
+        "neutral": None if neutral is None else neutral.as_dict(series) | {
+            "relative_metrics": sorted(neutral.values),
+            "about": "these metrics are relative to the person's neutral in every row of frames.csv "
+                     "(neutral_frame marks the frames it was learnt from); the others are absolute",
         },
         "metrics": {name: s.as_dict() for name, s in stats.metrics.items()},
         "processing": {

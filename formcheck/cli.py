@@ -57,8 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--model", type=Path, default=None, metavar="PATH",
                          help="a pose landmarker .task bundle (default: the bundled full model)")
     analyze.add_argument("--calibrate", type=_positive_float, default=None, metavar="SECONDS",
-                         help="report angles relative to the person's neutral, taken over the first SECONDS "
-                         "with a person in view (default with --exercise: 1 s for exercises that start upright)")
+                         help="take the person's neutral from the first SECONDS with a person in view (default: "
+                         "where the person rests, found over the whole recording; see summary.json's neutral)")
     analyze.add_argument("--exercise", default=None, metavar="NAME",
                          help="count reps and holds of this exercise and draw form feedback; writes reps.csv "
                          "(see: formcheck exercises)")
@@ -163,9 +163,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         if args.exercise is None:
             raise ConfigError("--exercise-file needs --exercise NAME to say which exercise to count")
         exercise = get_exercise(catalogue, args.exercise)
-    calibrate_s = args.calibrate
-    if calibrate_s is None and exercise is not None:
-        calibrate_s = exercise.neutral_calibration_s
+    calibrate_s = args.calibrate  # None: the neutral is found where the person rests (formcheck.passes)
     out = args.out if args.out is not None else Path("formcheck-out") / args.video.stem
     summary = analyze_video(
         args.video, out, model_path=args.model, force=args.force, progress=not args.quiet,

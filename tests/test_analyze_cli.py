@@ -89,7 +89,10 @@ def test_analyze_writes_three_valid_outputs(analysed):
     stats = summary["metrics"]["trunk_rotation_deg"]
     assert stats["frames"] == len(rot)
     assert stats["min"] == pytest.approx(min(rot), abs=1e-3) and stats["max"] == pytest.approx(max(rot), abs=1e-3)
-    assert summary["calibration"]["neutral"]["trunk_rotation_deg"] is not None
+    neutral = summary["neutral"]  # --calibrate 0.5: the first half second, and every row in that basis
+    assert neutral["method"] == "first_seconds" and neutral["values"]["trunk_rotation_deg"] is not None
+    marked = [float(r["time_s"]) for r in rows if r["neutral_frame"] in ("1", "True")]
+    assert len(marked) == neutral["frames"] and max(marked) <= 0.5 + 1e-6
     assert summary["model"]["sha256"] and summary["formcheck_version"]
     assert "not a medical device" in summary["note"]
 

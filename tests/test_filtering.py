@@ -12,7 +12,9 @@ from builders import synthetic_pose_arrays
 from formcheck.analyze import _run
 from formcheck.filtering import OFFLINE_HALF_WINDOW, CentredSmoother, Measured, zero_phase_smooth
 from formcheck.landmarks import NUM_LANDMARKS
-from formcheck.measure import Measurer
+from formcheck.passes import measure_series
+from formcheck.rotation import TrunkRotationEstimator
+from formcheck.series import PoseSeries
 from formcheck.sources import VideoFileSource
 from formcheck.types import Frame, Measurement, Pose
 
@@ -213,10 +215,19 @@ def test_analyze_writes_every_source_frame_smoothed(tmp_path):
         video_frames = sum(1 for _ in container.decode(video=0))
     assert summary["frames"] == len(rows) == video_frames == n
     assert [int(r["frame_index"]) for r in rows] == list(range(n))
-    # The CSV holds the centred average of what the measuring stage gives, frame for frame.
-    measurer = Measurer()
-    frames = [Frame(np.zeros((480, 640, 3), np.uint8), int(i * 1000 / 15), i) for i in range(n)]
-    raw = [measurer.update(estimator.detect(fr), fr.timestamp_ms).angles["trunk_rotation_deg"] for fr in frames]
+    # The CSV holds, frame for frame, what the measuring pass gives for the landmark series (the fused
+    # trunk rotation against the recording's neutral, smoothed zero-phase), in one basis.
+    series = PoseSeries(resolution_wh=(640, 480))
+    for i in range(n):
+        fr = Frame(np.zeros((480, 640, 3), np.uint8), int(i * 1000 / 15), i)
+        series.append(estimator.detect(fr), fr.timestamp_ms, i)
+    expected, neutral = measure_series(series, None)
+    assert neutral is not None and neutral.method == "centre"
     written = [float(r["trunk_rotation_deg"]) if r["trunk_rotation_deg"] else np.nan for r in rows]
-    assert written == pytest.approx(list(zero_phase_smooth(np.array(raw), OFFLINE_HALF_WINDOW)), nan_ok=True, abs=1e-3)  # CSV: 3 decimals
+    assert written == pytest.approx([m.angles["trunk_rotation_deg"] for m in expected], nan_ok=True, abs=1e-3)
+    # ... which is the fused estimate against the neutral frames, smoothed zero-phase (5 frames at 15 fps).
+    estimator = TrunkRotationEstimator()
+    assert estimator.learn([series.pose(i) for i in neutral.frames])
+    unsmoothed = np.array([estimator.measure(series.pose(i)) for i in range(n)])
+    assert written == pytest.approx(list(zero_phase_smooth(unsmoothed, 2)), nan_ok=True, abs=1e-3)
     assert rows[11]["detected"] in ("0", "False") and rows[11]["trunk_rotation_deg"] == ""
