@@ -14,6 +14,7 @@ from builders import HIP_HEIGHT_M, body_pose, place_in_camera, project, syntheti
 from formcheck import geometry
 from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.landmarks import Landmark as L
+from formcheck.posture import postures_of
 from formcheck.types import Pose
 
 FACINGS = {"front": 0.0, "back": 180.0, "faces-right": 90.0, "faces-left": -90.0}
@@ -34,16 +35,27 @@ def _pitch_forward(body: np.ndarray, deg: float = 90.0) -> np.ndarray:
 
 
 def floor_pose_arrays(*, rotation_deg: float = 0.0, extension_deg: float = 0.0, lateral_deg: float = 0.0,
-                      facing_deg: float = 90.0, resolution_wh: tuple[int, int] = (640, 480),
+                      facing_deg: float = 90.0, quadruped: bool = False, resolution_wh: tuple[int, int] = (640, 480),
                       orthographic: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """``(xy_px, xyz_m)`` of a body lying face down / on hands and knees, head towards ``facing_deg``.
 
     ``facing_deg`` as in :func:`builders.place_in_camera`: +90 head to the image's right (side view), -90 to
     its left, 0 head towards the camera, 180 away from it. ``extension_deg`` lifts the chest off the floor
     (the hip -> shoulder line that many degrees above the horizontal); ``rotation_deg`` turns the trunk about
-    its own (now horizontal) axis, positive to the person's left (left shoulder up).
+    its own (now horizontal) axis, positive to the person's left (left shoulder up). ``quadruped`` puts the
+    knees under the hips and the hands under the shoulders (otherwise the legs and arms lie along the body).
     """
     body = _pitch_forward(body_pose(rotation_deg, extension_deg, lateral_deg))
+    if quadruped:  # the floor 0.45 m below the trunk
+        floor_y = HIP_HEIGHT_M - 0.45
+        for knee, ankle, hip in ((L.LEFT_KNEE, L.LEFT_ANKLE, L.LEFT_HIP), (L.RIGHT_KNEE, L.RIGHT_ANKLE, L.RIGHT_HIP)):
+            body[int(knee)] = (body[int(hip)][0], floor_y, 0.0)
+            body[int(ankle)] = (body[int(hip)][0], floor_y, -0.4)
+        for wrist, elbow, shoulder in ((L.LEFT_WRIST, L.LEFT_ELBOW, L.LEFT_SHOULDER),
+                                       (L.RIGHT_WRIST, L.RIGHT_ELBOW, L.RIGHT_SHOULDER)):
+            s = body[int(shoulder)]
+            body[int(wrist)] = (s[0], floor_y, s[2])
+            body[int(elbow)] = (s[0], 0.5 * (s[1] + floor_y), s[2])
     position = (0.0, 0.9, 3.0)
     cam = place_in_camera(body, facing_deg, position)
     xy = project(cam, resolution_wh, 600.0, position[2] if orthographic else None)
@@ -112,8 +124,9 @@ def test_axial_rotation_upright_cancels_an_oblique_camera(camera_yaw_deg):
 
 @pytest.mark.parametrize("rotation_deg", [-60.0, -30.0, -10.0, 0.0, 10.0, 30.0, 60.0])
 @pytest.mark.parametrize("facing", ["faces-right", "faces-left", "front", "back"])
-def test_axial_rotation_on_hands_and_knees_is_the_applied_turn(rotation_deg, facing):
-    _, xyz = floor_pose_arrays(rotation_deg=rotation_deg, facing_deg=FACINGS[facing])
+@pytest.mark.parametrize("quadruped", [False, True], ids=["lying", "hands-and-knees"])
+def test_axial_rotation_on_the_floor_is_the_applied_turn(rotation_deg, facing, quadruped):
+    _, xyz = floor_pose_arrays(rotation_deg=rotation_deg, facing_deg=FACINGS[facing], quadruped=quadruped)
     assert geometry.trunk_axial_rotation_deg(xyz) == pytest.approx(rotation_deg, abs=1e-9)
 
 
@@ -211,6 +224,13 @@ def test_registry_entries_of_the_new_metrics():
     assert set(axial.views) == {"side", "front", "back"} and axial.relative_to_neutral
     assert set(lift.landmarks) == set(axial.landmarks) == {L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP,
                                                              L.RIGHT_HIP}
+
+
+@pytest.mark.parametrize(("quadruped", "expected"), [(False, "prone"), (True, "quadruped")])
+def test_the_synthetic_floor_bodies_fit_their_postures(quadruped, expected):
+    for facing in ("faces-right", "faces-left"):
+        xy, _ = floor_pose_arrays(facing_deg=FACINGS[facing], quadruped=quadruped)
+        assert expected in postures_of(xy)
 
 
 def test_measure_of_a_side_on_body_on_the_floor():
