@@ -34,8 +34,10 @@ log = logging.getLogger(__name__)
 SMOOTH_HALF_WINDOW_S = 2 / 15
 #: Rest frames lie within this share of the movement's spread (p90 - p10) of the rest value.
 REST_SHARE = 0.15
-#: ... and at least this close (in the rep metric's unit), so a still recording still has rest frames.
+#: ... and at least this close (in the rep metric's unit: degrees, or a ratio), so a still recording still
+#: has rest frames.
 REST_MIN_BAND = 1.5
+REST_MIN_BAND_RATIO = 0.005
 #: A frame is slow (the person dwells) when the metric moves less than this share of its spread a second.
 SLOW_SHARE_PER_S = 0.5
 #: A dwell between the two extremes of a two-way movement is the rest when it holds this share of slow frames.
@@ -146,13 +148,14 @@ def _in_start(raw: list[Measurement], exercise: Exercise | None) -> np.ndarray:
     return out
 
 
-def _dwell_peaks(values: np.ndarray, times_s: np.ndarray, spread: float) -> list[tuple[float, int]]:
+def _dwell_peaks(values: np.ndarray, times_s: np.ndarray, spread: float, min_band: float = REST_MIN_BAND
+                 ) -> list[tuple[float, int]]:
     """Values where the movement dwells (slow frames), as ``(value, frames)`` histogram peaks, low to high."""
     v = np.gradient(values, times_s) if values.size > 2 else np.zeros_like(values)
     slow = np.abs(v) <= max(1e-6, SLOW_SHARE_PER_S * spread)
     if slow.sum() < 3:
         return []
-    width = max(REST_MIN_BAND, spread / 12.0)
+    width = max(min_band, spread / 12.0)
     edges = np.arange(values.min() - width, values.max() + 2 * width, width)
     hist, _ = np.histogram(values[slow], bins=edges)
     hist = np.convolve(hist, [1, 2, 1], mode="same")
@@ -169,15 +172,20 @@ def _dwell_peaks(values: np.ndarray, times_s: np.ndarray, spread: float) -> list
     return merged
 
 
-def _rest_value(values: np.ndarray, times_s: np.ndarray, method: str, mode: str) -> float:
+def _rest_value(values: np.ndarray, times_s: np.ndarray, method: str, mode: str,
+                min_band: float = REST_MIN_BAND) -> float:
     """The rest: for a two-way movement, where the person dwells between the two extremes (or, moving on
     without a pause, midway between them); for a one-way movement the low end of its progress."""
     p10, p90 = np.percentile(values, [10, 90])
     spread = float(p90 - p10)
-    if method != "centre":
+    peaks = _dwell_peaks(values, times_s, spread, min_band)
+    if method != "centre":  # the dwell at the low end of progress (up: lowest values; down: highest)
+        total = sum(n for _, n in peaks)
+        dwells = [p for p in peaks if p[1] >= MIN_DWELL_SHARE * total]
+        if dwells:
+            return dwells[0][0] if mode != "down" else dwells[-1][0]
         return float(p10 if mode != "down" else p90)
     mid = 0.5 * (p10 + p90)
-    peaks = _dwell_peaks(values, times_s, spread)
     if len(peaks) >= 3:
         lo, hi = peaks[0][0], peaks[-1][0]
         inner = [p for p in peaks[1:-1] if lo + 0.1 * (hi - lo) <= p[0] <= hi - 0.1 * (hi - lo)]
@@ -188,16 +196,23 @@ def _rest_value(values: np.ndarray, times_s: np.ndarray, method: str, mode: str)
     return float(mid)
 
 
-def _rest_frames(values: np.ndarray, times_s: np.ndarray, candidates: np.ndarray, method: str, mode: str
-                 ) -> np.ndarray:
-    """Frames at the person's rest (see :func:`_rest_value`), among ``candidates``."""
+def _rest_frames(values: np.ndarray, times_s: np.ndarray, candidates: np.ndarray, method: str, mode: str,
+                 metric: str = "", exit_threshold: float | None = None) -> np.ndarray:
+    """Frames at the person's rest (see :func:`_rest_value`), among ``candidates``.
+
+    ``exit_threshold``: the exercise's ``rep.exit`` as a distance from neutral; the rest band is never wider
+    than half of it (a small movement such as a squeeze must not count its own partial frames as rest).
+    """
     ok = candidates & np.isfinite(values)
     if ok.sum() < 3:
         return np.zeros_like(ok)
     v = values[ok]
-    rest = _rest_value(v, times_s[ok], method, mode)
+    min_band = REST_MIN_BAND_RATIO if metric.endswith("_ratio") else REST_MIN_BAND
+    if exit_threshold is not None and exit_threshold > 0:
+        min_band = min(min_band, 0.5 * exit_threshold)
+    rest = _rest_value(v, times_s[ok], method, mode, min_band)
     p10, p90 = np.percentile(v, [10, 90])
-    band = max(REST_MIN_BAND, REST_SHARE * float(p90 - p10))
+    band = max(min_band, REST_SHARE * float(p90 - p10))
     return ok & (np.abs(values - rest) <= band)
 
 
@@ -228,7 +243,8 @@ def find_neutral(raw: list[Measurement], exercise: Exercise | None, *, calibrate
         rng = exercise.setup.neutral_range if exercise is not None else None
         method = exercise.setup.neutral_method(exercise.rep.mode) if exercise is not None else "centre"
         mode = exercise.rep.mode if exercise is not None else "sides"
-        frames = _rest_frames(values, t / 1000.0, start, method, mode)
+        exit_p = abs(exercise.rep.threshold_progress(exercise.rep.exit)) if exercise is not None else None
+        frames = _rest_frames(values, t / 1000.0, start, method, mode, metric, exit_p)
         if rng is not None:  # a rest that is already turned, curled or lifted is not a neutral
             frames &= (values >= rng[0]) & (values <= rng[1])
         if frames.sum() < 3:

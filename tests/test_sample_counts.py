@@ -23,10 +23,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import accuracy  # noqa: E402
 
 #: Clips whose counts do not match yet, and why (see the closing notes; remove an entry once it matches).
-KNOWN_MISMATCH = {
-    "scapular_squeeze_side": "MediaPipe's shoulder landmark barely follows the shoulder blades: the squeeze reads "
-                             "about 0.1 deg where the truth reads 3.4 deg, below the 2 deg rep start",
-}
+KNOWN_MISMATCH: dict[str, str] = {}
 
 CLIPS = [v for v in accuracy.sample_clips() if accuracy.clip_exercise(json.loads(accuracy.truth_path(v).read_text()))]
 

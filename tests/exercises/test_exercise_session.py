@@ -102,13 +102,13 @@ def test_a_hand_out_of_frame_does_not_pause_a_spine_metric():
 
 # ------------------------------------------------------------------------------------------ view guidance
 @pytest.mark.parametrize(("name", "view", "out", "detected", "expected"), [
-    ("scapular-squeeze", "front", (), True, "Turn side-on to the camera"),
+    ("thread-the-needle", "front", (), True, "Turn side-on to the camera"),
     ("cat-cow", "front", (), True, "Turn side-on to the camera"),
     ("plank", "side", ("hips",), True, "Step back: your hips are out of frame"),
     ("cat-cow", "side", ("head",), True, "Step back: your head is out of frame"),
     ("plank", "side", ("knees", "hips"), True, "Step back: your hips and knees are out of frame"),
     ("plank", "side", (), False, "Step into the camera's view"),
-], ids=["squeeze-facing", "catcow-facing", "hips-out", "head-out", "two-parts-out", "nobody"])
+], ids=["thread-facing", "catcow-facing", "hips-out", "head-out", "two-parts-out", "nobody"])
 def test_view_guidance_comes_first(name, view, out, detected, expected):
     ex = CATALOGUE[name]
     s = Series(30).hold(2.0, ex.rep.neutral)
