@@ -389,3 +389,41 @@ def test_calibration_frames_count_as_set_up_but_not_as_start_values():
         assert f.status != fb.COMPENSATION, t
     (record,) = session.records
     assert record.start_s == pytest.approx(2.0, abs=0.1) and record.cues == ()
+
+
+# ----------------------------------------------------------------------------- bands from real bodies, cues
+def test_a_straight_real_plank_reading_plus_twelve_is_in_the_band():
+    # Straight real forearm planks read +0 to +15 deg on the hip line (MediaPipe's hip point sits above the
+    # joint seen from the side): the band's pike side is +18, so a +12 plank holds.
+    s = Series(30).hold(0.5, 0.0).move(-85.0, 1.0).hold(PLANK.prescription.hold_s + 1.0)
+    session, _ = run(PLANK, measurements(PLANK, s.samples, target_samples=[12.0] * len(s.samples)))
+    (record,) = session.records
+    assert record.complete and record.hold_s >= PLANK.prescription.hold_s
+
+
+def test_a_real_bridge_top_of_a_second_is_a_full_rep():
+    bridge = CATALOGUE["glute-bridge"]
+    s = Series(30).hold(0.3, -50.0)
+    for top_s in (1.1, 1.3, 0.4):  # real tops last 0.4-1.4 s
+        s.move(0.0, 0.8).hold(top_s).move(-50.0, 0.8)
+    session, _ = run(bridge, measurements(bridge, s.samples))
+    assert [r.complete for r in session.records] == [True, True, False]
+
+
+def test_no_cue_asks_for_what_the_person_already_does():
+    bridge = CATALOGUE["glute-bridge"]
+    s = Series(30).hold(0.3, -50.0).move(-15.0, 1.0).hold(0.2).move(0.0, 0.2).hold(3.0).move(-50.0, 1.0)
+    _, feedback = run(bridge, measurements(bridge, s.samples))
+    entered = next(i for i, f in enumerate(feedback) if f.status == fb.IN_TARGET)
+    assert any(f.cue == bridge.cues.below for f in feedback[:entered])  # asked while below the band
+    stale_frames = round(fb.STALE_S * 30) + 1
+    in_band = [f for f in feedback[entered + stale_frames:] if f.status == fb.IN_TARGET]
+    assert in_band and all(f.cue != bridge.cues.below for f in in_band)
+
+
+def test_a_cue_leaves_as_soon_as_it_is_no_longer_wanted():
+    selector = CueSelector(min_display_s=1.5)
+    cue = Cue("Keep your hips facing forward", 1)
+    assert selector.update(0.0, [cue]) == cue
+    assert selector.update(0.1, []) == cue  # a one-frame gap does not make it blink
+    assert selector.update(0.1 + fb.STALE_S + 0.01, []) is None  # gone well before its 1.5 s
