@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from formcheck import NOT_MEDICAL_DEVICE, __version__, geometry
-from formcheck.coach import CoachState, SideCount, draw_coach, set_text, side_label, two_sided_gauge_deg
+from formcheck.coach import CoachState, SideCount, draw_coach, person_box, set_text, side_label, two_sided_gauge_deg
 from formcheck.exercises import Exercise, ExerciseSession, Feedback, RepRecord
 from formcheck.interrupt import StopRequest
 from formcheck.overlay import METRIC_LABELS, annotate
@@ -43,7 +43,8 @@ FRAMES_NAME = "frames.csv"
 SUMMARY_NAME = "summary.json"
 REPS_NAME = "reps.csv"
 
-def coach_state_for(feedback: Feedback, exercise: Exercise) -> CoachState:
+def coach_state_for(feedback: Feedback, exercise: Exercise, *,
+                    person_box_xyxy: tuple[int, int, int, int] | None = None) -> CoachState:
     """What the coach draws on an analysed frame (not mirrored), from the exercise session's feedback."""
     counts = tuple(SideCount(side_label(c.side), c.full, c.target, active=c.side == feedback.side)
                    for c in feedback.counts)
@@ -63,6 +64,7 @@ def coach_state_for(feedback: Feedback, exercise: Exercise) -> CoachState:
         hold_s=feedback.hold_s,
         hold_target_s=feedback.hold_target_s,
         view_hint=feedback.view_hint,
+        person_box_xyxy=person_box_xyxy,
     )
 
 
@@ -267,9 +269,11 @@ def _write(source: VideoFileSource, series: PoseSeries, counted: Counted, exerci
                     if frame is None:
                         break
                     feedback = counted.feedback[i]
-                    image = annotate(frame.image_bgr, series.pose(i), m.angles, m.view, readouts=feedback is None)
+                    pose = series.pose(i)
+                    image = annotate(frame.image_bgr, pose, m.angles, m.view, readouts=feedback is None)
                     if feedback is not None and exercise is not None:
-                        image = draw_coach(image, coach_state_for(feedback, exercise))
+                        box = person_box(pose.xy_px, pose.resolution_wh)
+                        image = draw_coach(image, coach_state_for(feedback, exercise, person_box_xyxy=box))
                     video.write(image, frame.timestamp_ms)
                     bar.update(i + 1)
                 written += 1
