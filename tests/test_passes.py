@@ -112,3 +112,16 @@ def test_plain_analyze_reads_the_real_turn_on_the_rendered_seated_rotation():
     world = [raw_measurement(p, t) for p, t in series.poses()]
     world_mae = accuracy.metric_errors(truth, world, ())["trunk_rotation_deg"]["mae"]
     assert fused < 4.0 < 15.0 < world_mae  # 1.9 vs about 16 deg
+
+
+def test_cat_cow_counts_the_seated_variant_on_a_chair():
+    # The desk-worker's cat-cow: sitting upright side-on, rounding (head and upper back down) and arching.
+    cat_cow = CATALOGUE["cat-cow"]
+    assert "upright" in cat_cow.setup.posture
+    s = Series(15).hold(1.0, 0.0)
+    for _ in range(3):
+        s.rep(30.0, out_s=1.2, hold_s=0.5, back_s=1.2, rest_s=0.3).rep(-30.0, out_s=1.2, hold_s=0.5, back_s=1.2,
+                                                                        rest_s=0.3)
+    counted = measure_and_count(body_series(s.samples, "head_forward_deg", facing_deg=90.0), cat_cow)
+    assert counted.measurements[0].posture[:1] == ("upright",)
+    assert len(counted.records) == 3 and all(r.reached_target for r in counted.records)
