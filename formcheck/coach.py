@@ -16,6 +16,8 @@ Layout (sizes, margins and fonts scale with the frame's short side; text is wrap
 Panels are translucent. When the state carries the person's box (:func:`person_box`), a piece that would
 cover the person moves where the person is not (:func:`coach_layout`): someone lying down in the bottom of
 a wide frame gets the cue and gauge at the top, someone standing in the middle gets them beside them.
+Callers hold the box over a second or two (:class:`SteadyBox`, the one thing here that remembers) so the
+panels do not follow every swing of an arm.
 
 Colours are module constants so tests can look for them in a screenshot.
 """
@@ -23,6 +25,7 @@ Colours are module constants so tests can look for them in a screenshot.
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 
 import cv2
@@ -170,6 +173,34 @@ def person_box(xy_px: NDArray[np.floating] | None, resolution_wh: tuple[int, int
     box = (max(0, math.floor(x0 - pad)), max(0, math.floor(y0 - pad)),
            min(int(w), math.ceil(x1 + pad)), min(int(h), math.ceil(y1 + pad)))
     return box if box[2] > box[0] and box[3] > box[1] else None
+
+
+class SteadyBox:
+    """The person's box held over time: the union of the boxes of the last ``hold_s`` seconds.
+
+    It grows at once (the coach moves away as soon as the person comes closer) and shrinks only when the
+    person has stayed smaller for ``hold_s``, so the panels do not follow every swing of an arm. The one
+    thing in this module that remembers: keep one per stream and give it every frame's box.
+    """
+
+    def __init__(self, hold_s: float = 1.5) -> None:
+        self.hold_ms = hold_s * 1000.0
+        self._boxes: deque[tuple[int, Rect]] = deque()
+
+    def update(self, box: Rect | None, timestamp_ms: int) -> Rect | None:
+        """The held box at ``timestamp_ms`` after seeing ``box`` (None: nobody this frame)."""
+        if self._boxes and timestamp_ms < self._boxes[-1][0]:  # time went back (a new clip): start again
+            self._boxes.clear()
+        if box is not None:
+            self._boxes.append((timestamp_ms, box))
+        while self._boxes and self._boxes[0][0] < timestamp_ms - self.hold_ms:
+            self._boxes.popleft()
+        if not self._boxes:
+            return None
+        boxes = np.array([b for _, b in self._boxes])
+        x0, y0 = boxes[:, :2].min(axis=0)
+        x1, y1 = boxes[:, 2:].max(axis=0)
+        return int(x0), int(y0), int(x1), int(y1)
 
 
 def _blend_rect(image: Image, x0: int, y0: int, x1: int, y1: int, colour: tuple[int, int, int], alpha: float) -> None:
@@ -436,6 +467,9 @@ class _Plan:
     fps: tuple[Rect, _Fps] | None
 
 
+GRID_STEPS = 16  # the person's box is snapped outwards to 1/16 of the frame's short side
+
+
 class _Placer:
     """Finds a place for each piece: off the person first, off the pieces already placed, then (for
     pieces that live at an edge) touching the top or bottom edge and with its text not squeezed (wrapped or
@@ -445,14 +479,22 @@ class _Placer:
         self.w, self.h = w, h
         self.m = int(8 * s)  # margin to the frame's edges
         self.gap = max(2, int(6 * s))  # between pieces, and between a piece and the person
-        self.step = max(1, int(24 * s))
-        self.person = (max(0, person[0]), max(0, person[1]), min(w, person[2]), min(h, person[3]))
+        # The box snapped outwards to a grid, so the pieces stay put while the person moves a little.
+        g = max(1, round(min(w, h) / GRID_STEPS))
+        self.person = (max(0, person[0] // g * g), max(0, person[1] // g * g),
+                       min(w, -(-person[2] // g) * g), min(h, -(-person[3] // g) * g))
 
-    def free_widths(self) -> list[int]:
-        """Widths of the columns left and right of the person (a piece there never touches them), in steps
-        (so a piece there keeps its width while the person moves a little)."""
+    def free_widths(self, least: int) -> list[int]:
+        """Widths at least ``least`` for pieces in the columns left and right of the person (a piece there
+        never touches them): the widest tenth of the frame's width that fits, so a piece keeps its width while
+        the person moves; the whole column when no tenth of at least ``least`` fits."""
         x0, _, x1, _ = self.person
-        return [f - f % self.step for f in (x0 - self.gap - self.m, self.w - self.m - x1 - self.gap)]
+        tenths = [k * (self.w - 2 * self.m) // 10 for k in range(9, 0, -1)]
+        widths = []
+        for free in (x0 - self.gap - self.m, self.w - self.m - x1 - self.gap):
+            tenth = next((t for t in tenths if t <= free), 0)
+            widths.append(tenth if tenth >= least else free)
+        return [w for w in widths if w >= least]
 
     def candidates(self, width: int, height: int, default: Rect, placed: list[Rect]) -> dict[Rect, bool]:
         """Places for a ``width`` x ``height`` piece inside the frame: at the edges, at its usual place, next
@@ -515,7 +557,7 @@ def _plan(h: int, w: int, state: CoachState) -> _Plan:
     header_options: list[tuple[tuple[int, int, float], tuple[Rect, _Header] | None]] = [((0, 0, 0.0), None)]
     if header and header_at:
         header_found: list[tuple[tuple[int, int, float], Rect, _Header]] = []
-        widths = {header.width} | {f for f in placer.free_widths() if int(120 * s) <= f < header.width}
+        widths = {header.width} | {f for f in placer.free_widths(int(120 * s)) if f < header.width}
         for width in widths:
             piece = header if width == header.width else _header(lines, s, width)
             for r, moves in placer.candidates(piece.width, piece.height, header_at, []).items():
@@ -528,7 +570,7 @@ def _plan(h: int, w: int, state: CoachState) -> _Plan:
     blocks = {full: block}
     for h_key, h_choice in header_options:
         placed = [h_choice[0]] if h_choice else []
-        widths = {full} | {f for f in placer.free_widths() if min_block <= f < full}
+        widths = {full} | {f for f in placer.free_widths(min_block) if f < full}
         if h_choice:
             widths.add(full - placer.gap - (h_choice[0][2] - h_choice[0][0]))
         for width in sorted(wd for wd in widths if wd >= min_block):
@@ -546,7 +588,7 @@ def _plan(h: int, w: int, state: CoachState) -> _Plan:
     hint_choice = None
     if hint and hint_at:
         hint_found: list[tuple[tuple[int, int, float], Rect, _Hint]] = []
-        widths = {full} | {f for f in placer.free_widths() if int(160 * s) <= f < full}
+        widths = {full} | {f for f in placer.free_widths(int(160 * s)) if f < full}
         for width in widths:
             piece = _hint(state.view_hint, s, width)
             if width != full and piece.size < 0.6 * hint.size:  # too small to read in that column

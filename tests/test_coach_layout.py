@@ -195,3 +195,28 @@ def test_state_without_a_box_keeps_working_for_old_callers() -> None:
     assert CoachState().person_box_xyxy is None
     out = draw_coach(background(640, 480), CoachState(value_deg=10.0, band_deg=(0.0, 30.0)))
     assert colour_mask(out[int(0.85 * 480):], coach.GAUGE_BAND_BGR).any()
+
+
+def test_columns_beside_the_person_come_in_tenths_of_the_frame() -> None:
+    """A block beside a standing person keeps its width while their edge moves a little."""
+    w, h = 1280, 720
+    image = background(w, h)
+    widths = set()
+    for x0 in range(560, 600, 4):
+        layout = coach_layout(image, state((x0, 40, x0 + 240, 700)))
+        widths.add(layout.block[2] - layout.block[0])
+    m = int(8 * coach.scale_for(image))
+    assert len(widths) == 1 and widths.pop() % ((w - 2 * m) // 10) <= 9
+
+
+def test_steady_box_grows_at_once_and_shrinks_after_the_hold() -> None:
+    steady = coach.SteadyBox(hold_s=1.0)
+    assert steady.update((100, 100, 200, 300), 0) == (100, 100, 200, 300)
+    assert steady.update((80, 120, 190, 300), 100) == (80, 100, 200, 300)  # an arm out: grows at once
+    assert steady.update((120, 120, 190, 280), 900) == (80, 100, 200, 300)  # still held
+    assert steady.update((120, 120, 190, 280), 1050) == (80, 120, 190, 300)  # the first box is 1.05 s old
+    assert steady.update((120, 120, 190, 280), 1150) == (120, 120, 190, 280)
+    assert steady.update(None, 2000) == (120, 120, 190, 280)  # nobody for 0.85 s: held
+    assert steady.update(None, 2200) is None  # nobody for longer than the hold
+    assert steady.update((10, 10, 20, 20), 3000) == (10, 10, 20, 20)
+    assert steady.update((30, 30, 40, 40), 0) == (30, 30, 40, 40)  # time went back (a new clip): starts again
