@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from formcheck import NOT_MEDICAL_DEVICE, __version__, geometry
-from formcheck.coach import CoachState, SideCount, draw_coach, person_box, set_text, side_label, two_sided_gauge_deg
+from formcheck.coach import (CoachState, SideCount, SteadyBox, draw_coach, person_box, set_text, side_label,
+                             two_sided_gauge_deg)
 from formcheck.exercises import Exercise, ExerciseSession, Feedback, RepRecord
 from formcheck.interrupt import StopRequest
 from formcheck.overlay import METRIC_LABELS, annotate
@@ -255,6 +256,7 @@ def _write(source: VideoFileSource, series: PoseSeries, counted: Counted, exerci
                           enabled=progress and write_video)
         stack.callback(bar.close)
         frames = iter(pictures) if pictures is not None else None
+        steady = SteadyBox()  # the coach's panels keep their place while the person moves a little
         try:
             for i, m in enumerate(counted.measurements):
                 if stop.requested and written:  # Ctrl-C while writing: stop here, every file at frame i
@@ -272,7 +274,7 @@ def _write(source: VideoFileSource, series: PoseSeries, counted: Counted, exerci
                     pose = series.pose(i)
                     image = annotate(frame.image_bgr, pose, m.angles, m.view, readouts=feedback is None)
                     if feedback is not None and exercise is not None:
-                        box = person_box(pose.xy_px, pose.resolution_wh)
+                        box = steady.update(person_box(pose.xy_px, pose.resolution_wh), frame.timestamp_ms)
                         image = draw_coach(image, coach_state_for(feedback, exercise, person_box_xyxy=box))
                     video.write(image, frame.timestamp_ms)
                     bar.update(i + 1)
