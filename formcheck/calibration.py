@@ -10,6 +10,7 @@ which is absolute) pass through unchanged.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -53,6 +54,25 @@ class NeutralCalibration:
                     if name in METRICS_BY_NAME and METRICS_BY_NAME[name].relative_to_neutral
                 }
         return self.apply(m)
+
+    def learn(self, measurements: Sequence[Measurement]) -> bool:
+        """Sets the neutral from chosen frames instead of the first ``duration_s`` seconds: each calibrated
+        metric's median over them (NaN ignored), as :meth:`update` does. Returns whether any had a person."""
+        samples: dict[str, list[float]] = {}
+        seen = False
+        for m in measurements:
+            if not m.detected:
+                continue
+            seen = True
+            for name, value in m.angles.items():
+                if math.isfinite(value) and name in METRICS_BY_NAME and METRICS_BY_NAME[name].relative_to_neutral:
+                    samples.setdefault(name, []).append(value)
+        if not seen:
+            return False
+        self.neutral = {name: float(np.median(values)) for name, values in samples.items()}
+        self._samples = {}
+        self._start_ms = None
+        return True
 
     def apply(self, m: Measurement) -> Measurement:
         """``m`` with each calibrated metric minus its neutral (as is while the neutral is unknown)."""

@@ -15,6 +15,7 @@ what users get.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from formcheck import geometry, posture
@@ -48,6 +49,30 @@ class Measurer:
         if self.rotation is not None:
             angles = dict(m.angles)
             angles["trunk_rotation_deg"] = self.rotation.update(pose, timestamp_ms)
+            m = replace(m, angles=angles)
+        return m
+
+    def learn(self, measurements: Sequence[Measurement], poses: Sequence[Pose]) -> bool:
+        """Sets the neutral from chosen frames (their raw measurements and poses) instead of the first
+        ``calibrate_s`` seconds, e.g. the frames the live coach saw the person keep still in the start posture
+        (:mod:`formcheck.live.neutral`). Each calibrated metric's neutral is its median over them and the trunk
+        rotation estimator learns from the same poses. Returns whether both could."""
+        if self.calibration is None:
+            self.calibration = NeutralCalibration()
+        if self.rotation is None:
+            self.rotation = TrunkRotationEstimator()
+        if not self.calibration.learn(measurements):
+            return False
+        return self.rotation.learn(list(poses))
+
+    def apply(self, m: Measurement, pose: Pose) -> Measurement:
+        """A raw measurement (:func:`raw_measurement` of ``pose``) relative to the neutral already learnt (as is
+        while there is none); unlike :meth:`update` it never learns."""
+        if self.calibration is not None:
+            m = self.calibration.apply(m)
+        if self.rotation is not None and self.rotation.is_ready:
+            angles = dict(m.angles)
+            angles["trunk_rotation_deg"] = self.rotation.measure(pose)
             m = replace(m, angles=angles)
         return m
 
