@@ -3,6 +3,7 @@
 * :mod:`.sources`: the camera (OpenCV ``VideoCapture``) and a file paced at its own frame rate;
 * :mod:`.capture`: the capture thread, newest frame wins;
 * :mod:`.flow`: the session's phases as a state machine;
+* :mod:`.neutral`: the exercise's neutral, learnt only in the start posture, still and not already turned;
 * :mod:`.feedback`: the exercise logic's results as the coach's drawing data and the session's files;
 * :mod:`.display`: the window, or none;
 * :mod:`.app`: the loop that wires them.

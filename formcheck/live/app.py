@@ -3,7 +3,9 @@
 
 The loop is a :class:`LiveLoop` with one :meth:`LiveLoop.step` per frame that the pose thread finished; the
 main thread calibrates, counts, draws and displays (OpenCV windows must live on the main thread) while the
-pose thread already works on the next frame. At the end
+pose thread already works on the next frame. The neutral follows the exercise's rules
+(:mod:`formcheck.live.neutral`): none for exercises measured in absolute angles, else learnt while the person
+keeps still in the start posture. At the end
 the session is saved like an analysis: ``frames.csv`` (analyze's columns plus the session's phase),
 ``reps.csv`` and ``summary.json``; ``--record FILE`` keeps the annotated video as it was shown.
 
@@ -29,7 +31,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from formcheck import NOT_MEDICAL_DEVICE, __version__, geometry
+from formcheck import NOT_MEDICAL_DEVICE, __version__
 from formcheck.analyze import FRAMES_NAME, SUMMARY_NAME, AnalysisStats, file_sha256, frames_header, frames_row
 from formcheck.interrupt import StopRequest
 from formcheck.coach import draw_card, draw_coach
@@ -39,7 +41,8 @@ from formcheck.live.display import HeadlessDisplay, WindowDisplay, check_display
 from formcheck.live.feedback import coach_state, rep_rows, side_complete
 from formcheck.live.flow import Action, FlowInput, FlowStep, FlowTimings, Phase, SessionFlow
 from formcheck.live.inference import PoseWorker, Processed
-from formcheck.measure import Measurer
+from formcheck.live.neutral import HeldRows, LiveNeutral, NeutralStatus
+from formcheck.measure import Measurer, raw_measurement
 from formcheck.live.sources import CameraSource, PacedFileSource
 from formcheck.overlay import draw_skeleton
 from formcheck.pose import PoseEstimator
@@ -52,6 +55,8 @@ REPS_NAME = "reps.csv"
 #: Python's thread switch interval during a live session (see :func:`_run`).
 GIL_SWITCH_INTERVAL_S = 0.0005
 KEYS_HELP = "q quit   space pause   c recalibrate   n next side   r reset"
+#: Phases in which the neutral is learnt: while the person settles into position (in view), and calibrating.
+LEARNING_PHASES = (Phase.POSITION, Phase.CALIBRATE)
 Image = NDArray[np.uint8]
 
 
@@ -77,7 +82,8 @@ class LiveOptions:
         mirror: mirror the picture like a selfie (drawing only).
         model_path: another pose landmarker bundle.
         force: overwrite outputs already in ``out_dir``.
-        calibrate_s: seconds of holding still for the neutral.
+        calibrate_s: seconds of keeping still the neutral is learnt over; None: the exercise's
+            ``setup.still_s`` (exercises measured in absolute angles learn none).
         timings: phase durations; None picks defaults (no instructions or summary card when headless).
         exercise_files: extra exercise TOML files.
     """
@@ -91,7 +97,7 @@ class LiveOptions:
     mirror: bool = True
     model_path: Path | None = None
     force: bool = False
-    calibrate_s: float = 2.0
+    calibrate_s: float | None = None
     timings: FlowTimings | None = None
     exercise_files: tuple[Path, ...] = ()
 
@@ -175,13 +181,13 @@ class LiveLoop:
         frames_csv: the open ``frames.csv`` sink.
         video: an open video sink for ``--record``, or None.
         mirror: mirror the drawn picture.
-        calibrate_s: neutral calibration length.
+        calibrate_s: seconds the neutral is learnt over (None: the exercise's ``setup.still_s``).
         timings: phase durations.
         session_factory: makes a fresh exercise session (for ``r``).
     """
 
     def __init__(self, exercise: Any, session_factory: Callable[[], Any], display: Display,  # noqa: ANN401
-                 frames_csv: CsvSink, video: VideoSink | None, *, mirror: bool, calibrate_s: float,
+                 frames_csv: CsvSink, video: VideoSink | None, *, mirror: bool, calibrate_s: float | None = None,
                  timings: FlowTimings, clock: Callable[[], float] = time.monotonic) -> None:
         self.exercise = exercise
         self._session_factory = session_factory
@@ -191,8 +197,9 @@ class LiveLoop:
         self.video = video
         self.mirror = mirror
         self.clock = clock
-        self.measurer = Measurer(calibrate_s=calibrate_s)
-        self.calibrate_s = calibrate_s
+        self.measurer = Measurer()
+        self.neutral_check = LiveNeutral(exercise, self.measurer, learn_s=calibrate_s)
+        self.rows = HeldRows(frames_csv.write)
         sides = tuple(exercise.sides) if exercise.prescription.per_side else ("",)
         self.flow = SessionFlow(sides, exercise.prescription.sets, timings)
         self.stats = AnalysisStats()
@@ -203,7 +210,6 @@ class LiveLoop:
         self.last_timestamp_ms = 0
         self.resets = 0
         self.recalibrations = 0
-        self.calibration_away = False
         self.done = False
         #: How the session ended: ``"quit"`` (q or the window closed), ``"finished"`` (every set done, summary
         #: shown), ``"source_ended"`` (the file gave its last frame); the summary adds ``"source_lost"`` (a
@@ -216,18 +222,24 @@ class LiveLoop:
         """Calibrates, counts, draws and shows one frame whose pose was found (on the pose thread)."""
         captured, pose = processed.captured, processed.pose
         frame = captured.frame
-        m = self._measure(pose, frame.timestamp_ms)
-        hint, _ = view_guidance(self.exercise, m)
+        raw = raw_measurement(pose, frame.timestamp_ms)
+        hint, _ = view_guidance(self.exercise, raw)
         done_side = side_complete(self.feedback, self.exercise, self.flow)
+        before = self.flow.phase
         step = self.flow.update(FlowInput(now_s=self.clock(), key=key, view_ok=not hint,
                                           calibrated=self.calibrated, side_complete=done_side))
-        self._act(step, key)
+        self._act(step, key, before)
+        status, m = self._measure(raw, pose, step.phase)
         if step.phase == Phase.ACTIVE and not step.paused:
             self.feedback = self.session.update(m)
         self.stats.update(m)
         row = frames_row(frame.index, m)
-        row["phase"] = step.phase.value + (" paused" if step.paused else "") + (" away" if self.calibration_away else "")
-        self.frames_csv.write(row)
+        row["phase"] = " ".join(filter(None, (step.phase.value, "paused" if step.paused else "", status.reason)))
+        learning = step.phase in LEARNING_PHASES and not self.calibrated
+        self.rows.add(m.timestamp_ms, row, hold_s=self.neutral_check.learn_s if learning else 0.0,
+                      learnt_ms=self.neutral_check.learnt_ms if status.learnt_now else frozenset())
+        if step.phase in LEARNING_PHASES and not hint:
+            hint = status.message
         image = self._draw(frame.image_bgr, pose, m, step, hint)
         self._show(image, frame.timestamp_ms)
         self.display_stats.update(self.clock(), captured.captured_s)
@@ -238,9 +250,10 @@ class LiveLoop:
     def idle(self, key: str | None, *, source_ended: bool) -> None:
         """A turn of the loop with no new frame: the summary card after the source ended, and the keys."""
         self._source_ended = self._source_ended or source_ended
+        before = self.flow.phase
         step = self.flow.update(FlowInput(now_s=self.clock(), key=key, calibrated=self.calibrated,
                                           source_ended=source_ended))
-        self._act(step, key)
+        self._act(step, key, before)
         self.step_result = step
         if step.phase == Phase.SUMMARY and self.last_image is not None:
             self.display.show(self._card(self.last_image, step))
@@ -248,37 +261,35 @@ class LiveLoop:
 
     @property
     def calibrated(self) -> bool:
-        """The person's neutral is known (angles are reported relative to it)."""
-        cal = self.measurer.calibration
-        return cal is not None and cal.is_ready and (self.measurer.rotation is None or self.measurer.rotation.is_ready)
+        """The angles are in the exercise's basis: relative to the person's neutral once learnt, or absolute for
+        an exercise measured in absolute angles (always)."""
+        return self.neutral_check.ready
 
     @property
     def neutral(self) -> dict[str, float] | None:
         cal = self.measurer.calibration
         return cal.neutral if cal is not None else None
 
-    def _measure(self, pose: Pose, timestamp_ms: int) -> Measurement:
-        """The frame's measurement through the shared measuring stage (:class:`formcheck.measure.Measurer`).
+    def _measure(self, raw: Measurement, pose: Pose, phase: Phase) -> tuple[NeutralStatus, Measurement]:
+        """The neutral check's status and the frame's measurement in the exercise's basis
+        (:class:`formcheck.live.neutral.LiveNeutral`).
 
-        Before the first calibration the raw measurement is shown and nothing is learned (the person is still
-        getting into position). While calibrating, a frame where the exercise's metric is a rep's distance
-        from the exercise's neutral (past ``rep.enter``: turned, bent) is left out: a neutral taken mid-turn
-        would shift every angle and put reps on the wrong side.
+        While the person gets into position and in the calibration phase (:data:`LEARNING_PHASES`) the raw
+        measurement is checked and, once the person has kept still in the start posture long enough, the
+        neutral is learnt from it. Before the neutral is known the raw
+        measurement is shown (the person is still getting into position); an exercise measured in absolute
+        angles is always raw, as analyze reports it.
         """
-        if self.flow.phase == Phase.CALIBRATE:
-            raw = geometry.measure(pose, timestamp_ms)
-            rep = self.exercise.rep
-            value = raw.angles.get(rep.metric, math.nan)
-            self.calibration_away = math.isfinite(value) and rep.progress(value)[0] >= rep.threshold_progress(rep.enter)
-            return raw if self.calibration_away else self.measurer.update(pose, timestamp_ms)
-        self.calibration_away = False
-        return self.measurer.update(pose, timestamp_ms) if self.calibrated else geometry.measure(pose, timestamp_ms)
+        check = self.neutral_check
+        status = check.update(raw, pose) if phase in LEARNING_PHASES else NeutralStatus(check.ready)
+        return status, check.measure(raw, pose)
 
-    def _act(self, step: FlowStep, key: str | None = None) -> None:
+    def _act(self, step: FlowStep, key: str | None = None, before: Phase | None = None) -> None:
         if step.action == Action.QUIT and not self.ended_by:
             self.ended_by = "quit" if key == "q" else ("source_ended" if self._source_ended else "finished")
-        if step.action == Action.CALIBRATE:
-            self.measurer.recalibrate()
+        if step.action == Action.CALIBRATE and before != Phase.POSITION:
+            # ``c``, or the view lost while calibrating; from position on, what was seen while settling counts
+            self.neutral_check.reset()
             self.recalibrations += 1
         elif step.action == Action.RESET:
             self.session = self._session_factory()
@@ -294,8 +305,6 @@ class LiveLoop:
         self.last_image = picture
         if step.phase in (Phase.INSTRUCTIONS, Phase.COUNTDOWN, Phase.SWITCH, Phase.SUMMARY):
             return self._card(picture, step)
-        if step.phase == Phase.CALIBRATE and self.calibration_away and not hint:
-            hint = "Come back to the middle and hold still"
         state = coach_state(self.feedback, self.exercise, m, step, hint=hint, fps=self.display_stats.fps_ema,
                             mirror=self.mirror)
         return draw_coach(picture, state)
@@ -308,7 +317,8 @@ class LiveLoop:
                              footer="space: start now   " + KEYS_HELP)
         if step.phase == Phase.COUNTDOWN:
             side = self.flow.sides[step.side_index]
-            lines = [f"Neutral set. Start with your {side} side." if side else "Neutral set. Get ready.",
+            ready = "Neutral set." if self.exercise.setup.calibrate_neutral else "In position."
+            lines = [f"{ready} Start with your {side} side." if side else f"{ready} Get ready.",
                      "Move only as far as is comfortable; stop if it hurts."]
             return draw_card(picture, "Get ready", lines, big_text=str(max(1, left)), footer=KEYS_HELP)
         if step.phase == Phase.SWITCH:
@@ -355,9 +365,7 @@ class LiveLoop:
             "detection_rate": self.stats.frames_with_person / self.stats.frames if self.stats.frames else 0.0,
             "person_detected": self.stats.frames_with_person > 0,
             "views": self.stats.views,
-            "calibration": {"duration_s": self.calibrate_s, "neutral": self.neutral,
-                            "camera_yaw_deg": self.measurer.rotation.camera_yaw_deg if self.measurer.rotation else None,
-                            "recalibrations": self.recalibrations},
+            "calibration": self.neutral_check.as_dict() | {"recalibrations": self.recalibrations},
             "session": self._session_summary() | {"resets": self.resets},
             "metrics": {name: s.as_dict() for name, s in self.stats.metrics.items()},
             "live": {
@@ -439,6 +447,7 @@ def _run(options: LiveOptions, exercise: Any, factory: Callable[[], Any], source
         except KeyboardInterrupt:  # a second Ctrl-C
             interrupted = True
         finally:
+            loop.rows.release()  # the rows still held back while the neutral was being learnt
             if video is not None:
                 video.__exit__(None, None, None)
     if getattr(source, "lost", False):

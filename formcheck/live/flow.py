@@ -1,6 +1,8 @@
 """The flow of a live session as a state machine: one ``update`` per displayed frame.
 
-instructions -> position (the view check passes) -> calibrate (hold still ~2 s) -> countdown -> active
+instructions -> position (the view check passes) -> calibrate (the neutral is learnt while the person keeps
+still in the start posture, :mod:`formcheck.live.neutral`, from position on; passed at once when it is already
+known or when the exercise is measured in absolute angles and has nothing to learn) -> countdown -> active
 (the sets; ``switch`` between sides and sets) -> summary -> done.
 
 Keys: ``q`` quits (the session is saved), ``space`` starts from the instructions and pauses / resumes the
@@ -67,7 +69,7 @@ class FlowInput:
         now_s: monotonic time in seconds.
         key: the key pressed since the last frame, if any.
         view_ok: the person is in the picture, seen from an allowed view.
-        calibrated: the neutral is known.
+        calibrated: the angles are in the exercise's basis (the neutral is known, or none is needed).
         side_complete: the prescription of the active side in the current set is done.
         source_ended: the camera or file gave its last frame.
     """

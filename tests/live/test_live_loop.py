@@ -93,6 +93,7 @@ def run_loop(tmp_path: Path, *, mirror: bool, seconds: float, keys: dict[int, st
                 loop.idle(key, source_ended=False)
             if loop.done:
                 break
+        loop.rows.release()
     loop.session.close()
     return loop, display, read_csv(path)
 
@@ -136,7 +137,7 @@ def test_keys_recalibrate_reset_next_side_and_quit(tmp_path: Path) -> None:
     loop, display, rows = run_loop(tmp_path, mirror=True, seconds=30.0, keys=keys,
                                    script=lambda t: 0.0)
     by_frame = {int(r["frame_index"]): r["phase"] for r in rows}
-    assert by_frame[81] == "calibrate" and loop.recalibrations == 2
+    assert by_frame[81] == "calibrate" and loop.recalibrations == 1
     assert by_frame[121] == "countdown" and loop.resets == 1
     assert by_frame[201] == "switch" and loop.flow.side_index == 1
     assert loop.done and loop.ended_by == "quit" and len(rows) == 261
