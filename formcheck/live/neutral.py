@@ -111,8 +111,7 @@ class LiveNeutral:
     def reset(self) -> None:
         """Forgets the neutral (the ``c`` key, or a new calibration phase); learning starts over."""
         self.measurer.recalibrate()
-        self._window: deque[_Sample] = deque()
-        self._streak_ms: int | None = None  # first frame of the current run of frames that pass 1-3
+        self._window: deque[_Sample] = deque()  # the run of frames that pass 1-3, back to still_s ago
         self.learnt: tuple[_Sample, ...] = ()
         self.blocked = dict.fromkeys(REASONS, 0)
 
@@ -146,25 +145,22 @@ class LiveNeutral:
         if reason:
             self.blocked[reason] += 1
             self._window.clear()
-            self._streak_ms = None
             return NeutralStatus(False, reason, message)
-        if self._streak_ms is None:
-            self._streak_ms = t_ms
-        self._window.append(_Sample(t_ms, m.angles[self.exercise.rep.metric], m, pose))
-        while self._window[0].t_ms < t_ms - self.learn_s * 1000.0:
-            self._window.popleft()
+        window = self._window
+        window.append(_Sample(t_ms, m.angles[self.exercise.rep.metric], m, pose))
+        while len(window) > 1 and window[1].t_ms <= t_ms - self.learn_s * 1000.0:
+            window.popleft()  # the first frame kept is the last one at least still_s old: the window spans it
         values = [s.value for s in self._window]
         if max(values) - min(values) > self.exercise.setup.still_range:
             self.blocked[MOVING] += 1
             return NeutralStatus(False, MOVING, HOLD_STILL)
-        held_s = (t_ms - self._streak_ms) / 1000.0
+        held_s = (t_ms - window[0].t_ms) / 1000.0
         if held_s < self.learn_s:
             return NeutralStatus(False, progress=held_s / self.learn_s if self.learn_s > 0 else 1.0)
         samples = tuple(self._window)
         if not self.measurer.learn([s.measurement for s in samples], [s.pose for s in samples]):
             self.measurer.recalibrate()  # no usable pose among them (should not happen: every frame passed)
             self._window.clear()
-            self._streak_ms = None
             return NeutralStatus(False, VIEW, UNMEASURED)
         self.learnt = samples
         self._window.clear()
@@ -227,7 +223,7 @@ class LiveNeutral:
 class HeldRows:
     """``frames.csv`` rows held back while the neutral may still be learnt from their frames, so the frames
     it was learnt from can be marked (``neutral_frame``) as analyze marks them. At most ``learn_s`` seconds
-    of rows are held, and only while learning."""
+    of rows are held (and the row just before), and only while learning."""
 
     def __init__(self, write: Callable[[dict[str, Any]], None]) -> None:
         self._write = write
@@ -241,8 +237,8 @@ class HeldRows:
         if learnt_ms:
             self.release(learnt_ms)
             return
-        while self._rows and self._rows[0][0] < timestamp_ms - hold_s * 1000.0 - 0.5:
-            self._write(self._rows.popleft()[1])
+        while len(self._rows) > 1 and self._rows[1][0] <= timestamp_ms - hold_s * 1000.0:
+            self._write(self._rows.popleft()[1])  # as LiveNeutral's window: it may still take the row kept
         if hold_s <= 0:
             self.release()
 
