@@ -34,7 +34,7 @@ from numpy.typing import NDArray
 from formcheck import NOT_MEDICAL_DEVICE, __version__
 from formcheck.analyze import FRAMES_NAME, SUMMARY_NAME, AnalysisStats, file_sha256, frames_header, frames_row
 from formcheck.interrupt import StopRequest
-from formcheck.coach import draw_card, draw_coach
+from formcheck.coach import SteadyBox, draw_card, draw_coach, person_box
 from formcheck.exercises.feedback import view_guidance
 from formcheck.live.capture import LatestFrameGrabber
 from formcheck.live.display import HeadlessDisplay, WindowDisplay, check_display
@@ -216,6 +216,7 @@ class LiveLoop:
         #: camera unplugged, a file cut short) and ``"interrupted"`` (Ctrl-C).
         self.ended_by = ""
         self._source_ended = False
+        self._person_box = SteadyBox()  # the coach's panels go where the person is not
 
     # ----------------------------------------------------------------------------------------- per frame
     def step(self, processed: Processed, key: str | None) -> None:
@@ -301,13 +302,15 @@ class LiveLoop:
     # ----------------------------------------------------------------------------------------- drawing
     def _draw(self, image: Image, pose: Pose, m: Measurement, step: FlowStep, hint: str) -> Image:
         picture = _flip(image) if self.mirror else image.copy()
-        draw_skeleton(picture, mirror_pose(pose) if self.mirror else pose)
+        shown = mirror_pose(pose) if self.mirror else pose
+        draw_skeleton(picture, shown)
         self.last_image = picture
+        box = self._person_box.update(person_box(shown.xy_px, shown.resolution_wh), m.timestamp_ms)
         if step.phase in (Phase.INSTRUCTIONS, Phase.COUNTDOWN, Phase.SWITCH, Phase.SUMMARY):
             return self._card(picture, step)
         state = coach_state(self.feedback, self.exercise, m, step, hint=hint, fps=self.display_stats.fps_ema,
                             mirror=self.mirror)
-        return draw_coach(picture, state)
+        return draw_coach(picture, dataclasses.replace(state, person_box_xyxy=box))
 
     def _card(self, picture: Image, step: FlowStep) -> Image:
         ex = self.exercise

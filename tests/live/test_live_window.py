@@ -98,12 +98,31 @@ def mask(image: np.ndarray, bgr: tuple[int, int, int], tol: int = 14) -> np.ndar
     return (np.abs(image.astype(int) - np.array(bgr)) <= tol).all(axis=-1)
 
 
+def find_gauge(window: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The gauge's track ``(x0, y0, x1, y1)`` wherever the coach put it (its panels go where the person is
+    not): the widest flat run of track grey and band green."""
+    bar = (mask(window, coach.GAUGE_TRACK_BGR) | mask(window, coach.GAUGE_BAND_BGR)).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(bar, connectivity=4)
+    best = None
+    for i in range(1, n):
+        x, y, w, h, _ = stats[i]
+        if w >= 0.3 * window.shape[1] and h <= 0.1 * window.shape[0] and (best is None or w > best[2]):
+            best = (int(x), int(y), int(w), int(h))
+    if best is None:
+        return None
+    x, y, w, h = best
+    return x, y, x + w, y + h
+
+
 def coach_problems(window: np.ndarray) -> list[str]:
     """What is missing from the coach in a window image ([] when it is all there)."""
     problems = []
     if window.shape[1::-1] != WINDOW_WH:
         return [f"window is {window.shape[1::-1]}, expected {WINDOW_WH}"]
-    x0, y0, x1, y1 = coach.gauge_rect(window)
+    rect = find_gauge(window)
+    if rect is None:
+        return ["no gauge (a wide bar of track grey and band green) anywhere in the window"]
+    x0, y0, x1, y1 = rect
     gauge = window[y0 + 2 : y1 - 2, x0:x1]
     band = mask(gauge, coach.GAUGE_BAND_BGR)
     track = mask(gauge, coach.GAUGE_TRACK_BGR)
@@ -116,16 +135,17 @@ def coach_problems(window: np.ndarray) -> list[str]:
     cols = np.flatnonzero(band.mean(axis=0) > 0.5)
     if cols.size and not (cols.max() < (x1 - x0) / 2):
         problems.append(f"the band is not on the left half (columns {cols.min()}..{cols.max()})")
-    elsewhere = np.concatenate([window[: y0 - 60, :, :].reshape(-1, 3)])
-    if mask(elsewhere[None], coach.GAUGE_BAND_BGR, tol=6).mean() > 0.02:
+    outside = window.copy()
+    outside[max(0, y0 - 60): y1 + 60, :] = 0
+    if mask(outside, coach.GAUGE_BAND_BGR, tol=6).mean() > 0.02:
         problems.append("gauge green found far from the gauge")
-    hx0, hy0, hx1, hy1 = coach.hold_rect(window)
-    hold = window[hy0 + 1 : hy1 - 1, hx0:hx1]
-    if (mask(hold, coach.HOLD_BG_BGR) | mask(hold, coach.HOLD_FILL_BGR)).mean() < 0.9:
+    above = window[max(0, y0 - 50): y0, x0:x1]
+    if (mask(above, coach.HOLD_BG_BGR) | mask(above, coach.HOLD_FILL_BGR)).mean(axis=1).max(initial=0) < 0.9:
         problems.append("no hold timer bar above the gauge")
-    panel = window[8:40, 8:200]
-    if (panel.max(axis=2) > 200).mean() < 0.02:
-        problems.append("no header text top left")
+    h, w = window.shape[:2]
+    corners = [window[8:40, 8:200], window[8:40, w - 200: w - 8], window[h - 40: h - 8, 8:200]]
+    if max((c.max(axis=2) > 200).mean() for c in corners) < 0.02:
+        problems.append("no header text in a corner")
     return problems
 
 
