@@ -524,16 +524,49 @@ def parts_out_of_frame(xy_px: FloatArray, resolution_wh: tuple[int, int]) -> tup
     return tuple(out)
 
 
+#: Limb metrics that can be measured on a shorter limb segment when the end of the limb leaves the picture:
+#: metric -> (the part whose landmarks may be missing, the part that stands in for it, the function of the
+#: stand-in's landmarks). A straight arm or leg points the same way from the elbow or knee as from the wrist
+#: or ankle, and a hand or foot leaves the frame exactly at the peak of a reach.
+LIMB_FALLBACKS: dict[str, tuple[str, str]] = {
+    "arm_raise_deg": ("wrists", "elbows"),
+    "leg_raise_deg": ("ankles", "knees"),
+}
+
+
+def _limb_fallback(xy_px: FloatArray, visibility: FloatArray, metric: str) -> tuple[float, float]:
+    """``metric`` measured to the elbows / knees instead of the wrists / ankles, and its visibility."""
+    if metric == "arm_raise_deg":
+        value = _raise_deg(xy_px, (L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP),
+                           (L.LEFT_ELBOW, L.RIGHT_ELBOW))
+        lms = (_SHOULDERS, _HIPS, (L.LEFT_ELBOW, L.RIGHT_ELBOW))
+    else:
+        value = _raise_deg(xy_px, (L.LEFT_HIP, L.RIGHT_HIP), (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
+                           (L.LEFT_KNEE, L.RIGHT_KNEE))
+        lms = (_HIPS, _SHOULDERS, _KNEES)
+    vis = min(max(float(visibility[int(a)]), float(visibility[int(b)])) for a, b in lms)
+    return float(value), vis
+
+
 def measure(pose: Pose, timestamp_ms: int) -> Measurement:
-    """Everything geometry knows about one pose, as the exercise logic's input."""
-    angles = compute_metrics(pose.xy_px, pose.world_xyz_m)
-    visibility = metric_visibility(pose.visibility)
+    """Everything geometry knows about one pose, as the exercise logic's input.
+
+    An arm or leg metric whose wrists / ankles are out of the picture (or hard to see) is measured to the
+    elbows / knees instead (:data:`LIMB_FALLBACKS`), so a reach past the edge of the frame still counts.
+    """
+    angles = {k: float(v) for k, v in compute_metrics(pose.xy_px, pose.world_xyz_m).items()}
+    visibility = {k: float(v) for k, v in metric_visibility(pose.visibility).items()}
     detected = pose.detected
+    out = parts_out_of_frame(pose.xy_px, pose.resolution_wh) if detected else ()
+    if detected:
+        for metric, (part, _) in LIMB_FALLBACKS.items():
+            if part in out or visibility[metric] < 0.5:
+                angles[metric], visibility[metric] = _limb_fallback(pose.xy_px, pose.visibility, metric)
     return Measurement(
         timestamp_ms=timestamp_ms,
         detected=detected,
-        angles={k: float(v) for k, v in angles.items()},
-        visibility={k: float(v) for k, v in visibility.items()},
+        angles=angles,
+        visibility=visibility,
         view=str(classify_view(pose.world_xyz_m)) if detected else "unknown",
-        out_of_frame=parts_out_of_frame(pose.xy_px, pose.resolution_wh) if detected else (),
+        out_of_frame=out,
     )

@@ -224,3 +224,23 @@ def test_neck_length_ratio_drops_when_shrugging():
     neck = xy[int(L.LEFT_EAR), 1] - xy[int(L.LEFT_SHOULDER), 1]  # negative: the ear is above
     trunk = xy[int(L.LEFT_HIP), 1] - xy[int(L.LEFT_SHOULDER), 1]
     assert geometry.neck_length_ratio(shrug) == pytest.approx((-neck - 10.0) / (trunk + 10.0), abs=1e-9)
+
+
+def test_a_wrist_out_of_the_picture_is_measured_to_the_elbow():
+    from formcheck.geometry import measure
+    from formcheck.landmarks import Landmark as LM
+    from formcheck.types import Pose as P
+
+    xy, xyz = synthetic_pose_arrays(facing_deg=90.0)
+    ones = np.ones(NUM_LANDMARKS)
+    inside = measure(P(xy, np.zeros(NUM_LANDMARKS), xyz, ones, ones, (640, 480)), 0)
+    reaching = xy.copy()
+    for wrist in (LM.LEFT_WRIST, LM.RIGHT_WRIST):  # the hands leave the frame (MediaPipe still places them)
+        reaching[int(wrist)] = (-80.0, 10.0)
+    vis = ones.copy()
+    vis[[int(LM.LEFT_WRIST), int(LM.RIGHT_WRIST)]] = 0.05
+    out = measure(P(reaching, np.zeros(NUM_LANDMARKS), xyz, vis, ones, (640, 480)), 0)
+    assert "wrists" in out.out_of_frame
+    # The straight arm reads the same from the elbow as from the wrist did, and it is seen well enough to count.
+    assert out.angles["arm_raise_deg"] == pytest.approx(inside.angles["arm_raise_deg"], abs=3.0)
+    assert out.visibility["arm_raise_deg"] >= 0.5

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from formcheck.exercises.loader import REP_DURATION, metric_views
 from formcheck.exercises.model import Exercise, FormRule
+from formcheck.geometry import BODY_PARTS, LIMB_FALLBACKS, METRICS_BY_NAME
 from formcheck.types import Measurement
 
 logger = logging.getLogger(__name__)
@@ -79,8 +80,6 @@ def view_instruction(allowed: Sequence[str]) -> str:
 
 def metric_parts(metrics: Sequence[str]) -> tuple[str, ...]:
     """The body parts (``geometry.BODY_PARTS``) whose landmarks the metrics use."""
-    from formcheck.geometry import BODY_PARTS, METRICS_BY_NAME
-
     used = {int(lm) for name in metrics if name in METRICS_BY_NAME for lm in METRICS_BY_NAME[name].landmarks}
     return tuple(part for part, lms in BODY_PARTS.items() if used & {int(lm) for lm in lms})
 
@@ -98,6 +97,10 @@ def view_guidance(exercise: Exercise, m: Measurement, *, set_view: str = "") -> 
     if not m.detected:
         return "Step into the camera's view", ""
     needed = set(metric_parts(exercise.metrics))
+    for metric in exercise.metrics:  # a hand or foot out of the picture: the elbow or knee stands in
+        part, stand_in = LIMB_FALLBACKS.get(metric, ("", ""))
+        if part and stand_in not in m.out_of_frame:
+            needed.discard(part)
     out = [part for part in exercise.view.parts if part in m.out_of_frame]
     blocking = [part for part in out if part in needed]
     soft = [part for part in out if part not in needed]

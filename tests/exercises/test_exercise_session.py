@@ -427,3 +427,13 @@ def test_a_cue_leaves_as_soon_as_it_is_no_longer_wanted():
     assert selector.update(0.0, [cue]) == cue
     assert selector.update(0.1, []) == cue  # a one-frame gap does not make it blink
     assert selector.update(0.1 + fb.STALE_S + 0.01, []) is None  # gone well before its 1.5 s
+
+
+def test_bird_dog_reaching_past_the_edge_of_the_frame_still_counts():
+    bird = CATALOGUE["bird-dog"]
+    s = Series(30).hold(0.5, bird.rep.neutral)
+    for _ in range(3):
+        s.rep(175.0, out_s=1.0, hold_s=bird.prescription.hold_s + 0.5, back_s=1.0, neutral=bird.rep.neutral)
+    session, feedback = run(bird, measurements(bird, s.samples, out_of_frame=("wrists",)))
+    assert len(session.records) == 3  # the elbow stands in for the wrist (geometry.LIMB_FALLBACKS)
+    assert fb.VIEW not in {f.status for f in feedback}
