@@ -7,18 +7,10 @@ measuring-and-counting path (:func:`formcheck.passes.measure_and_count`) on ever
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
+from formcheck.analyze import file_sha256 as sha256
 from formcheck.series import PoseSeries
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def cache_file(cache_dir: Path, video: Path) -> Path:
