@@ -225,6 +225,7 @@ class _Excursion:
     peak_p: float = -math.inf
     peak_value: float = math.nan
     reached: bool = False
+    last_p: float = math.nan
     hold: HoldTimer = field(default_factory=HoldTimer)
     cues: list[str] = field(default_factory=list)
 
@@ -338,6 +339,7 @@ class RepCounter:
             active = self._active = _Excursion(start_s=t, sign=sign, last_seen_s=t,
                                                hold=HoldTimer(self.dropout_s))
         active.last_seen_s = t
+        active.last_p = p
         if p > active.peak_p:
             active.peak_p, active.peak_value = p, value
         inside = self.in_target(value, target_value)
@@ -357,7 +359,7 @@ class RepCounter:
             The records this produced (possibly none).
         """
         out: list[RepRecord] = []
-        if self._active is not None and not keep_unfinished:
+        if self._active is not None and not keep_unfinished and not self._on_its_way_back(self._active):
             logger.info("a movement still out at the end (from %.2f s) did not come back: not counted as a rep",
                         self._active.start_s)
             self._active = None
@@ -371,6 +373,12 @@ class RepCounter:
         return out
 
     # --------------------------------------------------------------------------------------- internal
+    def _on_its_way_back(self, ex: _Excursion) -> bool:
+        """The movement reached the target and has come back out of it, below the band's near edge: the
+        recording ended on the way back (a rep that is done), not at the peak (one that may be cut off)."""
+        near = self._target_near_p
+        return ex.reached and near is not None and math.isfinite(ex.last_p) and ex.last_p < near
+
     def _share(self, peak_p: float, hold_s: float, reached: bool) -> float:
         if self._target_near_p is not None:
             return max(0.0, min(1.0, peak_p / self._target_near_p))

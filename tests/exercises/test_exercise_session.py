@@ -437,3 +437,14 @@ def test_bird_dog_reaching_past_the_edge_of_the_frame_still_counts():
     session, feedback = run(bird, measurements(bird, s.samples, out_of_frame=("wrists",)))
     assert len(session.records) == 3  # the elbow stands in for the wrist (geometry.LIMB_FALLBACKS)
     assert fb.VIEW not in {f.status for f in feedback}
+
+
+def test_a_turn_on_its_way_back_when_the_recording_ends_is_a_rep():
+    # Reached the band (35-60) and came back out of it below 35: done, though not yet back to neutral.
+    s = Series(30).hold(1.5, 0.0).rep(45.0, hold_s=2.0).move(45.0, 1.0).hold(1.0).move(25.0, 0.5)
+    session = ExerciseSession(ROTATION)
+    for m in measurements(ROTATION, s.samples):
+        session.update(m)
+    (last,) = session.close()
+    assert last.side == "left" and last.reached_target and not last.complete  # held 1 s of 10: partial
+    assert len(session.records) == 2
