@@ -134,7 +134,9 @@ def trunk_rotation_deg(xyz_m: FloatArray) -> FloatArray:
     Formula: ``wrap(yaw(L_shoulder - R_shoulder) - yaw(L_hip - R_hip))`` with :func:`yaw_deg`, i.e. the
     signed angle between the two lines projected onto the horizontal plane.
     Plane: transverse. View: front or back (also usable at an oblique camera; the hip line is the reference,
-    so the camera's own angle cancels). Sign: positive when the trunk turns to the person's left.
+    so the camera's own angle cancels), and side-on, where only MediaPipe's depth tells the two shoulders
+    apart (not checked against rendered truth; a real seated twist filmed side-on reads clear turns).
+    Sign: positive when the trunk turns to the person's left.
     """
     shoulders = _pt(xyz_m, L.LEFT_SHOULDER) - _pt(xyz_m, L.RIGHT_SHOULDER)
     hips = _pt(xyz_m, L.LEFT_HIP) - _pt(xyz_m, L.RIGHT_HIP)

@@ -10,7 +10,7 @@ import pytest
 from builders import synthetic_pose_arrays
 
 from formcheck.analyze import _run
-from formcheck.filtering import OFFLINE_HALF_WINDOW, CentredSmoother, Measured, zero_phase_smooth
+from formcheck.filtering import CentredSmoother, Measured, zero_phase_smooth
 from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.passes import measure_series
 from formcheck.rotation import TrunkRotationEstimator
