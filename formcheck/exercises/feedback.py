@@ -201,8 +201,8 @@ class CueSelector:
     """Shows at most one cue, the most important, without flicker and never stale.
 
     A cue still wanted (its condition still true) stays on screen at least ``min_display_s`` before a more
-    important one replaces it; view guidance replaces any other cue at once. A cue whose condition has been
-    false for ``stale_s`` leaves at once (the next wanted cue, or nothing, takes its place), so a cue never
+    important one replaces it; view guidance replaces any other cue at once, and a status cue gives way to the
+    new status's cue at once. A cue whose condition has been false for ``stale_s`` leaves at once (the next wanted cue, or nothing, takes its place), so a cue never
     asks for what the person already does ("lift higher" while in the band). Conditions that flicker for a
     frame or two do not make it blink.
     """
@@ -235,6 +235,10 @@ class CueSelector:
             stale = False
         urgent = best is not None and best.priority == VIEW_PRIORITY and (
             current is None or current.priority != VIEW_PRIORITY)
+        # The status cues follow the status at once (the band's margin already keeps the status from
+        # flickering at an edge): "lift higher" never stays up once the person is in the band.
+        urgent = urgent or (current is not None and not wanted and best is not None
+                            and best.priority == current.priority == STATUS_PRIORITY)
         if current is None or urgent or stale or timestamp_s - self._since >= self.min_display_s:
             if best is None or current is None or best.text != current.text:
                 self._since = timestamp_s

@@ -283,10 +283,9 @@ class ExerciseSession:
             text = self._ready_text()
         elif not self.counter.in_rep:
             text = cues.done if all(c.full >= c.target for c in self.counts()) else cues.start
-        elif self.counter.current_rep_done:
+        elif self.counter.current_rep_done and self.exercise.prescription.hold_s > 0:
             # Target reached and held: on the way back, no "further" cue.
-            if self.exercise.prescription.hold_s > 0:
-                out.append(Cue(fb.HOLD_DONE_CUE, fb.STATUS_PRIORITY, "good"))
+            out.append(Cue(fb.HOLD_DONE_CUE, fb.STATUS_PRIORITY, "good"))
             return out
         else:
             text = {fb.IN_TARGET: cues.in_target, fb.ABOVE_TARGET: cues.above}.get(status, cues.below)
