@@ -40,3 +40,10 @@ class DisplayError(FormcheckError):
     """No display is available for a window."""
 
     exit_code = 6
+
+
+class HistoryError(FormcheckError):
+    """The history database cannot be opened or written (a foreign or corrupt file at its path, a newer
+    schema), or a session in it cannot be found."""
+
+    exit_code = 7
