@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"formcheck {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="show debug messages and MediaPipe's own log")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    from formcheck.history import cli as history_cli  # the history and report commands live there
 
     analyze = sub.add_parser("analyze", help="analyse a video file", description="Analyse a video file: "
                              "annotated video, frames.csv and summary.json in the output folder.")
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
     analyze.add_argument("--force", action="store_true", help="overwrite outputs already in the output folder")
     analyze.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    history_cli.add_analyze_options(analyze)
 
     exercises = sub.add_parser("exercises", help="list the exercise catalogue, or show one exercise",
                                description="List the exercise catalogue, or show one exercise's targets, camera "
@@ -94,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--model", type=Path, default=None, metavar="PATH",
                       help="a pose landmarker .task bundle (default: the bundled full model)")
     live.add_argument("--force", action="store_true", help="overwrite outputs already in the output folder")
+    history_cli.add_commands(sub)
     return parser
 
 
@@ -154,7 +157,9 @@ def _configure_logging(verbose: bool) -> None:
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from formcheck.analyze import analyze_video
+    from formcheck.history.cli import check_analyze_options, record_analysis
 
+    check_analyze_options(args)
     exercise = None
     if args.exercise is not None or args.exercise_file:
         from formcheck.exercises import get_exercise, load_catalogue
@@ -169,6 +174,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         args.video, out, model_path=args.model, force=args.force, progress=not args.quiet,
         calibrate_s=calibrate_s, write_video=not args.no_video, exercise=exercise,
     )
+    record_analysis(args, out, summary)  # record.json, the pain warning, and the history (unless --no-history)
     frames = summary["frames"]
     if summary["source"]["truncated"]:
         print(f"formcheck: error: {summary['source']['problem']}; the {frames} frames before that are analysed in "
@@ -250,7 +256,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _native_logs_silenced(not args.verbose):
         _configure_logging(args.verbose)
         try:
-            handler = {"analyze": _cmd_analyze, "exercises": _cmd_exercises, "live": _cmd_live}[args.command]
+            from formcheck.history.cli import COMMANDS as history_commands
+
+            handler = {"analyze": _cmd_analyze, "exercises": _cmd_exercises, "live": _cmd_live,
+                       **history_commands}[args.command]
             return handler(args)
         except FormcheckError as exc:
             print(f"formcheck: error: {exc}", file=sys.stderr)

@@ -251,7 +251,7 @@ class SessionRecord:
     # ------------------------------------------------------------------------------------- from a run
     @classmethod
     def from_result_dir(cls, result_dir: Path, *, video_sha256: str | None = None, started_at: datetime | None = None,
-                        pain: Pain | None = None) -> SessionRecord:
+                        pain: Pain | None = None, use_saved: bool = True) -> SessionRecord:
         """The record of the session an ``analyze --exercise`` or ``live`` run wrote into ``result_dir``.
 
         A ``record.json`` already there (left when the session was added to the history) is read as it is.
@@ -264,13 +264,15 @@ class SessionRecord:
             started_at: when the session happened; default: a live session's end (``summary.json``'s time)
                 minus its length, an analysed video's modification time, else ``summary.json``'s time.
             pain: pain before / after (overrides what a ``record.json`` holds).
+            use_saved: read a ``record.json`` found there; False: build the record afresh from the run's
+                files (right after a run, when a ``record.json`` there may be an earlier run's).
 
         Raises:
             RecordError: no ``summary.json``, or not a session of an exercise.
         """
         result_dir = Path(result_dir)
         saved = result_dir / RECORD_NAME
-        if saved.is_file():
+        if use_saved and saved.is_file():
             record = cls.from_json(saved.read_text(encoding="utf-8"))
             record = replace(record, result_dir=str(result_dir.resolve()))
             if started_at is not None:
@@ -292,7 +294,7 @@ class SessionRecord:
         src = summary.get("source") or {}
         video = _find_video(str(src.get("name", "")), result_dir) if not live else None
         if video_sha256 is None and video is not None:
-            video_sha256 = _file_sha256(video)
+            video_sha256 = file_sha256(video)
         if started_at is None:
             if live:
                 seconds = float((summary.get("live") or {}).get("seconds") or 0.0)
@@ -370,7 +372,7 @@ def _mtime(path: Path) -> datetime:
     return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc).astimezone()
 
 
-def _file_sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):

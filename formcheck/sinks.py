@@ -5,12 +5,15 @@ work ends normally, on an error, or on Ctrl-C.
 * :class:`VideoSink` encodes H.264 (yuv420p, ``+faststart``) with PyAV, which browsers and phones play;
 * :func:`write_json` writes a file atomically (a temporary file, then a rename).
 
-Nothing here overwrites a user's file unless asked: :func:`prepare_output_dir` checks first.
+Nothing here overwrites a user's file unless asked: :func:`prepare_output_dir` checks first
+(:mod:`formcheck.output_folder` adds a lock and temporary names for a whole run). A full disk or another
+write failure becomes an :class:`~formcheck.errors.OutputError` that names the file (:func:`write_error`).
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import math
 import os
@@ -25,6 +28,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcheck.errors import OutputError
+
+#: errno values that mean the disk (or the user's quota) is full.
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def write_error(exc: OSError, path: Path) -> OutputError:
+    """The one-line error for a failed write of ``path``: a full disk says so and how to fix it."""
+    if exc.errno in DISK_FULL_ERRNOS:
+        return OutputError(f"the disk is full while writing {path}; free space or choose another --out")
+    reason = exc.strerror or str(exc)
+    return OutputError(f"cannot write {path} ({reason}): choose another folder with --out DIR")
 
 
 def prepare_output_dir(out_dir: Path, filenames: Sequence[str], *, force: bool) -> Path:
@@ -67,10 +81,20 @@ class CsvSink:
     """Writes rows to a CSV file; blank cells stand for values that could not be measured (NaN).
 
     Floats are written with 3 decimals. Use as a context manager.
+
+    Args:
+        path: the file to write.
+        header: the column names.
+        shown_as: the path error messages name (default ``path``), e.g. the final name of a file written under
+            a temporary one.
+
+    Raises:
+        OutputError: the file cannot be written, or the disk is full (:func:`write_error`).
     """
 
-    def __init__(self, path: Path, header: Sequence[str]) -> None:
+    def __init__(self, path: Path, header: Sequence[str], *, shown_as: Path | None = None) -> None:
         self.path = Path(path)
+        self.shown_as = Path(shown_as) if shown_as is not None else self.path
         self.header = list(header)
         self._file = None
         self._writer = None
@@ -80,10 +104,18 @@ class CsvSink:
         try:
             self._file = open(self.path, "w", newline="", encoding="utf-8")  # noqa: SIM115 (closed in __exit__)
         except OSError as exc:
-            raise OutputError(f"cannot write {self.path} ({exc.strerror}): choose another folder with --out DIR") from None
+            raise write_error(exc, self.shown_as) from None
         self._writer = csv.writer(self._file)
-        self._writer.writerow(self.header)
+        self._write([self.header])
         return self
+
+    def _write(self, rows: list[Sequence[object]]) -> None:
+        assert self._writer is not None and self._file is not None
+        try:
+            self._writer.writerows(rows)
+            self._file.flush()  # complete rows reach the file as they are made (crash- and Ctrl-C-safe)
+        except OSError as exc:
+            raise write_error(exc, self.shown_as) from None
 
     def write(self, row: dict[str, object] | Sequence[object]) -> None:
         """Writes one row, given as a mapping by column name or a sequence in header order."""
@@ -92,13 +124,18 @@ class CsvSink:
             values: Iterable[object] = (row.get(name, "") for name in self.header)
         else:
             values = row
-        self._writer.writerow([_format_cell(v) for v in values])
-        self._file.flush()  # complete rows reach the file as they are made (crash- and Ctrl-C-safe)
+        self._write([[_format_cell(v) for v in values]])
         self.rows_written += 1
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        if self._file is not None:
-            self._file.close()
+        if self._file is None:
+            return
+        file, self._file = self._file, None
+        try:
+            file.close()
+        except OSError as close_exc:
+            if exc_type is None:  # on an error already raised, that one is the news: the file is closed anyway
+                raise write_error(close_exc, self.shown_as) from None
 
 
 class VideoSink:
@@ -107,10 +144,21 @@ class VideoSink:
     Frames are stamped with their own presentation times (milliseconds), so a file with a variable frame
     rate plays at its true speed. Closing (also on an error or Ctrl-C) flushes the encoder and finalises the
     file, so what was written so far plays.
+
+    Args:
+        container_format: the container (default: from the file's suffix), e.g. ``"mp4"`` for a file written
+            under a temporary name such as ``annotated.mp4.partial``.
+        shown_as: the path error messages name (default ``path``).
+
+    Raises:
+        OutputError: the file cannot be written, or the disk is full (:func:`write_error`).
     """
 
-    def __init__(self, path: Path, resolution_wh: tuple[int, int], fps: float, *, crf: int = 23) -> None:
+    def __init__(self, path: Path, resolution_wh: tuple[int, int], fps: float, *, crf: int = 23,
+                 container_format: str | None = None, shown_as: Path | None = None) -> None:
         self.path = Path(path)
+        self.shown_as = Path(shown_as) if shown_as is not None else self.path
+        self.container_format = container_format
         w, h = resolution_wh
         # yuv420p needs even dimensions; odd ones are padded by one pixel.
         self.resolution_wh = (w + w % 2, h + h % 2)
@@ -125,9 +173,12 @@ class VideoSink:
         import av
 
         try:
-            self._container = av.open(str(self.path), mode="w", options={"movflags": "+faststart"})
-        except (av.error.FFmpegError, OSError) as exc:
-            raise OutputError(f"cannot write video {self.path} ({exc}): choose another folder with --out DIR") from None
+            self._container = av.open(str(self.path), mode="w", format=self.container_format,
+                                      options={"movflags": "+faststart"})
+        except OSError as exc:  # PyAV's errno errors are OSErrors too
+            raise write_error(exc, self.shown_as) from None
+        except av.error.FFmpegError as exc:
+            raise OutputError(f"cannot write video {self.shown_as} ({exc}): choose another folder with --out DIR") from None
         rate = Fraction(self.fps).limit_denominator(1001)
         stream = self._container.add_stream("libx264", rate=rate)
         stream.width, stream.height = self.resolution_wh
@@ -152,19 +203,32 @@ class VideoSink:
         frame.pts = pts
         frame.time_base = Fraction(1, 1000)
         self._last_pts = pts
-        for packet in self._stream.encode(frame):
-            self._container.mux(packet)
+        try:
+            for packet in self._stream.encode(frame):
+                self._container.mux(packet)
+        except OSError as exc:
+            raise write_error(exc, self.shown_as) from None
         self.frames_written += 1
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if self._container is None:
             return
+        import av
+
+        container, self._container = self._container, None
         try:
-            if self._stream is not None:
-                for packet in self._stream.encode(None):
-                    self._container.mux(packet)
-        finally:
-            self._container.close()
+            try:
+                if self._stream is not None:
+                    for packet in self._stream.encode(None):
+                        container.mux(packet)
+            finally:
+                container.close()
+        except (OSError, av.error.FFmpegError) as close_exc:
+            if exc_type is not None:  # on an error already raised, that one is the news
+                return
+            if isinstance(close_exc, OSError):
+                raise write_error(close_exc, self.shown_as) from None
+            raise OutputError(f"cannot write video {self.shown_as} ({close_exc}): choose another folder with --out DIR") from None
 
 
 def _json_default(value: Any) -> Any:
@@ -186,9 +250,20 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Writes ``data`` as indented JSON atomically: readers see the old file or the whole new one."""
+def write_json(path: Path, data: dict[str, Any], *, shown_as: Path | None = None) -> None:
+    """Writes ``data`` as indented JSON atomically: readers see the old file or the whole new one.
+
+    Raises:
+        OutputError: it cannot be written, or the disk is full (naming ``shown_as``, default ``path``).
+    """
     path = Path(path)
+    try:
+        _write_json(path, data)
+    except OSError as exc:
+        raise write_error(exc, Path(shown_as) if shown_as is not None else path) from None
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         umask = os.umask(0)
