@@ -1,7 +1,8 @@
 """The ``formcheck`` command line. The only place that configures logging and turns errors into exits.
 
 Any :class:`~formcheck.errors.FormcheckError` becomes one line on stderr and a non-zero exit; Ctrl-C exits
-with 130 after the work so far is saved.
+with 130 after the work so far is saved (``analyze`` also on SIGTERM and SIGHUP: 128 + the signal's number,
+143 and 129, as a shell reports a job ended by that signal).
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ import argparse
 import contextlib
 import logging
 import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from formcheck import NOT_MEDICAL_DEVICE, __version__
 from formcheck.errors import ConfigError, FormcheckError, SourceError
+from formcheck.interrupt import exit_code as signal_exit_code
 
 log = logging.getLogger("formcheck")
 
@@ -181,8 +184,12 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
               f"{out}: re-export or re-record the video to analyse all of it", file=sys.stderr)
         return SourceError.exit_code
     if summary["interrupted"]:
-        print(f"formcheck: interrupted after {frames} frames; the results so far are saved in {out}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        by = summary.get("interrupted_by") or "SIGINT"
+        how = "" if by == "SIGINT" else f" by {by}"
+        with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone: the exit code still tells
+            print(f"formcheck: interrupted{how} after {frames} frames; the results so far are saved in {out}",
+                  file=sys.stderr)
+        return signal_exit_code(signal.Signals[by])
     if not args.quiet:
         print(f"{frames} frames, person detected in {summary['detection_rate']:.0%}; results in {out}",
               file=sys.stderr)
@@ -264,6 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except FormcheckError as exc:
             print(f"formcheck: error: {exc}", file=sys.stderr)
             return exc.exit_code
-        except KeyboardInterrupt:
-            print("formcheck: interrupted", file=sys.stderr)
-            return EXIT_INTERRUPTED
+        except KeyboardInterrupt as exc:  # a second stop signal: stopped at once
+            with contextlib.suppress(OSError):
+                print("formcheck: interrupted", file=sys.stderr)
+            return signal_exit_code(getattr(exc, "signum", None))

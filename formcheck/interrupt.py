@@ -1,41 +1,78 @@
-"""Ctrl-C between frames: the first one asks the loop to stop after the frame in hand, so every output
-holds the same, complete frames; a second one interrupts at once."""
+"""Stopping between frames: the first stop signal asks the loop to stop after the frame in hand, so every
+output holds the same, complete frames; a second one interrupts at once.
+
+Ctrl-C (SIGINT) always; a caller may add SIGTERM (``kill``, a service manager stopping the job) and SIGHUP
+(the terminal closed): :data:`STOP_SIGNALS`. The signal that asked is remembered, so the command line can
+exit with ``128 + signal number`` (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP), as a shell does.
+"""
 
 from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterable
 from types import FrameType, TracebackType
+
+#: The signals that end a ``formcheck analyze`` run like Ctrl-C.
+STOP_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Interrupted(KeyboardInterrupt):
+    """A second stop signal: stop at once. ``signum`` is the signal (SIGINT for Ctrl-C)."""
+
+    def __init__(self, signum: int = signal.SIGINT) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = int(signum)
+
+
+def exit_code(signum: int | None) -> int:
+    """The exit code of a run stopped by ``signum``: ``128 + signum`` (130 when unknown: Ctrl-C)."""
+    return 128 + int(signum if signum is not None else signal.SIGINT)
 
 
 class StopRequest:
-    """A context manager that turns SIGINT into a flag, :attr:`requested`, that a loop checks each frame.
+    """A context manager that turns stop signals into a flag, :attr:`requested`, that a loop checks each frame.
+
+    Args:
+        signals: the signals to catch (default: SIGINT only; ``STOP_SIGNALS`` adds SIGTERM and SIGHUP).
+
+    Attributes:
+        requested: a stop was asked for (by a signal or :meth:`request`) and not :meth:`reset` since.
+        signum: the first signal that asked for a stop, or None.
 
     Outside the main thread (where signal handlers cannot be set) it does nothing and Ctrl-C raises
     KeyboardInterrupt as usual.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, signals: Iterable[int] = (signal.SIGINT,)) -> None:
         self.requested = False
-        self._previous: object = None
-        self._installed = False
+        self.signum: int | None = None
+        self._signals = tuple(signals)
+        self._previous: dict[int, object] = {}
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.signum is None:
+            self.signum = signum
         if self.requested:
-            raise KeyboardInterrupt
+            raise Interrupted(signum)
         self.requested = True
 
     def request(self) -> None:
         """Asks the loop to stop, as Ctrl-C would (e.g. the live coach's ``q`` key)."""
         self.requested = True
 
+    def reset(self) -> None:
+        """Clears :attr:`requested` (keeping :attr:`signum`): the stop was honoured, and the next signal asks
+        the next loop to stop rather than interrupting at once."""
+        self.requested = False
+
     def __enter__(self) -> StopRequest:
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._handle)
-            self._installed = True
+            for signum in self._signals:
+                self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        if self._installed:
-            signal.signal(signal.SIGINT, self._previous)  # type: ignore[arg-type]
-            self._installed = False
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)  # type: ignore[arg-type]
+        self._previous.clear()

@@ -10,7 +10,8 @@ from typing import TextIO
 class ProgressBar:
     """``update(done)`` redraws at most ``max_rate_hz`` times a second; ``close()`` ends the line.
 
-    With ``total == 0`` (unknown) it shows a count and a rate instead of a bar.
+    With ``total == 0`` (unknown) it shows a count and a rate instead of a bar. A stream that cannot be written
+    any more (the terminal closed) switches the bar off instead of stopping the work.
     """
 
     def __init__(self, total: int, *, label: str = "", enabled: bool = True, stream: TextIO | None = None,
@@ -44,14 +45,19 @@ class ProgressBar:
                     f"{frac:4.0%} {rate:5.1f} fps ETA {eta}")
         else:
             text = f"{self.label} {self.done} frames {rate:5.1f} fps"
-        self.stream.write("\r" + text)
-        self.stream.flush()
+        self._put("\r" + text)
+
+    def _put(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):  # the terminal is gone (SIGHUP) or stderr closed: the work goes on, unseen
+            self.enabled = False
 
     def close(self) -> None:
         if self.enabled:
             self._draw(time.monotonic())
-            self.stream.write("\n")
-            self.stream.flush()
+            self._put("\n")
 
 
 def _fmt_s(seconds: float) -> str:
