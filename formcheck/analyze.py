@@ -9,6 +9,10 @@ A recorded video is known whole, so it is analysed in three passes (:mod:`formch
 3. writing: ``frames.csv``, ``reps.csv`` and the annotated video, drawn from the final results (the file is
    decoded a second time, one frame in memory).
 
+The files go through an :class:`~formcheck.output_folder.OutputFolder`: one run at a time in a folder, each
+file written as ``NAME.partial`` and put in place with the others once the set is finished, so a folder holds
+one run's finished set (or, after a kill, clearly partial files that the next run removes).
+
 This module only wires the passes to the sinks and keeps the statistics of the summary.
 """
 
@@ -18,6 +22,7 @@ import contextlib
 import hashlib
 import logging
 import math
+import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,13 +32,14 @@ from formcheck import NOT_MEDICAL_DEVICE, __version__, geometry
 from formcheck.coach import (CoachState, SideCount, SteadyBox, draw_coach, person_box, set_text, side_label,
                              two_sided_gauge_deg)
 from formcheck.exercises import Exercise, ExerciseSession, Feedback, RepRecord
-from formcheck.interrupt import StopRequest
+from formcheck.interrupt import STOP_SIGNALS, StopRequest
+from formcheck.output_folder import OutputFolder
 from formcheck.overlay import METRIC_LABELS, annotate
 from formcheck.passes import Counted, Neutral, landmark_pass, measure_and_count
 from formcheck.pose import PoseEstimator
 from formcheck.progress import ProgressBar
 from formcheck.series import PoseSeries
-from formcheck.sinks import CsvSink, VideoSink, prepare_output_dir, write_json
+from formcheck.sinks import CsvSink, VideoSink, write_json
 from formcheck.sources import VideoFileSource
 from formcheck.types import Measurement
 
@@ -43,6 +49,9 @@ VIDEO_NAME = "annotated.mp4"
 FRAMES_NAME = "frames.csv"
 SUMMARY_NAME = "summary.json"
 REPS_NAME = "reps.csv"
+#: Every file ``analyze`` may write: an earlier run's are refused without --force, and replaced or removed
+#: with it (a folder describes one run).
+ALL_OUTPUT_NAMES = (FRAMES_NAME, REPS_NAME, VIDEO_NAME, SUMMARY_NAME)
 
 def coach_state_for(feedback: Feedback, exercise: Exercise, *,
                     person_box_xyxy: tuple[int, int, int, int] | None = None) -> CoachState:
@@ -167,18 +176,25 @@ def analyze_video(
     With an ``exercise``, reps and holds are counted and the form feedback is drawn on the video; each rep
     goes to ``reps.csv`` and the summary gains the session's counts, best range per side and asymmetry.
 
-    Ctrl-C stops the analysis after the frame in hand: the files written so far are closed complete and
-    valid, hold the same frames, and the summary says ``"interrupted": true``.
+    Ctrl-C, SIGTERM or SIGHUP stops the analysis after the frame in hand: the frames analysed so far are
+    written, every file complete and valid and holding the same frames, and the summary says
+    ``"interrupted": true`` and ``"interrupted_by"`` which signal. Each file is written under a temporary name
+    (``NAME.partial``) and the set is put in place together once finished, replacing an earlier run's set
+    with ``force`` (see :class:`~formcheck.output_folder.OutputFolder`); a second run into the same folder
+    is refused while this one runs.
 
     Raises:
-        SourceError, ModelError, OutputError: bad input, with a message that says how to fix it.
+        SourceError, ModelError, OutputError: bad input, with a message that says how to fix it. A folder
+        this run created is removed again when the run fails before writing its results.
     """
     outputs = output_names(write_video=write_video, exercise=exercise is not None)
     source = VideoFileSource(video_path)
     try:
-        out = prepare_output_dir(out_dir, outputs, force=force)
-        with PoseEstimator(model_path) as estimator:
-            summary = _run(source, estimator, out, progress=progress, calibrate_s=calibrate_s,
+        folder = OutputFolder(out_dir, outputs, known_names=ALL_OUTPUT_NAMES, force=force,
+                              inputs={"video": Path(video_path), "model": model_path}, marker=SUMMARY_NAME,
+                              description=f"analyze {Path(video_path).name}")
+        with folder, PoseEstimator(model_path) as estimator:
+            summary = _run(source, estimator, folder, progress=progress, calibrate_s=calibrate_s,
                            write_video=write_video, exercise=exercise)
     finally:
         source.close()
@@ -188,7 +204,7 @@ def analyze_video(
 def _run(
     source: VideoFileSource,
     estimator: PoseEstimator,
-    out: Path,
+    folder: OutputFolder,
     *,
     progress: bool,
     calibrate_s: float | None,
@@ -197,8 +213,9 @@ def _run(
 ) -> dict[str, Any]:
     info = source.info
     started_s = time.monotonic()
-    with StopRequest() as stop:
-        # Pass 1: landmarks of every frame. Ctrl-C ends it; the frames read so far are analysed and written.
+    with StopRequest(STOP_SIGNALS) as stop:
+        # Pass 1: landmarks of every frame. A stop signal ends it; the frames read so far are analysed and
+        # written.
         bar = ProgressBar(info.frame_count, label=f"{Path(info.name).name}: landmarks", enabled=progress)
         interrupted = False
 
@@ -213,28 +230,32 @@ def _run(
             raise
         bar.close()
         interrupted = stop.requested
+        stop.reset()  # honoured: the frames read are written in full unless another signal stops that too
         # Pass 2: measuring and counting with the whole recording in view.
         counted = measure_and_count(series, exercise, calibrate_s=calibrate_s)
         # Pass 3: the outputs, frame by frame, all holding the same frames.
-        stats, written = _write(source, series, counted, exercise, out, write_video=write_video,
+        stats, written = _write(source, series, counted, exercise, folder, write_video=write_video,
                                 progress=progress, stop=stop)
         interrupted = interrupted or written < len(series)
-    elapsed_s = time.monotonic() - started_s
-    if stats.frames_with_person == 0:
-        log.warning("no person was detected in %s: check that the whole body is in the picture and well lit",
-                    info.name)
-    summary = _summary(source, estimator, stats, counted.neutral, series, interrupted, elapsed_s,
-                       output_names(write_video=write_video, exercise=exercise is not None))
-    if counted.session is not None and exercise is not None:
-        summary["exercise"] = {"name": exercise.name, "title": exercise.title} | counted.session.summary()
-    write_json(out / SUMMARY_NAME, summary)
+        elapsed_s = time.monotonic() - started_s
+        if stats.frames_with_person == 0:
+            log.warning("no person was detected in %s: check that the whole body is in the picture and well lit",
+                        info.name)
+        summary = _summary(source, estimator, stats, counted.neutral, series, interrupted, elapsed_s,
+                           output_names(write_video=write_video, exercise=exercise is not None))
+        summary["interrupted_by"] = signal.Signals(stop.signum or signal.SIGINT).name if interrupted else None
+        if counted.session is not None and exercise is not None:
+            summary["exercise"] = {"name": exercise.name, "title": exercise.title} | counted.session.summary()
+        write_json(folder.partial(SUMMARY_NAME), summary, shown_as=folder.final(SUMMARY_NAME))
+        folder.commit()  # the whole set in place at once (a signal now waits until it is)
     return summary
 
 
-def _write(source: VideoFileSource, series: PoseSeries, counted: Counted, exercise: Exercise | None, out: Path,
-           *, write_video: bool, progress: bool, stop: StopRequest) -> tuple[AnalysisStats, int]:
-    """Writes ``frames.csv``, ``reps.csv`` and the annotated video; returns the statistics and the frames
-    written (fewer than the series when Ctrl-C stopped it: every file then holds the same frames)."""
+def _write(source: VideoFileSource, series: PoseSeries, counted: Counted, exercise: Exercise | None,
+           folder: OutputFolder, *, write_video: bool, progress: bool, stop: StopRequest) -> tuple[AnalysisStats, int]:
+    """Writes ``frames.csv``, ``reps.csv`` and the annotated video under their partial names; returns the
+    statistics and the frames written (fewer than the series when a signal stopped it: every file then holds
+    the same frames)."""
     info = source.info
     stats = AnalysisStats()
     neutral = set(counted.neutral.frames) if counted.neutral is not None else set()
@@ -246,9 +267,13 @@ def _write(source: VideoFileSource, series: PoseSeries, counted: Counted, exerci
             reps_by_end.setdefault(i, []).append(record)
     written = 0
     with contextlib.ExitStack() as stack:
-        frames_csv = stack.enter_context(CsvSink(out / FRAMES_NAME, frames_header()))
-        reps_csv = stack.enter_context(CsvSink(out / REPS_NAME, RepRecord.csv_header())) if exercise else None
-        video = stack.enter_context(VideoSink(out / VIDEO_NAME, info.resolution_wh, info.fps)) if write_video else None
+        frames_csv = stack.enter_context(CsvSink(folder.partial(FRAMES_NAME), frames_header(),
+                                                 shown_as=folder.final(FRAMES_NAME)))
+        reps_csv = stack.enter_context(CsvSink(folder.partial(REPS_NAME), RepRecord.csv_header(),
+                                               shown_as=folder.final(REPS_NAME))) if exercise else None
+        video = stack.enter_context(VideoSink(folder.partial(VIDEO_NAME), info.resolution_wh, info.fps,
+                                              container_format="mp4", shown_as=folder.final(VIDEO_NAME))
+                                    ) if write_video else None
         pictures = VideoFileSource(source.path) if write_video else None
         if pictures is not None:
             stack.callback(pictures.close)
@@ -259,7 +284,7 @@ def _write(source: VideoFileSource, series: PoseSeries, counted: Counted, exerci
         steady = SteadyBox()  # the coach's panels keep their place while the person moves a little
         try:
             for i, m in enumerate(counted.measurements):
-                if stop.requested and written:  # Ctrl-C while writing: stop here, every file at frame i
+                if stop.requested and written:  # a stop signal while writing: stop here, every file at frame i
                     break
                 stats.update(m)
                 frames_csv.write(frames_row(series.frame_indices[i], m, neutral_frame=i in neutral))
@@ -279,7 +304,7 @@ def _write(source: VideoFileSource, series: PoseSeries, counted: Counted, exerci
                     video.write(image, frame.timestamp_ms)
                     bar.update(i + 1)
                 written += 1
-        except KeyboardInterrupt:  # a second Ctrl-C: close the files as they are (complete rows, valid video)
+        except KeyboardInterrupt:  # a second signal: close the files as they are (complete rows, valid video)
             pass
     return stats, written
 
