@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from formcheck import NOT_MEDICAL_DEVICE, __version__, geometry
 from formcheck.coach import (CoachState, SideCount, SteadyBox, draw_coach, person_box, set_text, side_label,
                              two_sided_gauge_deg)
@@ -231,6 +233,9 @@ def _run(
         bar.close()
         interrupted = stop.requested
         stop.reset()  # honoured: the frames read are written in full unless another signal stops that too
+        calibration = None
+        if calibrate_s is not None:
+            calibration, calibrate_s = check_calibration(series, calibrate_s, partial=interrupted)
         # Pass 2: measuring and counting with the whole recording in view.
         counted = measure_and_count(series, exercise, calibrate_s=calibrate_s)
         # Pass 3: the outputs, frame by frame, all holding the same frames.
@@ -244,11 +249,47 @@ def _run(
         summary = _summary(source, estimator, stats, counted.neutral, series, interrupted, elapsed_s,
                            output_names(write_video=write_video, exercise=exercise is not None))
         summary["interrupted_by"] = signal.Signals(stop.signum or signal.SIGINT).name if interrupted else None
+        summary["calibration"] = calibration
         if counted.session is not None and exercise is not None:
             summary["exercise"] = {"name": exercise.name, "title": exercise.title} | counted.session.summary()
         write_json(folder.partial(SUMMARY_NAME), summary, shown_as=folder.final(SUMMARY_NAME))
         folder.commit()  # the whole set in place at once (a signal now waits until it is)
     return summary
+
+
+def person_span_s(series: PoseSeries) -> float | None:
+    """Seconds from the first frame with a person to the end of the series (its last frame's time plus one
+    frame); None when no frame has a person."""
+    xy = series.arrays()["xy_px"]
+    detected = np.isfinite(xy).all(axis=(1, 2)) if len(series) else np.zeros(0, bool)
+    if not detected.any():
+        return None
+    t = np.asarray(series.timestamps_ms, dtype=float)
+    step = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
+    return (t[-1] - t[int(np.argmax(detected))] + step) / 1000.0
+
+
+def check_calibration(series: PoseSeries, calibrate_s: float, *, partial: bool = False
+                      ) -> tuple[dict[str, Any], float | None]:
+    """``--calibrate S`` against the recording: the summary's ``calibration`` and the ``calibrate_s`` to use.
+
+    ``--calibrate S`` takes the neutral from the first S seconds with a person in view. When the video holds
+    fewer (S is longer than the time from the first frame with a person to the end), those seconds do not
+    exist: the neutral would be every frame, movement included. Then formcheck warns and finds the neutral
+    where the person rests over the whole recording, as without ``--calibrate`` (returned ``None``).
+    """
+    span_s = person_span_s(series)
+    facts: dict[str, Any] = {"requested_s": calibrate_s,
+                             "with_person_s": None if span_s is None else round(span_s, 3)}
+    if span_s is None:
+        return facts | {"applied": False, "note": "no person in view: no neutral"}, calibrate_s
+    if calibrate_s <= span_s + 1e-6:
+        return facts | {"applied": True, "note": None}, calibrate_s
+    what = "the part of the video analysed" if partial else "the video"
+    note = (f"--calibrate {calibrate_s:g} s is longer than the {span_s:.1f} s of {what} with a person in view: "
+            "the neutral is taken where the person rests over the whole recording instead, as without --calibrate")
+    log.warning("%s", note)
+    return facts | {"applied": False, "note": note}, None
 
 
 def _write(source: VideoFileSource, series: PoseSeries, counted: Counted, exercise: Exercise | None,
