@@ -285,9 +285,11 @@ def check_calibration(series: PoseSeries, calibrate_s: float, *, partial: bool =
         return facts | {"applied": False, "note": "no person in view: no neutral"}, calibrate_s
     if calibrate_s <= span_s + 1e-6:
         return facts | {"applied": True, "note": None}, calibrate_s
-    what = "the part of the video analysed" if partial else "the video"
+    what, over = ("the video", "the whole recording")
+    if partial:  # stopped in the landmark pass
+        what, over = "the part of the video analysed", "the frames analysed"
     note = (f"--calibrate {calibrate_s:g} s is longer than the {span_s:.1f} s of {what} with a person in view: "
-            "the neutral is taken where the person rests over the whole recording instead, as without --calibrate")
+            f"the neutral is taken where the person rests over {over} instead, as without --calibrate")
     log.warning("%s", note)
     return facts | {"applied": False, "note": note}, None
 
