@@ -16,7 +16,7 @@
 6. leaving it on an error removes this run's partial files, and the folder too if this run created it and it
    is still empty; the lock is released (its file removed) in every case.
 
-So a run killed outright (SIGKILL, a power cut) leaves the previous finished set untouched beside ``*.partial``
+So a run killed outright (SIGKILL) leaves the previous finished set untouched beside ``*.partial``
 files, never a file under a final name that is not finished; the next run removes them and says so. The few
 renames of step 5 are written down first in a journal (``.formcheck-commit``): a run killed between them is
 finished by the next one.
@@ -233,6 +233,7 @@ class OutputFolder:
                 tmp.write_text(plan + "\n", encoding="utf-8")
                 _fsync_file(tmp)
                 os.replace(tmp, journal)
+                _fsync_dir(self.dir)
             except OSError as exc:
                 tmp.unlink(missing_ok=True)
                 raise write_error(exc, self.final(self.marker)) from None
