@@ -68,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
                          "(see: formcheck exercises)")
     _add_exercise_file(analyze)
     analyze.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
-    analyze.add_argument("--force", action="store_true", help="overwrite outputs already in the output folder")
+    analyze.add_argument("--force", action="store_true", help="replace the outputs of an earlier run in the output "
+                         "folder (all of them, also those this run does not write: a folder holds one run)")
     analyze.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     history_cli.add_analyze_options(analyze)
 
