@@ -115,7 +115,7 @@ def _exercise_section(name: str, recs: Sequence[SessionRecord]) -> str:
     p = last.prescription
     presc = f"{p.count} {p.kind}" + (f" of {p.hold_s:g} s" if p.hold_s else "") + (" per side" if p.per_side else "")
     out = [f"<h2>{html.escape(last.title or name)}</h2>",
-           f'<p class="muted">{len(recs)} session{"s" if len(recs) != 1 else ""}; target {html.escape(last.metric)} '
+           f'<p class="muted">{len(recs)} session{"s" if len(recs) != 1 else ""}; target {html.escape(last.target.metric)} '
            f"{last.target.lo_deg:g} to {last.target.hi_deg:g} deg; prescribed {html.escape(presc)} x {p.sets} "
            "set(s).</p>",
            "<h3>Range of motion per session against the target</h3>",
