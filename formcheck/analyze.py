@@ -40,6 +40,7 @@ from formcheck.overlay import METRIC_LABELS, annotate
 from formcheck.passes import Counted, Neutral, landmark_pass, measure_and_count
 from formcheck.pose import PoseEstimator
 from formcheck.progress import ProgressBar
+from formcheck.record import RECORD_NAME
 from formcheck.series import PoseSeries
 from formcheck.sinks import CsvSink, VideoSink, write_json
 from formcheck.sources import VideoFileSource
@@ -51,9 +52,11 @@ VIDEO_NAME = "annotated.mp4"
 FRAMES_NAME = "frames.csv"
 SUMMARY_NAME = "summary.json"
 REPS_NAME = "reps.csv"
-#: Every file ``analyze`` may write: an earlier run's are refused without --force, and replaced or removed
-#: with it (a folder describes one run).
-ALL_OUTPUT_NAMES = (FRAMES_NAME, REPS_NAME, VIDEO_NAME, SUMMARY_NAME)
+#: Every file in an analysis folder: an earlier run's are refused without --force, and replaced or removed
+#: with it (a folder describes one run). ``record.json`` is written after the run by the command line
+#: (:mod:`formcheck.record`, with --exercise): an earlier run's is removed with the rest, never left beside
+#: new results.
+ALL_OUTPUT_NAMES = (FRAMES_NAME, REPS_NAME, VIDEO_NAME, SUMMARY_NAME, RECORD_NAME)
 
 def coach_state_for(feedback: Feedback, exercise: Exercise, *,
                     person_box_xyxy: tuple[int, int, int, int] | None = None) -> CoachState:
