@@ -55,7 +55,12 @@ def check_model_file(model_path: Path) -> Path:
     """
     path = Path(model_path).expanduser()
     fix = "pass --model PATH to a pose landmarker .task bundle, or reinstall formcheck to restore the bundled one"
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except OSError as exc:  # a name longer than the system allows (errno 36), a folder that cannot be read
+        shown = str(path) if len(str(path)) <= 80 else f"{str(path)[:40]}...{str(path)[-20:]}"
+        raise ModelError(f"pose model not found: {shown} ({exc.strerror or exc}): {fix}") from None
+    if not exists:
         raise ModelError(f"pose model not found: {path}: {fix}")
     if not path.is_file():
         raise ModelError(f"pose model {path} is a folder, not a file: {fix}")

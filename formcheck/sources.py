@@ -8,7 +8,9 @@ memory at a time, so memory stays flat however long the video is). Camera source
 
 from __future__ import annotations
 
+import errno
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -61,25 +63,57 @@ def _video_fix(path: Path) -> str:
     return f"check that {path} is a complete video file (e.g. .mp4, .mov, .avi, .mkv) and plays in a video player"
 
 
+#: ``scheme://`` at the start of what was given as a video (``Path`` has already folded ``//`` into ``/``).
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):/+")
+
+
+def _shown(path: Path | str, limit: int = 80) -> str:
+    """``path`` for a one-line message: a name too long to read is cut in the middle."""
+    text = str(path)
+    return text if len(text) <= limit else f"{text[:limit // 2]}...{text[-(limit // 4):]} ({len(text)} characters)"
+
+
+def _check_path(given: Path | str) -> Path:
+    """The video's path, expanded; raises :class:`SourceError` for what is not a readable file's path."""
+    text = str(given)
+    if text == "-":
+        raise SourceError("'-' (standard input) is not supported as the video: save the video to a file and "
+                          "give that file's path")
+    p = Path(given).expanduser()
+    try:
+        exists = p.exists()
+        if exists and p.is_dir():
+            raise SourceError(f"{p} is a folder, not a video file: give the path of a video file inside it")
+        if exists and p.stat().st_size == 0:
+            raise SourceError(f"video file {p} is empty (0 bytes): {_video_fix(p)}")
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise SourceError(f"video not found: the name {_shown(p)} is longer than this system allows for a "
+                              "file: check the path, or rename the video to a shorter name") from None
+        raise SourceError(f"cannot look at {_shown(p)} ({exc.strerror or exc}): check the path and that its "
+                          "folders can be read") from None
+    if not exists:
+        if _URL.match(text):
+            url = _URL.sub(lambda m: f"{m.group(1)}://", text, count=1)
+            raise SourceError(f"{_shown(url)} is a URL: formcheck reads video files, not URLs or streams: download "
+                              "the video first (e.g. curl -L -o clip.mp4 'URL') and give the file's path")
+        raise SourceError(f"video not found: {_shown(p)}: check the path (ls {p.parent or '.'})")
+    return p
+
+
 class VideoFileSource:
     """Streams the frames of a video file with their presentation timestamps.
 
     Raises :class:`SourceError` on open for a missing path, a folder, an empty file, a file that is not a
-    video or has no video stream. A file that is cut short mid-stream ends the iteration at the last good
-    frame with a warning, and sets :attr:`truncated`.
+    video or has no video stream, a URL or standard input (``-``). A file that is cut short mid-stream ends
+    the iteration at the last good frame with a warning, and sets :attr:`truncated`.
     """
 
     def __init__(self, path: Path | str) -> None:
         import av
 
-        self.path = Path(path).expanduser()
+        self.path = _check_path(path)
         p = self.path
-        if not p.exists():
-            raise SourceError(f"video not found: {p}: check the path (ls {p.parent or '.'})")
-        if p.is_dir():
-            raise SourceError(f"{p} is a folder, not a video file: give the path of a video file inside it")
-        if p.stat().st_size == 0:
-            raise SourceError(f"video file {p} is empty (0 bytes): {_video_fix(p)}")
         try:
             self._container = av.open(str(p), mode="r")
         except (av.error.FFmpegError, OSError, ValueError) as exc:

@@ -1,0 +1,122 @@
+"""Video input faults (issue 10), each run for real: ``formcheck`` as a subprocess on clips made here with PyAV.
+
+* a phone recording stored on its side with a display matrix (what phones write) is analysed upright;
+* complete variable-frame-rate MKV / WebM files are not called "cut short"; files really cut short still are;
+* a picture too small for reliable landmarks is warned about;
+* a URL, ``-`` (standard input) and a file name longer than the system allows give one line, not
+  "check the path" or a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import statistics
+import subprocess
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+from cli_helpers import assert_one_line_error, run_formcheck
+from formcheck.errors import ModelError, OutputError, SourceError
+from formcheck.sources import VideoFileSource
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "sample_videos"
+SEATED = SAMPLES / "seated_rotation_front.mp4"  # 640x480, 15 fps; the person sits at x 240-395
+EXERCISE = "seated-thoracic-rotation"
+LONG_NAME = "a" * 300
+
+
+# ----------------------------------------------------------------------------------------------- clip makers
+def read_frames(path: Path, seconds: float) -> tuple[list[np.ndarray], Fraction]:
+    """The first ``seconds`` of ``path`` as BGR pictures, and its frame rate."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frames = [f.to_ndarray(format="bgr24") for f in container.decode(stream) if f.time < seconds - 1e-6]
+        return frames, stream.average_rate
+
+
+def write_clip(path: Path, frames: list[np.ndarray], rate: Fraction | int, *, codec: str = "libx264",
+               display_rotation_deg: int | None = None, pts_ms: list[int] | None = None) -> Path:
+    """Encodes ``frames``; ``display_rotation_deg`` writes a display matrix (PyAV's counter-clockwise degrees,
+    as ``VideoFrame.rotation`` reads it back); ``pts_ms`` gives each frame its own time (a variable rate)."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=rate)
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = "yuv420p"
+        if display_rotation_deg is not None:
+            stream.set_display_rotation(display_rotation_deg)
+        if pts_ms is not None:
+            stream.codec_context.time_base = Fraction(1, 1000)
+        for i, image in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24")
+            if pts_ms is not None:
+                frame.pts, frame.time_base = pts_ms[i], Fraction(1, 1000)
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return path
+
+
+def stored_facts(path: Path) -> tuple[tuple[int, int], int]:
+    """The stored picture size and the display rotation PyAV reads back from the file's first frame."""
+    with av.open(str(path)) as container:
+        frame = next(container.decode(video=0))
+        return (frame.width, frame.height), frame.rotation
+
+
+def decoded_count(path: Path) -> int:
+    with av.open(str(path)) as container:
+        return sum(1 for _ in container.decode(video=0))
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def no_display_env() -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        env.pop(name, None)
+    return env
+
+
+# --------------------------------------------------------------------- 11. URL, standard input, long names
+@pytest.mark.parametrize("given, needles", [
+    ("http://example.com/clip.mp4", ("http://example.com/clip.mp4 is a URL", "download")),
+    ("rtsp://192.168.1.20/stream", ("rtsp://192.168.1.20/stream is a URL", "download")),
+    ("-", ("standard input", "save the video to a file")),
+])
+@pytest.mark.parametrize("command", ["analyze", "live"])
+def test_url_or_stdin_as_the_video_says_so(tmp_path: Path, command: str, given: str,
+                                           needles: tuple[str, ...]) -> None:
+    args = (["analyze", given] if command == "analyze" else
+            ["live", "--exercise", EXERCISE, "--headless", "--source", given])
+    result = run_formcheck(*args, "--out", str(tmp_path / "o"), env=no_display_env())
+    line = assert_one_line_error(result, SourceError.exit_code, *needles)
+    assert "check the path" not in line
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("command", ["analyze", "live"])
+def test_video_name_too_long_is_one_line(tmp_path: Path, command: str) -> None:
+    video = tmp_path / f"{LONG_NAME}.mp4"
+    args = (["analyze", str(video)] if command == "analyze" else
+            ["live", "--exercise", EXERCISE, "--headless", "--source", str(video)])
+    result = run_formcheck(*args, "--out", str(tmp_path / "o"), env=no_display_env())
+    line = assert_one_line_error(result, SourceError.exit_code, "longer than this system allows", "shorter name")
+    assert len(line) < 400  # the name is shortened in the message
+
+
+def test_model_name_too_long_is_one_line(tmp_path: Path) -> None:
+    result = run_formcheck("analyze", str(SEATED), "--out", str(tmp_path / "o"),
+                           "--model", str(tmp_path / f"{LONG_NAME}.task"))
+    assert_one_line_error(result, ModelError.exit_code, "pose model not found", "File name too long")
