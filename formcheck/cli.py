@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import logging
 import os
 import signal
@@ -17,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from formcheck import NOT_MEDICAL_DEVICE, __version__
-from formcheck.errors import ConfigError, FormcheckError, SourceError
+from formcheck.errors import ConfigError, FormcheckError, OutputError, SourceError
 from formcheck.interrupt import exit_code as signal_exit_code
 
 log = logging.getLogger("formcheck")
@@ -272,6 +273,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         except FormcheckError as exc:
             print(f"formcheck: error: {exc}", file=sys.stderr)
             return exc.exit_code
+        except OSError as exc:
+            # Inputs (video, model, exercise files) are checked where they are opened; an output name (--out,
+            # --record) longer than the system allows can still surface here.
+            if exc.errno != errno.ENAMETOOLONG:
+                raise
+            name = str(exc.filename or "")
+            shown = name if len(name) <= 80 else f"{name[:40]}...{name[-20:]} ({len(name)} characters)"
+            print(f"formcheck: error: the name {shown} is longer than this system allows for a file or folder: "
+                  "choose a shorter --out (or --record) name", file=sys.stderr)
+            return OutputError.exit_code
         except KeyboardInterrupt as exc:  # a second stop signal: stopped at once
             with contextlib.suppress(OSError):
                 print("formcheck: interrupted", file=sys.stderr)

@@ -120,3 +120,8 @@ def test_model_name_too_long_is_one_line(tmp_path: Path) -> None:
     result = run_formcheck("analyze", str(SEATED), "--out", str(tmp_path / "o"),
                            "--model", str(tmp_path / f"{LONG_NAME}.task"))
     assert_one_line_error(result, ModelError.exit_code, "pose model not found", "File name too long")
+
+
+def test_output_name_too_long_is_one_line(tmp_path: Path) -> None:
+    result = run_formcheck("analyze", str(SEATED), "--out", str(tmp_path / LONG_NAME), "-q")
+    assert_one_line_error(result, OutputError.exit_code, "longer than this system allows", "--out")
