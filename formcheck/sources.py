@@ -17,6 +17,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
 from formcheck.errors import SourceError
 from formcheck.types import Frame
 
@@ -29,11 +31,13 @@ class SourceInfo:
 
     Attributes:
         name: the file's path, or a camera's description.
-        resolution_wh: frame size in pixels.
+        resolution_wh: frame size in pixels, as displayed (after ``rotation_deg``).
         fps: nominal frame rate (frames per second).
         frame_count: number of frames when the container says (0 when unknown, e.g. a camera).
         duration_s: length in seconds when known (0.0 otherwise).
         codec: the video codec's name.
+        rotation_deg: clockwise rotation applied to every stored picture to show it as recorded (0, 90, 180
+            or 270): phones store a portrait recording landscape with a display matrix that says so.
     """
 
     name: str
@@ -42,6 +46,7 @@ class SourceInfo:
     frame_count: int
     duration_s: float
     codec: str
+    rotation_deg: int = 0
 
     def as_dict(self) -> dict[str, object]:
         d = asdict(self)
@@ -101,8 +106,30 @@ def _check_path(given: Path | str) -> Path:
     return p
 
 
+def _display_rotation_deg(path: Path) -> int:
+    """The clockwise rotation (0, 90, 180, 270) a player gives the pictures of ``path`` to show them upright.
+
+    Phones store a portrait recording as landscape pictures plus a display matrix; FFmpeg hands the matrix
+    to every decoded frame, where PyAV reads its rotation (``VideoFrame.rotation``: degrees counter-clockwise,
+    e.g. -90 for an upright phone). It is read from the first frame; rotations that are not a quarter turn
+    are rounded to one (no phone writes those).
+    """
+    import av
+
+    try:
+        with av.open(str(path), mode="r") as probe:
+            for vframe in probe.decode(probe.streams.video[0]):
+                return (-round(vframe.rotation / 90) * 90) % 360
+    except (av.error.FFmpegError, OSError, ValueError, IndexError):
+        pass  # the real read reports what is wrong with the file
+    return 0
+
+
 class VideoFileSource:
     """Streams the frames of a video file with their presentation timestamps.
+
+    Pictures come out as displayed: a phone's rotation flag (display matrix) is applied to every frame, and
+    ``info.rotation_deg`` says so.
 
     Raises :class:`SourceError` on open for a missing path, a folder, an empty file, a file that is not a
     video or has no video stream, a URL or standard input (``-``). A file that is cut short mid-stream ends
@@ -128,6 +155,9 @@ class VideoFileSource:
         if width <= 0 or height <= 0:
             self._container.close()
             raise SourceError(f"{p} has a video stream with no picture size: {_video_fix(p)}")
+        rotation_deg = _display_rotation_deg(p)
+        if rotation_deg in (90, 270):
+            width, height = height, width
         rate = self._stream.average_rate or self._stream.guessed_rate or Fraction(0)
         fps = float(rate) if rate else 0.0
         duration_s = 0.0
@@ -145,7 +175,10 @@ class VideoFileSource:
             frame_count=frame_count,
             duration_s=duration_s,
             codec=str(ctx.name),
+            rotation_deg=rotation_deg,
         )
+        if rotation_deg:
+            log.debug("%s: turning every picture %d deg clockwise, as its display matrix says", p, rotation_deg)
         self.truncated = False
         #: Why the file could not be read to its end (set with ``truncated``).
         self.problem = ""
@@ -157,6 +190,7 @@ class VideoFileSource:
         fps = self.info.fps or 30.0
         time_base = self._stream.time_base
         start_pts = self._stream.start_time
+        quarter_turns_cw = self.info.rotation_deg // 90
         index = 0
         try:
             for vframe in self._container.decode(self._stream):
@@ -166,6 +200,8 @@ class VideoFileSource:
                 else:  # no timestamps in the container: derive them from the frame rate
                     timestamp_ms = int(round(index * 1000 / fps))
                 image = vframe.to_ndarray(format="bgr24")
+                if quarter_turns_cw:
+                    image = np.ascontiguousarray(np.rot90(image, k=-quarter_turns_cw))
                 self.frames_read = index + 1
                 yield Frame(image_bgr=image, timestamp_ms=timestamp_ms, index=index)
                 index += 1
