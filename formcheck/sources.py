@@ -15,12 +15,16 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from formcheck.errors import SourceError
 from formcheck.types import Frame
+
+if TYPE_CHECKING:
+    from av.container import InputContainer
+    from av.video.stream import VideoStream
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +37,13 @@ class SourceInfo:
         name: the file's path, or a camera's description.
         resolution_wh: frame size in pixels, as displayed (after ``rotation_deg``).
         fps: nominal frame rate (frames per second).
-        frame_count: number of frames when the container says (0 when unknown, e.g. a camera).
+        frame_count: number of frames: the container's count, or an estimate from duration x nominal rate when
+            it has none (MKV, WebM: see ``frame_count_estimated``); 0 when unknown, e.g. a camera.
         duration_s: length in seconds when known (0.0 otherwise).
         codec: the video codec's name.
         rotation_deg: clockwise rotation applied to every stored picture to show it as recorded (0, 90, 180
             or 270): phones store a portrait recording landscape with a display matrix that says so.
+        frame_count_estimated: ``frame_count`` is an estimate (wrong for variable-frame-rate files).
     """
 
     name: str
@@ -47,6 +53,7 @@ class SourceInfo:
     duration_s: float
     codec: str
     rotation_deg: int = 0
+    frame_count_estimated: bool = False
 
     def as_dict(self) -> dict[str, object]:
         d = asdict(self)
@@ -70,6 +77,11 @@ def _video_fix(path: Path) -> str:
 
 #: ``scheme://`` at the start of what was given as a video (``Path`` has already folded ``//`` into ``/``).
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):/+")
+
+#: A file whose pictures stop this much (or 3 frames, if longer) before the duration its container announces
+#: has lost its end. The slack covers an audio track that runs a little past the pictures when only the
+#: container's duration is known; a variable frame rate does not move the end, only the number of frames.
+END_SLACK_S = 0.5
 
 
 def _shown(path: Path | str, limit: int = 80) -> str:
@@ -125,6 +137,21 @@ def _display_rotation_deg(path: Path) -> int:
     return 0
 
 
+def _stream_duration_s(container: InputContainer, stream: VideoStream) -> float:
+    """The video stream's own duration, else a Matroska track's ``DURATION`` tag (``HH:MM:SS.nnnnnnnnn``),
+    else the container's (which may include a longer audio track)."""
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    tag = next((str(v) for k, v in stream.metadata.items() if k.upper() == "DURATION"), "")
+    match = re.fullmatch(r"(\d+):(\d{2}):(\d{2}(?:\.\d+)?)", tag.strip())
+    if match:
+        h, m, sec = match.groups()
+        return int(h) * 3600 + int(m) * 60 + float(sec)
+    if container.duration:
+        return container.duration / 1_000_000
+    return 0.0
+
+
 class VideoFileSource:
     """Streams the frames of a video file with their presentation timestamps.
 
@@ -132,8 +159,10 @@ class VideoFileSource:
     ``info.rotation_deg`` says so.
 
     Raises :class:`SourceError` on open for a missing path, a folder, an empty file, a file that is not a
-    video or has no video stream, a URL or standard input (``-``). A file that is cut short mid-stream ends
-    the iteration at the last good frame with a warning, and sets :attr:`truncated`.
+    video or has no video stream, a URL or standard input (``-``). A file whose decoding fails, or that ends
+    before what its container announces (the frames in its index, or its duration when the frame count is
+    only an estimate, as in MKV and WebM files with a variable frame rate), ends the iteration at the last
+    good frame and sets :attr:`truncated`.
     """
 
     def __init__(self, path: Path | str) -> None:
@@ -160,14 +189,12 @@ class VideoFileSource:
             width, height = height, width
         rate = self._stream.average_rate or self._stream.guessed_rate or Fraction(0)
         fps = float(rate) if rate else 0.0
-        duration_s = 0.0
-        if self._stream.duration is not None and self._stream.time_base is not None:
-            duration_s = float(self._stream.duration * self._stream.time_base)
-        elif self._container.duration:
-            duration_s = self._container.duration / 1_000_000
+        duration_s = _stream_duration_s(self._container, self._stream)
         frame_count = int(self._stream.frames or 0)
+        estimated = False
         if frame_count == 0 and fps > 0 and duration_s > 0:
             frame_count = round(duration_s * fps)
+            estimated = True
         self.info = SourceInfo(
             name=str(p),
             resolution_wh=(width, height),
@@ -176,6 +203,7 @@ class VideoFileSource:
             duration_s=duration_s,
             codec=str(ctx.name),
             rotation_deg=rotation_deg,
+            frame_count_estimated=estimated,
         )
         if rotation_deg:
             log.debug("%s: turning every picture %d deg clockwise, as its display matrix says", p, rotation_deg)
@@ -192,6 +220,7 @@ class VideoFileSource:
         start_pts = self._stream.start_time
         quarter_turns_cw = self.info.rotation_deg // 90
         index = 0
+        end_s = 0.0  # where the pictures read so far end (the last one's time plus a nominal frame)
         try:
             for vframe in self._container.decode(self._stream):
                 if vframe.pts is not None and time_base is not None:
@@ -203,6 +232,7 @@ class VideoFileSource:
                 if quarter_turns_cw:
                     image = np.ascontiguousarray(np.rot90(image, k=-quarter_turns_cw))
                 self.frames_read = index + 1
+                end_s = max(end_s, timestamp_ms / 1000 + 1 / fps)
                 yield Frame(image_bgr=image, timestamp_ms=timestamp_ms, index=index)
                 index += 1
         except av.error.FFmpegError as exc:
@@ -211,9 +241,19 @@ class VideoFileSource:
             log.debug(self.problem)
         if index == 0:
             raise SourceError(f"no frame could be decoded from {self.path}: {_video_fix(self.path)}")
-        if self.info.frame_count and index < self.info.frame_count * 0.98 and not self.truncated:
+        if self.truncated:
+            return
+        info = self.info
+        if info.frame_count_estimated:
+            # The count is duration x nominal rate, which a variable frame rate makes wrong: judge by time.
+            if end_s < info.duration_s - max(END_SLACK_S, 3 / fps):
+                self.truncated = True
+                self.problem = (f"{self.path} is cut short: its pictures stop at {end_s:.1f} s of the "
+                                f"{info.duration_s:.1f} s it announces")
+        elif info.frame_count and index < info.frame_count * 0.98:
             self.truncated = True
-            self.problem = f"{self.path} is cut short: it ended after {index} of the {self.info.frame_count} frames it announces"
+            self.problem = f"{self.path} is cut short: it ended after {index} of the {info.frame_count} frames it announces"
+        if self.truncated:
             log.debug(self.problem)
 
     def close(self) -> None:

@@ -166,6 +166,82 @@ def test_phone_recording_is_analysed_upright(phone_runs: dict[str, Path]) -> Non
         assert stored_facts(out / "annotated.mp4")[0] == (360, 480)
 
 
+# ---------------------------------------------------------------------------- 5. variable frame rate
+#: A phone's variable rate: 30 fps, 10 fps while the light is low, 30 fps again (ms between frames).
+VFR_GAPS_MS = [33] * 20 + [100] * 20 + [33] * 19
+
+
+@pytest.fixture(scope="module")
+def vfr_clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Complete 60-frame, 3.3 s MKV (H.264) and WebM (VP8) files at a variable rate, nominally 30 fps: the
+    "announced" count, duration x nominal rate, is 100."""
+    folder = tmp_path_factory.mktemp("vfr")
+    frames, _ = read_frames(SEATED, 60 / 15)
+    pts = [0]
+    for gap in VFR_GAPS_MS:
+        pts.append(pts[-1] + gap)
+    clips = {"mkv": write_clip(folder / "vfr.mkv", frames, 30, pts_ms=pts),
+             "webm": write_clip(folder / "vfr.webm", frames, 30, codec="libvpx", pts_ms=pts)}
+    for clip in clips.values():
+        assert decoded_count(clip) == 60
+    return clips
+
+
+def cut_copy(path: Path, share: float) -> Path:
+    cut = path.with_name(f"cut_{path.name}")
+    data = path.read_bytes()
+    cut.write_bytes(data[: int(len(data) * share)])
+    return cut
+
+
+@pytest.mark.parametrize("kind", ["mkv", "webm"])
+def test_vfr_source_is_complete_and_a_cut_copy_is_not(vfr_clips: dict[str, Path], kind: str) -> None:
+    with VideoFileSource(vfr_clips[kind]) as source:
+        assert source.info.frame_count_estimated and source.info.frame_count == 100
+        assert sum(1 for _ in source) == 60
+        assert source.truncated is False and source.problem == ""
+    with VideoFileSource(cut_copy(vfr_clips[kind], 0.7)) as cut:
+        n = sum(1 for _ in cut)
+        assert 0 < n < 60 and cut.truncated is True and "cut short" in cut.problem
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("kind", ["mkv", "webm"])
+def test_complete_vfr_file_is_analysed_whole(vfr_clips: dict[str, Path], kind: str, tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    result = run_formcheck("analyze", str(vfr_clips[kind]), "--out", str(out), "--no-video")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "cut short" not in result.stderr
+    assert "too small" not in result.stderr  # 640x480 is plenty
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["source"]["truncated"] is False and summary["source"]["problem"] is None
+    assert summary["frames"] == 60 and summary["source"]["frame_count_estimated"] is True
+    assert summary["source"]["rotation_deg"] == 0
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("kind", ["mkv", "webm"])
+def test_vfr_file_cut_short_is_still_called_cut_short(vfr_clips: dict[str, Path], kind: str,
+                                                      tmp_path: Path) -> None:
+    cut = cut_copy(vfr_clips[kind], 0.7)
+    out = tmp_path / "o"
+    result = run_formcheck("analyze", str(cut), "--out", str(out), "--no-video", "-q")
+    assert_one_line_error(result, SourceError.exit_code, "cut short", "re-export")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["source"]["truncated"] is True and 0 < summary["frames"] < 60
+
+
+@pytest.mark.model
+def test_complete_vfr_file_played_live_is_not_cut_short(vfr_clips: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "session"
+    result = run_formcheck("live", "--exercise", EXERCISE, "--source", str(vfr_clips["mkv"]), "--headless",
+                           "--out", str(out), env=no_display_env())
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "cut short" not in result.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["source"]["lost"] is False and summary["ended_by"] == "source_ended"
+
+
 # --------------------------------------------------------------------- 11. URL, standard input, long names
 @pytest.mark.parametrize("given, needles", [
     ("http://example.com/clip.mp4", ("http://example.com/clip.mp4 is a URL", "download")),
