@@ -242,6 +242,20 @@ def test_complete_vfr_file_played_live_is_not_cut_short(vfr_clips: dict[str, Pat
     assert summary["source"]["lost"] is False and summary["ended_by"] == "source_ended"
 
 
+# ------------------------------------------------------------------------------- 11. small picture
+@pytest.mark.model
+def test_tiny_picture_is_warned_about(tmp_path: Path) -> None:
+    frames, rate = read_frames(SEATED, 3.0)
+    tiny = write_clip(tmp_path / "tiny.mp4", [cv2.resize(f, (96, 64), interpolation=cv2.INTER_AREA)
+                                               for f in frames], rate)
+    result = run_formcheck("analyze", str(tiny), "--out", str(tmp_path / "o"), "--no-video", "-q")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "too small" in line]
+    assert len(warnings) == 1, result.stderr  # once, not once a frame or once a pass
+    assert "96x64" in warnings[0] and "higher resolution" in warnings[0]
+
+
 # --------------------------------------------------------------------- 11. URL, standard input, long names
 @pytest.mark.parametrize("given, needles", [
     ("http://example.com/clip.mp4", ("http://example.com/clip.mp4 is a URL", "download")),
