@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from builders import synthetic_pose_arrays
 
-from formcheck.analyze import _run
+from formcheck.analyze import ALL_OUTPUT_NAMES, _run, output_names
 from formcheck.filtering import CentredSmoother, Measured, zero_phase_smooth
 from formcheck.landmarks import NUM_LANDMARKS
+from formcheck.output_folder import OutputFolder
 from formcheck.passes import measure_series
 from formcheck.rotation import TrunkRotationEstimator
 from formcheck.series import PoseSeries
@@ -205,8 +206,10 @@ def test_analyze_writes_every_source_frame_smoothed(tmp_path):
     out.mkdir()
     source = VideoFileSource(video)
     try:
-        summary = _run(source, estimator, out, progress=False, calibrate_s=None, write_video=True,  # type: ignore[arg-type]
-                       exercise=None)
+        with OutputFolder(out, output_names(write_video=True, exercise=False), known_names=ALL_OUTPUT_NAMES,
+                          force=False) as folder:
+            summary = _run(source, estimator, folder, progress=False, calibrate_s=None, write_video=True,  # type: ignore[arg-type]
+                           exercise=None)
     finally:
         source.close()
     with open(out / "frames.csv", newline="") as f:
