@@ -37,7 +37,7 @@ from formcheck.interrupt import StopRequest
 from formcheck.coach import SteadyBox, draw_card, draw_coach, person_box
 from formcheck.exercises.feedback import view_guidance
 from formcheck.live.capture import LatestFrameGrabber
-from formcheck.live.display import HeadlessDisplay, WindowDisplay, check_display
+from formcheck.live.display import DisplayLost, HeadlessDisplay, WindowDisplay, check_display
 from formcheck.live.feedback import coach_state, rep_rows, side_complete
 from formcheck.live.flow import Action, FlowInput, FlowStep, FlowTimings, Phase, SessionFlow
 from formcheck.live.inference import PoseWorker, Processed
@@ -212,9 +212,11 @@ class LiveLoop:
         self.recalibrations = 0
         self.done = False
         #: How the session ended: ``"quit"`` (q or the window closed), ``"finished"`` (every set done, summary
-        #: shown), ``"source_ended"`` (the file gave its last frame); the summary adds ``"source_lost"`` (a
-        #: camera unplugged, a file cut short) and ``"interrupted"`` (Ctrl-C).
+        #: shown), ``"source_ended"`` (the file gave its last frame), ``"display_lost"`` (the window's X server
+        #: went away: :attr:`display_lost` says so); the summary adds ``"source_lost"`` (a camera unplugged, a
+        #: file cut short) and ``"interrupted"`` (Ctrl-C).
         self.ended_by = ""
+        self.display_lost: str | None = None
         self._source_ended = False
         self._person_box = SteadyBox()  # the coach's panels go where the person is not
 
@@ -362,6 +364,7 @@ class LiveLoop:
             "interrupted": interrupted,
             "ended_by": "interrupted" if interrupted else (
                 "source_lost" if getattr(source, "lost", False) else (self.ended_by or "quit")),
+            "display": {"lost": self.display_lost is not None, "problem": self.display_lost},
             "completed": all(c.full >= c.target for c in self.session.counts()),
             "frames": self.stats.frames,
             "frames_with_person": self.stats.frames_with_person,
@@ -484,20 +487,25 @@ def _switch_interval(seconds: float) -> Iterator[None]:
 def _drive(loop: LiveLoop, worker: PoseWorker, stop: StopRequest) -> bool:
     """The main thread's loop: take the newest processed frame, draw and show it, read a key; until done.
 
-    Returns True when Ctrl-C stopped it (between frames, so every output holds the same frames).
+    Returns True when Ctrl-C stopped it (between frames, so every output holds the same frames). A window
+    whose display went away ends it too (:attr:`LiveLoop.display_lost`).
     """
     key: str | None = None
     while not loop.done:
         processed = None if worker.exhausted else worker.get(timeout_s=0.5)
-        if processed is not None:
-            loop.step(processed, key)
-        else:
-            loop.idle(key, source_ended=worker.exhausted)
-            if not loop.done:
-                time.sleep(0.03)
-        if stop.requested:
-            return True
-        key = loop.display.poll_key()
+        try:
+            if processed is not None:
+                loop.step(processed, key)
+            else:
+                loop.idle(key, source_ended=worker.exhausted)
+                if not loop.done:
+                    time.sleep(0.03)
+            if stop.requested:
+                return True
+            key = loop.display.poll_key()
+        except DisplayLost as exc:
+            loop.display_lost, loop.ended_by, loop.done = str(exc), "display_lost", True
+            break
         if key == "q":  # quit now, without one more frame
             loop.idle(key, source_ended=False)
     return False

@@ -1,0 +1,158 @@
+"""Live session faults (issue 10), each run for real: ``formcheck live`` as a subprocess.
+
+* the X server under the window is killed mid-session (a real Xvfb, a real SIGKILL): the session is saved,
+  one line says the display was lost, exit 6.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from cli_helpers import assert_one_line_error
+from formcheck.errors import DisplayError
+from formcheck.exercises import load_catalogue
+from formcheck.live.display import DisplayLost, WindowDisplay
+
+ROOT = Path(__file__).resolve().parents[2]
+SEATED = ROOT / "sample_videos" / "seated_rotation_front.mp4"  # 29 s at 15 fps
+EXERCISE = "seated-thoracic-rotation"
+
+
+def _env(display: str | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    return env | ({"DISPLAY": display} if display else {})
+
+
+# ------------------------------------------------------------------------------------------- the display
+@pytest.fixture
+def xvfb() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A fresh Xvfb of this test's own (killed by the test, or at the end)."""
+    binary = shutil.which("Xvfb")
+    if binary is None:
+        pytest.skip("Xvfb is not installed (Debian package 'xvfb')")
+    for number in range(140, 200):  # another test may take a number at the same moment: then the next one
+        socket_path = Path(f"/tmp/.X11-unix/X{number}")
+        if socket_path.exists() or Path(f"/tmp/.X{number}-lock").exists():
+            continue
+        proc = subprocess.Popen([binary, f":{number}", "-screen", "0", "1024x768x24", "-nolisten", "tcp", "-br"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while not socket_path.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if socket_path.exists() and proc.poll() is None:
+            break
+        proc.kill()
+        proc.wait()
+    else:
+        pytest.fail("could not start Xvfb on any display from :140 to :199")
+    try:
+        yield f":{number}", proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        for leftover in (socket_path, Path(f"/tmp/.X{number}-lock")):  # a killed server cannot remove them
+            leftover.unlink(missing_ok=True)
+
+
+def _window_is_up(display: str, title: str) -> bool:
+    """The live window is on the screen: mapped (``xwininfo``, when installed), else a picture that is not
+    the black root window (ImageMagick's ``import``; an overloaded machine can leave Qt's window unpainted)."""
+    env = _env(display)
+    if shutil.which("xwininfo"):
+        info = subprocess.run(["xwininfo", "-name", title], env=env, capture_output=True, text=True, timeout=20)
+        return "IsViewable" in info.stdout
+    shot = subprocess.run(["import", "-window", "root", "png:-"], env=env, capture_output=True, timeout=20)
+    if shot.returncode != 0:
+        return False
+    screen = cv2.imdecode(np.frombuffer(shot.stdout, np.uint8), cv2.IMREAD_COLOR)
+    return screen is not None and int(screen.max()) > 8
+
+
+def _window_processes(display: str) -> list[int]:
+    """Process ids of live windows (formcheck.live.window_host) still running on ``display``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            environ = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"formcheck.live.window_host" in cmdline and f"DISPLAY={display}".encode() in environ:
+            found.append(int(proc.name))
+    return found
+
+
+@pytest.mark.display
+@pytest.mark.model
+def test_losing_the_display_mid_session_saves_it_and_exits_6(xvfb, tmp_path: Path) -> None:
+    """Qt ends its process with ``exit(1)`` when the X server goes away (it used to take the whole session,
+    unsaved, with no message); now only the window's process ends and the session is saved."""
+    if not (shutil.which("xwininfo") or shutil.which("import")):
+        pytest.skip("neither xwininfo (x11-utils) nor ImageMagick's import: cannot see when the window is up")
+    display, server = xvfb
+    title = f"formcheck - {load_catalogue()[EXERCISE].title}"
+    out = tmp_path / "session"
+    proc = subprocess.Popen([sys.executable, "-m", "formcheck", "live", "--exercise", EXERCISE, "--source",
+                             str(SEATED), "--out", str(out)], env=_env(display), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not _window_is_up(display, title):
+            assert proc.poll() is None and time.monotonic() < deadline, "the live window never came up"
+            time.sleep(0.3)
+        time.sleep(1.5)  # the session is under way
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    result = subprocess.CompletedProcess(proc.args, proc.returncode, "", stderr)
+    line = assert_one_line_error(result, DisplayError.exit_code, f"lost the display '{display}'",
+                                 f"the session so far is saved in {out}")
+    assert "X server" in line
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["ended_by"] == "display_lost" and not summary["interrupted"]
+    assert summary["display"] == {"lost": True, "problem": f"lost the display '{display}' (the X server went away)"}
+    with open(out / "frames.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert summary["frames"] == len(rows) > 0
+    assert (out / "reps.csv").read_text().startswith("index,side,")
+    assert _window_processes(display) == []  # the window's process ended with its display
+
+
+@pytest.mark.display
+def test_a_window_whose_process_dies_is_reported_not_fatal(xvfb, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window's own process killed (a real SIGKILL) with its X server still there: the session's side
+    hears of it as DisplayLost, with the reason, instead of dying with it."""
+    display, _ = xvfb
+    monkeypatch.setenv("DISPLAY", display)
+    window = WindowDisplay("formcheck - fault test")
+    try:
+        window.show(np.full((48, 64, 3), 128, np.uint8))
+        (pid,) = _window_processes(display)
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        with pytest.raises(DisplayLost, match=r"the window closed unexpectedly \(its process ended with code -9\)"):
+            while time.monotonic() < deadline:
+                window.poll_key()
+                time.sleep(0.05)
+        with pytest.raises(DisplayLost):
+            window.show(np.zeros((48, 64, 3), np.uint8))
+    finally:
+        window.close()
