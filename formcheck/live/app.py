@@ -42,6 +42,7 @@ from formcheck.live.feedback import coach_state, rep_rows, side_complete
 from formcheck.live.flow import Action, FlowInput, FlowStep, FlowTimings, Phase, SessionFlow
 from formcheck.live.inference import PoseWorker, Processed
 from formcheck.live.neutral import HeldRows, LiveNeutral, NeutralStatus
+from formcheck.live.record import check_record, prepare_record
 from formcheck.measure import Measurer, raw_measurement
 from formcheck.live.sources import CameraSource, PacedFileSource
 from formcheck.overlay import draw_skeleton
@@ -414,6 +415,8 @@ def run_live(options: LiveOptions, *, display: Display | None = None,
     from formcheck.exercises import get_exercise, load_catalogue
 
     exercise = get_exercise(load_catalogue(options.exercise_files), options.exercise)
+    if options.record is not None:
+        check_record(options.record, force=options.force, source=options.source)
     if display is None and not options.headless:
         check_display()  # before the camera and the model: a missing display is the quickest thing to report
     source = open_source(options)
@@ -422,7 +425,7 @@ def run_live(options: LiveOptions, *, display: Display | None = None,
         outputs = [FRAMES_NAME, REPS_NAME, SUMMARY_NAME]
         out = prepare_output_dir(options.out_dir, outputs, force=options.force)
         if options.record is not None:
-            prepare_output_dir(options.record.parent, [options.record.name], force=options.force)
+            prepare_record(options.record)
         with PoseEstimator(options.model_path) as estimator:
             if display is None:
                 display = HeadlessDisplay() if options.headless else WindowDisplay(f"formcheck - {exercise.title}")

@@ -1,7 +1,9 @@
 """Live session faults (issue 10), each run for real: ``formcheck live`` as a subprocess.
 
 * the X server under the window is killed mid-session (a real Xvfb, a real SIGKILL): the session is saved,
-  one line says the display was lost, exit 6.
+  one line says the display was lost, exit 6;
+* ``--record`` that cannot be an mp4 (``rec.txt``, a folder) or would overwrite a file is refused before
+  anything starts, with one line naming ``--record``.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from cli_helpers import assert_one_line_error, run_formcheck
 
-from cli_helpers import assert_one_line_error
-from formcheck.errors import DisplayError
+from formcheck.errors import ConfigError, DisplayError, OutputError
 from formcheck.exercises import load_catalogue
 from formcheck.live.display import DisplayLost, WindowDisplay
 
@@ -73,9 +75,11 @@ def _window_is_up(display: str, title: str) -> bool:
     the black root window (ImageMagick's ``import``; an overloaded machine can leave Qt's window unpainted)."""
     env = _env(display)
     if shutil.which("xwininfo"):
-        info = subprocess.run(["xwininfo", "-name", title], env=env, capture_output=True, text=True, timeout=20)
+        info = subprocess.run(["xwininfo", "-name", title], env=env, capture_output=True, text=True, timeout=20,
+                              check=False)
         return "IsViewable" in info.stdout
-    shot = subprocess.run(["import", "-window", "root", "png:-"], env=env, capture_output=True, timeout=20)
+    shot = subprocess.run(["import", "-window", "root", "png:-"], env=env, capture_output=True, timeout=20,
+                          check=False)
     if shot.returncode != 0:
         return False
     screen = cv2.imdecode(np.frombuffer(shot.stdout, np.uint8), cv2.IMREAD_COLOR)
@@ -156,3 +160,57 @@ def test_a_window_whose_process_dies_is_reported_not_fatal(xvfb, monkeypatch: py
             window.show(np.zeros((48, 64, 3), np.uint8))
     finally:
         window.close()
+
+
+# ---------------------------------------------------------------------------------------------- --record
+def _live(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_formcheck("live", "--exercise", EXERCISE, "--source", str(SEATED), "--headless",
+                         "--out", str(tmp_path / "session"), *args, env=_env())
+
+
+@pytest.mark.parametrize("record", ["out/rec.txt", "out/recordings", "out/rec."])
+def test_a_record_file_that_cannot_be_an_mp4_is_refused_before_starting(tmp_path: Path, record: str) -> None:
+    result = _live(tmp_path, "--record", str(tmp_path / record))
+    assert_one_line_error(result, ConfigError.exit_code, f"--record {tmp_path / record}", ".mp4")
+    assert not (tmp_path / "session").exists() and not (tmp_path / "out").exists()
+
+
+def test_a_record_folder_is_refused_before_starting(tmp_path: Path) -> None:
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    result = _live(tmp_path, "--record", str(folder))
+    assert_one_line_error(result, ConfigError.exit_code, f"--record {folder}", "is a folder", ".mp4")
+    assert not (tmp_path / "session").exists() and list(folder.iterdir()) == []
+
+
+def test_an_existing_record_file_is_refused_naming_record(tmp_path: Path) -> None:
+    kept = tmp_path / "mine.mp4"
+    kept.write_bytes(b"the user's own video")
+    result = _live(tmp_path, "--record", str(kept))
+    line = assert_one_line_error(result, OutputError.exit_code, f"--record {kept}", "already exists", "--force")
+    assert "--out" not in line
+    assert kept.read_bytes() == b"the user's own video" and not (tmp_path / "session").exists()
+
+
+def test_recording_over_the_source_is_refused_even_with_force(tmp_path: Path) -> None:
+    clip = tmp_path / "clip.mp4"
+    shutil.copyfile(SEATED, clip)
+    link = tmp_path / "link.mp4"
+    link.symlink_to(clip)
+    before = clip.read_bytes()
+    result = run_formcheck("live", "--exercise", EXERCISE, "--source", str(clip), "--headless", "--force",
+                           "--out", str(tmp_path / "session"), "--record", str(link), env=_env())
+    assert_one_line_error(result, OutputError.exit_code, f"--record {link}", "--source")
+    assert clip.read_bytes() == before and not (tmp_path / "session").exists()
+
+
+@pytest.mark.model
+def test_a_record_file_in_a_new_folder_is_written(tmp_path: Path) -> None:
+    """What the checks let through still works: the folders are made, any case of .mp4 is accepted."""
+    record = tmp_path / "new" / "folder" / "rec.MP4"
+    clip = ROOT / "sample_videos" / "astronaut_clip.mp4"  # 3 s
+    result = run_formcheck("live", "--exercise", EXERCISE, "--source", str(clip), "--headless",
+                           "--out", str(tmp_path / "session"), "--record", str(record), env=_env())
+    assert result.returncode == 0, result.stderr
+    assert record.stat().st_size > 0
+    assert str(record) in json.loads((tmp_path / "session" / "summary.json").read_text())["outputs"]
