@@ -5,7 +5,8 @@ overrides exercises with their own file (``--exercise-file PATH``): a file whose
 exercise, one whose ``name`` is already known replaces it, and ``extends = "NAME"`` starts from a known
 exercise and changes only the keys the file gives (tables are merged key by key, lists replaced).
 
-Every problem raises :class:`~formcheck.errors.ConfigError` naming the file, the key and what is allowed.
+Every problem raises :class:`~formcheck.errors.ConfigError` naming the file, the key and what is allowed;
+numbers have upper limits as well as lower ones (:data:`MAX_COUNT`, :data:`MAX_HOLD_S`, ...).
 """
 
 from __future__ import annotations
@@ -65,6 +66,23 @@ FORBIDDEN_PHRASES = (
 
 NAME_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
+# Upper limits of an exercise file's numbers: beyond them a value is a slip of the keyboard (``count = 1e24``,
+# ``hold_s = 1e308``), not a prescription, and would overflow the coach's counts and timers.
+#: Reps or holds per set (per side).
+MAX_COUNT = 100
+#: Sets in a session.
+MAX_SETS = 20
+#: A hold, and a rule's tempo limit on a rep's duration (seconds): ten minutes.
+MAX_HOLD_S = 600.0
+#: How long something must last before it counts: a rep, a rule's breach, settling, keeping still (seconds).
+MAX_PHASE_S = 60.0
+#: Angles (degrees): thresholds, bands, margins and limits, either way from zero.
+MAX_ANGLE_DEG = 360.0
+#: Ratio metrics (``*_ratio``), either way from zero.
+MAX_RATIO = 10.0
+#: A form rule's priority (1 is the most important).
+MAX_PRIORITY = 1000
+
 _REQUIRED = object()
 
 
@@ -73,6 +91,15 @@ def metric_views(metric: str) -> tuple[str, ...] | None:
     if metric in METRICS_BY_NAME:
         return METRICS_BY_NAME[metric].views
     return PENDING_METRICS.get(metric)
+
+
+def value_limit(metric: str) -> float:
+    """How far from zero a value of ``metric`` may be in an exercise file (its threshold, band or limit)."""
+    if metric.endswith("_ratio"):
+        return MAX_RATIO
+    if metric.endswith("_s"):  # a rule on the rep's duration
+        return MAX_HOLD_S
+    return MAX_ANGLE_DEG
 
 
 def known_metrics() -> tuple[str, ...]:
@@ -116,23 +143,29 @@ class _Table:
                 raise self.error(name, f"must be one of {', '.join(allowed)}; got {value!r}")
         return value
 
-    def number(self, name: str, default: Any = _REQUIRED, minimum: float | None = None) -> float:
+    def number(self, name: str, default: Any = _REQUIRED, minimum: float | None = None,
+               maximum: float | None = None) -> float:
         value = self._raw(name, default, "a number")
         if name not in self.data:
             return float(value)
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise self._bad(name, "a finite number", value)
-        if minimum is not None and value < minimum:
-            raise self.error(name, f"must be at least {minimum:g}; got {value!r}")
+        self._check_range(name, value, minimum, maximum)
         return float(value)
 
-    def integer(self, name: str, default: Any = _REQUIRED, minimum: int | None = None) -> int:
+    def integer(self, name: str, default: Any = _REQUIRED, minimum: int | None = None,
+                maximum: int | None = None) -> int:
         value = self._raw(name, default, "a whole number")
         if isinstance(value, bool) or not isinstance(value, int):
             raise self._bad(name, "a whole number", value)
-        if minimum is not None and value < minimum:
-            raise self.error(name, f"must be at least {minimum}; got {value!r}")
+        self._check_range(name, value, minimum, maximum)
         return value
+
+    def _check_range(self, name: str, value: float, minimum: float | None, maximum: float | None) -> None:
+        if minimum is not None and value < minimum:
+            raise self.error(name, f"must be at least {minimum:g}; got {value!r}")
+        if maximum is not None and value > maximum:
+            raise self.error(name, f"must be at most {maximum:g}; got {value!r}")
 
     def flag(self, name: str, default: Any = _REQUIRED) -> bool:
         value = self._raw(name, default, "true or false")
@@ -222,10 +255,10 @@ def _rep(t: _Table, views: tuple[str, ...]) -> RepSpec:
     rep = RepSpec(
         metric=metric,
         mode=mode,
-        neutral=t.number("neutral", default=0.0),
-        enter=t.number("enter", minimum=0.0 if two_way else None),
-        exit=t.number("exit", minimum=0.0 if two_way else None),
-        min_duration_s=t.number("min_duration_s", default=0.5, minimum=0.0),
+        neutral=t.number("neutral", default=0.0, minimum=-MAX_ANGLE_DEG, maximum=MAX_ANGLE_DEG),
+        enter=t.number("enter", minimum=0.0 if two_way else -MAX_ANGLE_DEG, maximum=MAX_ANGLE_DEG),
+        exit=t.number("exit", minimum=0.0 if two_way else -MAX_ANGLE_DEG, maximum=MAX_ANGLE_DEG),
+        min_duration_s=t.number("min_duration_s", default=0.5, minimum=0.0, maximum=MAX_PHASE_S),
         positive=t.text("positive", default=""),
         negative=t.text("negative", default=""),
     )
@@ -259,11 +292,13 @@ def _rep(t: _Table, views: tuple[str, ...]) -> RepSpec:
 
 
 def _target(t: _Table, rep: RepSpec, views: tuple[str, ...]) -> TargetSpec:
+    metric = _metric(t, "metric", views, default=rep.metric)
+    limit = value_limit(metric)
     target = TargetSpec(
-        metric=_metric(t, "metric", views, default=rep.metric),
-        lo=t.number("lo"),
-        hi=t.number("hi"),
-        margin=t.number("margin", default=2.0, minimum=0.0),
+        metric=metric,
+        lo=t.number("lo", minimum=-limit, maximum=limit),
+        hi=t.number("hi", minimum=-limit, maximum=limit),
+        margin=t.number("margin", default=2.0, minimum=0.0, maximum=limit),
         source=t.text("source"),
     )
     if not target.lo < target.hi:
@@ -283,9 +318,9 @@ def _target(t: _Table, rep: RepSpec, views: tuple[str, ...]) -> TargetSpec:
 def _prescription(t: _Table, rep: RepSpec) -> Prescription:
     p = Prescription(
         kind=t.text("kind", allowed=PRESCRIPTION_KINDS),
-        count=t.integer("count", minimum=1),
-        hold_s=t.number("hold_s", default=0.0, minimum=0.0),
-        sets=t.integer("sets", default=1, minimum=1),
+        count=t.integer("count", minimum=1, maximum=MAX_COUNT),
+        hold_s=t.number("hold_s", default=0.0, minimum=0.0, maximum=MAX_HOLD_S),
+        sets=t.integer("sets", default=1, minimum=1, maximum=MAX_SETS),
         per_side=t.flag("per_side", default=False),
         source=t.text("source"),
     )
@@ -307,11 +342,14 @@ def _setup(t: _Table) -> SetupSpec:
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in raw)
                 or raw[0] >= raw[1]):
             raise t.error("neutral_range", f"must be two finite numbers [lo, hi] with lo < hi; got {raw!r}")
+        if max(abs(raw[0]), abs(raw[1])) > MAX_ANGLE_DEG:
+            raise t.error("neutral_range", f"must lie within -{MAX_ANGLE_DEG:g}..{MAX_ANGLE_DEG:g} degrees; "
+                                           f"got {raw!r}")
         neutral_range = (float(raw[0]), float(raw[1]))
     s = SetupSpec(posture=t.texts("posture", default=[], allowed=POSTURES),
-                  settle_s=t.number("settle_s", default=0.3, minimum=0.0),
-                  still_s=t.number("still_s", default=1.0, minimum=0.0),
-                  still_range=t.number("still_range", default=6.0, minimum=0.0),
+                  settle_s=t.number("settle_s", default=0.3, minimum=0.0, maximum=MAX_PHASE_S),
+                  still_s=t.number("still_s", default=1.0, minimum=0.0, maximum=MAX_PHASE_S),
+                  still_range=t.number("still_range", default=6.0, minimum=0.0, maximum=MAX_ANGLE_DEG),
                   calibrate_neutral=t.flag("calibrate_neutral", default=True),
                   neutral_from=t.text("neutral_from", default="", allowed=("", *NEUTRAL_FROM)),
                   neutral_range=neutral_range)
@@ -320,17 +358,20 @@ def _setup(t: _Table) -> SetupSpec:
 
 
 def _rule(t: _Table, views: tuple[str, ...]) -> FormRule:
+    name = t.text("name")
+    metric = _metric(t, "metric", views, extra=(REP_DURATION,), every_view=False)
+    limit = value_limit(metric)
     rule = FormRule(
-        name=t.text("name"),
-        metric=_metric(t, "metric", views, extra=(REP_DURATION,), every_view=False),
+        name=name,
+        metric=metric,
         cue=_check_text(t, "cue", t.text("cue")),
-        priority=t.integer("priority", minimum=1),
-        above=t.number("above", default=math.nan),
-        below=t.number("below", default=math.nan),
+        priority=t.integer("priority", minimum=1, maximum=MAX_PRIORITY),
+        above=t.number("above", default=math.nan, minimum=-limit, maximum=limit),
+        below=t.number("below", default=math.nan, minimum=-limit, maximum=limit),
         absolute=t.flag("absolute", default=False),
         from_start=t.flag("from_start", default=False),
         only_in_rep=t.flag("only_in_rep", default=False),
-        min_duration_s=t.number("min_duration_s", default=0.3, minimum=0.0),
+        min_duration_s=t.number("min_duration_s", default=0.3, minimum=0.0, maximum=MAX_PHASE_S),
     )
     if math.isnan(rule.above) and math.isnan(rule.below):
         raise t.error("above", "a rule needs 'above' and/or 'below' (the limits of the metric)")

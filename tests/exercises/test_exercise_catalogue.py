@@ -182,6 +182,21 @@ BAD_FILES = {
     "rule-without-limit": (_rotation_with("above = 15.0", "# no limit"), "key 'rules[0].above'"),
     "bad-name": (_rotation_with('name = "seated-thoracic-rotation"', 'name = "Seated Rotation"'), "key 'name'"),
     "extends-unknown": ('extends = "yoga"\n', "key 'extends': unknown exercise 'yoga'"),
+    # absurd numbers: each limit is named with the file and the key
+    "absurd-count": (_rotation_with("count = 3 ", "count = 1000000000000000000000000 "),
+                     "key 'prescription.count': must be at most 100; got 1000000000000000000000000"),
+    "absurd-hold": (_rotation_with("hold_s = 10.0", "hold_s = 1e308"),
+                    "key 'prescription.hold_s': must be at most 600; got 1e+308"),
+    "absurd-sets": (_rotation_with("sets = 1", "sets = 99999"), "key 'prescription.sets': must be at most 20"),
+    "absurd-angle": (_rotation_with("hi = 60.0", "hi = 1e300"), "key 'target.hi': must be at most 360"),
+    "absurd-threshold": (_rotation_with("enter = 12.0", "enter = 5000.0"), "key 'rep.enter': must be at most 360"),
+    "absurd-still": (_rotation_with("still_s = 1.0", "still_s = 86400.0"), "key 'setup.still_s': must be at most 60"),
+    "absurd-neutral-range": (_rotation_with("neutral_range = [-20.0, 20.0]", "neutral_range = [-1e9, 20.0]"),
+                             "key 'setup.neutral_range': must lie within -360..360"),
+    "absurd-rule-limit": (_rotation_with("above = 15.0", "above = -1e20"),
+                          "key 'rules[0].above': must be at least -360"),
+    "absurd-priority": (_rotation_with("priority = 1", "priority = 10000000000"),
+                        "key 'rules[0].priority': must be at most 1000"),
 }
 
 
