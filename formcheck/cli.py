@@ -24,6 +24,8 @@ from formcheck.interrupt import exit_code as signal_exit_code
 log = logging.getLogger("formcheck")
 
 EXIT_INTERRUPTED = 130
+#: The output's reader closed the pipe (``| head``): 128 + SIGPIPE (13), as a shell reports a tool it ended.
+EXIT_CLOSED_PIPE = 141
 
 
 class _Parser(argparse.ArgumentParser):
@@ -256,7 +258,25 @@ def _cmd_live(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Runs the command line; returns the exit code."""
+    """Runs the command line; returns the exit code.
+
+    A reader that goes away before all the output is written (``formcheck exercises show NAME | head -1``) ends
+    the run quietly with :data:`EXIT_CLOSED_PIPE`, as a shell reports a Unix tool ended by SIGPIPE.
+    """
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, not as a message when Python exits
+    except BrokenPipeError:
+        # Python's recipe (signal module, "Note on SIGPIPE"): nothing more goes to the closed pipe
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_CLOSED_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
