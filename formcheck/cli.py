@@ -283,9 +283,9 @@ def _main(argv: Sequence[str] | None) -> int:
     except ConfigError as exc:
         print(f"formcheck: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return 2
+    if args.command is None:  # plain ``formcheck``: the help, as --help gives it; not an error
+        parser.print_help()
+        return 0
     with _native_logs_silenced(not args.verbose):
         _configure_logging(args.verbose)
         try:

@@ -1,4 +1,4 @@
-"""The command line as a whole: output into a pipe its reader has closed."""
+"""The command line as a whole: ``formcheck`` with no command, and output into a pipe its reader has closed."""
 
 from __future__ import annotations
 
@@ -7,8 +7,18 @@ import subprocess
 import sys
 
 import pytest
+from cli_helpers import run_formcheck
 
 from formcheck.cli import EXIT_CLOSED_PIPE
+
+
+def test_no_command_prints_the_help_and_exits_0() -> None:
+    """Plain ``formcheck`` is not an error (it used to exit 2, the code of a source error)."""
+    result = run_formcheck()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: formcheck") and "analyze" in result.stdout and "live" in result.stdout
+    assert result.stderr == ""
+    assert run_formcheck("--help").stdout == result.stdout
 
 
 def _into_closed_pipe(*args: str) -> subprocess.CompletedProcess[str]:
