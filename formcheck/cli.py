@@ -90,7 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "analysis (frames.csv, reps.csv, summary.json). " + NOT_MEDICAL_DEVICE)
     live.add_argument("--exercise", required=True, metavar="NAME", help="the exercise, e.g. seated-thoracic-rotation")
     where = live.add_mutually_exclusive_group()
-    where.add_argument("--camera", type=_camera, default=0, metavar="N",
+    # default None, not 0: argparse counts an option given its default value as absent, so "--camera 0
+    # --source FILE" slipped past the group's check
+    where.add_argument("--camera", type=_camera, default=None, metavar="N",
                        help="camera index (default 0, usually the built-in one) or a device path such as /dev/video2")
     where.add_argument("--source", type=Path, default=None, metavar="FILE",
                        help="play a video file as if it were a camera (at its own frame rate)")
@@ -238,7 +240,8 @@ def _cmd_live(args: argparse.Namespace) -> int:
     from formcheck.live import LiveOptions, run_live
 
     out = args.out if args.out is not None else Path("formcheck-out") / time.strftime(f"live-{args.exercise}-%Y%m%d-%H%M%S")
-    options = LiveOptions(exercise=args.exercise, out_dir=out, camera=args.camera, source=args.source,
+    camera = 0 if args.camera is None else args.camera
+    options = LiveOptions(exercise=args.exercise, out_dir=out, camera=camera, source=args.source,
                           headless=args.headless, record=args.record, mirror=not args.no_mirror,
                           model_path=args.model, force=args.force, exercise_files=tuple(args.exercise_file))
     summary = run_live(options)

@@ -143,6 +143,21 @@ def test_bad_options(args: list[str], needle: str, tmp_path: Path) -> None:
     assert_one_line_error(result, ConfigError.exit_code, needle)
 
 
+@pytest.mark.parametrize("order", ["camera-first", "source-first"])
+def test_camera_and_source_are_refused_alike_whatever_the_camera(order: str, tmp_path: Path) -> None:
+    """``--camera 0 --source FILE`` used to start a session from the file (0 is the default, which argparse
+    took for absent) while ``--camera 1 --source FILE`` was refused."""
+    lines = []
+    for camera in ("0", "1"):
+        pair = [["--camera", camera], ["--source", str(CLIP)]]
+        first, second = pair if order == "camera-first" else pair[::-1]
+        result = run_formcheck("live", "--exercise", EXERCISE, *first, *second, "--headless",
+                               "--out", str(tmp_path / "o"))
+        lines.append(assert_one_line_error(result, ConfigError.exit_code, "not allowed with argument"))
+    assert lines[0] == lines[1]
+    assert not (tmp_path / "o").exists()
+
+
 @pytest.mark.model
 def test_camera_unplugged_mid_session_saves_the_session_and_exits_with_one_line(tmp_path: Path) -> None:
     # OpenCV opens a video file like a camera; when the file ends, reads fail as with an unplugged camera.
