@@ -1,4 +1,5 @@
-"""A real window: ``formcheck live`` under Xvfb, a screenshot of the screen, and the coach found on it.
+"""A real window: ``formcheck live`` under Xvfb, a screenshot of the screen, and the coach found on it; keys
+pressed in the window (XTEST) reach the session.
 
 Starts its own Xvfb (the Debian package ``xvfb``; CI installs it) and takes the screenshot with ImageMagick's
 ``import`` (or ``xwd``). The screenshot is kept as ``test-artifacts/live_window.png``.
@@ -6,6 +7,9 @@ Starts its own Xvfb (the Debian package ``xvfb``; CI installs it) and takes the 
 
 from __future__ import annotations
 
+import csv
+import ctypes
+import ctypes.util
 import json
 import os
 import shutil
@@ -19,9 +23,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from live_helpers import ROOT, env_without_display, looped_clip
 
 from formcheck import coach
-from live_helpers import ROOT, env_without_display, looped_clip
 
 ARTIFACTS = ROOT / "test-artifacts"
 EXERCISE = "seated-thoracic-rotation"
@@ -182,3 +186,64 @@ def test_live_window_shows_the_coach(xvfb: str, tmp_path: Path) -> None:
     summary = json.loads((out / "summary.json").read_text())
     assert summary["interrupted"] and summary["frames"] > 0 and summary["live"]["mirror"]
     assert shot_path.exists()
+
+
+class _XTest:
+    """Key presses sent to an X display through the XTEST extension (libXtst, with ctypes)."""
+
+    def __init__(self, display: str) -> None:
+        try:
+            self.x11 = ctypes.CDLL(ctypes.util.find_library("X11") or "libX11.so.6")
+            self.xtst = ctypes.CDLL(ctypes.util.find_library("Xtst") or "libXtst.so.6")
+        except OSError:
+            pytest.skip("libX11 / libXtst are not installed: cannot press keys in the window")
+        self.x11.XOpenDisplay.restype = ctypes.c_void_p
+        self.x11.XStringToKeysym.restype = ctypes.c_ulong
+        self.dpy = ctypes.c_void_p(self.x11.XOpenDisplay(display.encode()))
+        assert self.dpy.value, f"cannot open {display}"
+
+    def pointer_to(self, x: int, y: int) -> None:
+        """Moves the pointer (with no window manager, keys go to the window under it)."""
+        self.xtst.XTestFakeMotionEvent(self.dpy, -1, x, y, 0)
+        self.x11.XFlush(self.dpy)
+
+    def press(self, key: str) -> None:
+        code = self.x11.XKeysymToKeycode(self.dpy, ctypes.c_ulong(self.x11.XStringToKeysym(key.encode())))
+        for down in (True, False):
+            self.xtst.XTestFakeKeyEvent(self.dpy, code, down, 0)
+        self.x11.XFlush(self.dpy)
+
+    def close(self) -> None:
+        self.x11.XCloseDisplay(self.dpy)
+
+
+def test_keys_pressed_in_the_window_reach_the_session(xvfb: str, tmp_path: Path) -> None:
+    """The window lives in a process of its own (formcheck.live.window_host): space and q pressed in it still
+    skip the instructions and quit the session."""
+    out = tmp_path / "session"
+    env = env_without_display() | {"DISPLAY": xvfb}
+    clip = ROOT / "sample_videos" / "seated_rotation_front.mp4"  # 29 s: q ends it, not the file
+    keys = _XTest(xvfb)
+    proc = subprocess.Popen([sys.executable, "-m", "formcheck", "live", "--exercise", EXERCISE, "--source", str(clip),
+                             "--out", str(out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while screenshot(xvfb).max() <= 8:  # the window is up with a picture
+            assert proc.poll() is None and time.monotonic() < deadline, "the window never showed a picture"
+            time.sleep(0.3)
+        keys.pointer_to(200, 200)
+        keys.press("space")  # skip the 6 s instructions card
+        time.sleep(1.5)
+        keys.press("q")
+        _, stderr = proc.communicate(timeout=20)
+    finally:
+        keys.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["ended_by"] == "quit" and not summary["interrupted"]
+    with open(out / "frames.csv", newline="") as f:
+        phases = [row["phase"].split()[0] for row in csv.DictReader(f)]
+    assert "position" in phases and "active" not in phases  # space skipped the card; q came before the sets
