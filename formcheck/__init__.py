@@ -12,3 +12,13 @@ NOT_MEDICAL_DEVICE = (
     "Stop if an exercise hurts, and seek care for tingling, numbness, arm or leg weakness, "
     "or loss of bladder or bowel control."
 )
+
+__all__ = ["NOT_MEDICAL_DEVICE", "__version__", "analyze", "analyze_many"]
+
+
+def __getattr__(name: str):
+    if name in ("analyze", "analyze_many", "AnalysisResult"):
+        from formcheck import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'formcheck' has no attribute {name!r}")

@@ -23,7 +23,9 @@ import hashlib
 import logging
 import math
 import signal
+import sys
 import time
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,9 +33,17 @@ from typing import Any
 import numpy as np
 
 from formcheck import NOT_MEDICAL_DEVICE, __version__, geometry
-from formcheck.coach import (CoachState, SideCount, SteadyBox, draw_coach, person_box, set_text, side_label,
-                             two_sided_gauge_deg)
-from formcheck.exercises import Exercise, ExerciseSession, Feedback, RepRecord
+from formcheck.coach import (
+    CoachState,
+    SideCount,
+    SteadyBox,
+    draw_coach,
+    person_box,
+    set_text,
+    side_label,
+    two_sided_gauge_deg,
+)
+from formcheck.exercises import Exercise, Feedback, RepRecord
 from formcheck.interrupt import STOP_SIGNALS, StopRequest
 from formcheck.output_folder import OutputFolder
 from formcheck.overlay import METRIC_LABELS, annotate
@@ -388,3 +398,16 @@ def _summary(
         },
         "outputs": outputs,
     }
+
+
+class _CallableModule(types.ModuleType):
+    """``formcheck.analyze`` is both this module and the API function: importing the submodule rebinds the
+    package attribute to the module, so the module itself calls :func:`formcheck.api.analyze`."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from formcheck.api import analyze
+
+        return analyze(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from formcheck import NOT_MEDICAL_DEVICE, __version__
-from formcheck.errors import ConfigError, DisplayError, FormcheckError, OutputError, SourceError
+from formcheck.errors import ConfigError, FormcheckError, OutputError, SourceError
 from formcheck.interrupt import exit_code as signal_exit_code
 
 log = logging.getLogger("formcheck")
@@ -56,11 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     from formcheck.history import cli as history_cli  # the history and report commands live there
 
-    analyze = sub.add_parser("analyze", help="analyse a video file", description="Analyse a video file: "
-                             "annotated video, frames.csv and summary.json in the output folder.")
-    analyze.add_argument("video", type=Path, help="the video file to analyse")
+    analyze = sub.add_parser("analyze", help="analyse a video file (or many)", description="Analyse a video file: "
+                             "annotated video, frames.csv and summary.json in the output folder. Given several "
+                             "videos or a folder: one folder per video under --out and the index batch.csv.")
+    analyze.add_argument("video", type=Path, nargs="+", help="the video file to analyse; or several, or folders "
+                         "(searched for video files)")
     analyze.add_argument("--out", type=Path, default=None, metavar="DIR",
-                         help="output folder (default: formcheck-out/<video name> in the current folder)")
+                         help="output folder (default: formcheck-out/<video name> in the current folder; for a "
+                         "batch, the folder of the video folders and batch.csv, default formcheck-out)")
+    analyze.add_argument("--jobs", type=int, default=None, metavar="N",
+                         help="a batch: analyse N videos at once in worker processes (default 1)")
     analyze.add_argument("--model", type=Path, default=None, metavar="PATH",
                          help="a pose landmarker .task bundle (default: the bundled full model)")
     analyze.add_argument("--calibrate", type=_positive_float, default=None, metavar="SECONDS",
@@ -165,24 +170,19 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from formcheck.analyze import analyze_video
+    from formcheck.api import analyze, default_out_dir
     from formcheck.history.cli import check_analyze_options, record_analysis
 
+    if len(args.video) > 1 or _is_dir(args.video[0]):
+        return _cmd_analyze_many(args)
+    args.video = args.video[0]  # one video: as it always was (record_analysis reads args.video)
     check_analyze_options(args)
-    exercise = None
-    if args.exercise is not None or args.exercise_file:
-        from formcheck.exercises import get_exercise, load_catalogue
-
-        catalogue = load_catalogue(args.exercise_file)
-        if args.exercise is None:
-            raise ConfigError("--exercise-file needs --exercise NAME to say which exercise to count")
-        exercise = get_exercise(catalogue, args.exercise)
     calibrate_s = args.calibrate  # None: the neutral is found where the person rests (formcheck.passes)
-    out = args.out if args.out is not None else Path("formcheck-out") / args.video.stem
-    summary = analyze_video(
-        args.video, out, model_path=args.model, force=args.force, progress=not args.quiet,
-        calibrate_s=calibrate_s, write_video=not args.no_video, exercise=exercise,
-    )
+    out = args.out if args.out is not None else default_out_dir(args.video)
+    result = analyze(args.video, exercise=args.exercise, out=out, force=args.force, write_video=not args.no_video,
+                     model=args.model, progress=not args.quiet, calibrate_s=calibrate_s,
+                     exercise_files=args.exercise_file)
+    summary = result.summary
     record_analysis(args, out, summary)  # record.json, the pain warning, and the history (unless --no-history)
     frames = summary["frames"]
     if summary["source"]["truncated"]:
@@ -202,6 +202,42 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         if "exercise" in summary:
             print(_exercise_line(summary["exercise"]), file=sys.stderr)
     return 0
+
+
+def _is_dir(path: Path) -> bool:
+    """A folder holding video files (a batch); a folder without any is refused by the one-video path, which says
+    that it is a folder."""
+    try:
+        if not path.is_dir():
+            return False
+    except OSError:  # a name too long for the system: the single-video path says so
+        return False
+    from formcheck.batch.local import VIDEO_EXTENSIONS
+
+    return any(p.suffix.lower() in VIDEO_EXTENSIONS for p in path.rglob("*") if p.is_file())
+
+
+def _cmd_analyze_many(args: argparse.Namespace) -> int:
+    """Many videos: one folder each under --out and OUT/batch.csv; exit 0, 8 (some failed) or 130 (Ctrl-C)."""
+    from formcheck.api import analyze_many
+
+    if args.pain_before is not None or args.pain_after is not None:
+        raise ConfigError("--pain-before / --pain-after belong to one session: give them with a single video")
+    out = args.out if args.out is not None else Path("formcheck-out")
+    batch = analyze_many(args.video, out=out, jobs=args.jobs or 1, exercise=args.exercise, force=args.force,
+                         write_video=not args.no_video, model=args.model, progress=not args.quiet,
+                         calibrate_s=args.calibrate, exercise_files=args.exercise_file)
+    for row in batch.failed:
+        print(f"formcheck: error: {row.video}: {row.error}", file=sys.stderr)
+    counts: dict[str, int] = {}
+    for row in batch.rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    text = ", ".join(f"{n} {status}" for status, n in counts.items())
+    if batch.interrupted:
+        print(f"formcheck: interrupted; {text}; the index is {batch.index_path}", file=sys.stderr)
+    elif not args.quiet or batch.failed:
+        print(f"{len(batch.rows)} videos: {text}; the index is {batch.index_path}", file=sys.stderr)
+    return batch.exit_code
 
 
 def _exercise_line(ex: dict) -> str:
@@ -245,10 +281,6 @@ def _cmd_live(args: argparse.Namespace) -> int:
                           headless=args.headless, record=args.record, mirror=not args.no_mirror,
                           model_path=args.model, force=args.force, exercise_files=tuple(args.exercise_file))
     summary = run_live(options)
-    if summary["display"]["lost"]:
-        print(f"formcheck: error: {summary['display']['problem']}; the session so far is saved in {out}",
-              file=sys.stderr)
-        return DisplayError.exit_code
     if summary["source"]["lost"]:
         print(f"formcheck: error: {summary['source']['problem']}; the session so far is saved in {out}",
               file=sys.stderr)

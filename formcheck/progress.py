@@ -15,12 +15,13 @@ class ProgressBar:
     """
 
     def __init__(self, total: int, *, label: str = "", enabled: bool = True, stream: TextIO | None = None,
-                 width: int = 30, max_rate_hz: float = 4.0) -> None:
+                 width: int = 30, max_rate_hz: float = 4.0, unit: str = "frames") -> None:
         self.total = max(0, int(total))
         self.label = label
         self.enabled = enabled
         self.stream = stream if stream is not None else sys.stderr
         self.width = width
+        self.unit = unit
         self._min_interval_s = 1.0 / max_rate_hz
         self._start_s = time.monotonic()
         self._last_draw_s = 0.0
@@ -36,15 +37,16 @@ class ProgressBar:
     def _draw(self, now: float) -> None:
         elapsed = max(1e-9, now - self._start_s)
         rate = self.done / elapsed
+        rate_text = f"{rate:5.1f} fps" if self.unit == "frames" else f"{rate * 60:5.1f} {self.unit}/min"
         if self.total:
             frac = min(1.0, self.done / self.total)
             filled = int(frac * self.width)
             eta_s = (self.total - self.done) / rate if rate > 0 else float("nan")
             eta = _fmt_s(eta_s) if eta_s == eta_s else "--:--"
             text = (f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {self.done}/{self.total} "
-                    f"{frac:4.0%} {rate:5.1f} fps ETA {eta}")
+                    f"{frac:4.0%} {rate_text} ETA {eta}")
         else:
-            text = f"{self.label} {self.done} frames {rate:5.1f} fps"
+            text = f"{self.label} {self.done} {self.unit} {rate_text}"
         self._put("\r" + text)
 
     def _put(self, text: str) -> None:

@@ -1,0 +1,204 @@
+"""The Python API: :func:`analyze` (one video) and :func:`analyze_many` (a batch).
+
+What the command line and the batch backends call, and what scripts use::
+
+    import formcheck
+
+    result = formcheck.analyze("plank.mp4", exercise="plank", out="results/plank", write_video=False)
+    print(result.summary["frames"], result.detection_rate, len(result.reps))
+
+Importing :mod:`formcheck` stays light: MediaPipe is loaded only when an analysis runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from formcheck.batch.index import BatchResult
+    from formcheck.exercises import Exercise
+
+__all__ = ["AnalysisResult", "RepRow", "analyze", "analyze_many", "default_out_dir"]
+
+
+@dataclass(frozen=True)
+class RepRow:
+    """One row of ``reps.csv``, typed (see :class:`formcheck.exercises.counting.RepRecord`)."""
+
+    index: int
+    side: str
+    start_s: float
+    end_s: float
+    duration_s: float
+    peak_deg: float
+    rom_deg: float
+    time_in_target_s: float
+    hold_s: float
+    reached_target: bool
+    share_of_target: float
+    complete: bool
+    cues: tuple[str, ...] = ()
+
+    @classmethod
+    def from_csv_row(cls, row: dict[str, str]) -> RepRow:
+        def num(name: str) -> float:
+            return float(row[name])
+
+        def flag(name: str) -> bool:
+            return row[name].strip().lower() == "true"
+
+        cues = tuple(c for c in (row.get("cues") or "").split("; ") if c)
+        return cls(index=int(row["index"]), side=row["side"], start_s=num("start_s"), end_s=num("end_s"),
+                   duration_s=num("duration_s"), peak_deg=num("peak_deg"), rom_deg=num("rom_deg"),
+                   time_in_target_s=num("time_in_target_s"), hold_s=num("hold_s"),
+                   reached_target=flag("reached_target"), share_of_target=num("share_of_target"),
+                   complete=flag("complete"), cues=cues)
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """What one analysis produced.
+
+    Attributes:
+        video: the analysed video.
+        out_dir: the folder holding ``summary.json``, ``frames.csv`` (and ``reps.csv``, ``annotated.mp4``).
+        summary: the contents of ``summary.json``.
+        reps: the reps of ``reps.csv`` (empty without an exercise).
+    """
+
+    video: Path
+    out_dir: Path
+    summary: dict[str, Any] = field(repr=False)
+    reps: tuple[RepRow, ...] = ()
+
+    @property
+    def frames(self) -> int:
+        return int(self.summary["frames"])
+
+    @property
+    def detection_rate(self) -> float:
+        return float(self.summary["detection_rate"])
+
+    @property
+    def interrupted(self) -> bool:
+        return bool(self.summary.get("interrupted"))
+
+    @property
+    def truncated(self) -> bool:
+        return bool(self.summary.get("source", {}).get("truncated"))
+
+    @property
+    def seconds(self) -> float | None:
+        return (self.summary.get("processing") or {}).get("seconds")
+
+    @classmethod
+    def from_folder(cls, video: Path, out_dir: Path, summary: dict[str, Any] | None = None) -> AnalysisResult:
+        """Reads a finished output folder (``summary.json`` and ``reps.csv``)."""
+        import json
+
+        from formcheck.analyze import REPS_NAME, SUMMARY_NAME
+
+        out_dir = Path(out_dir)
+        if summary is None:
+            summary = json.loads((out_dir / SUMMARY_NAME).read_text(encoding="utf-8"))
+        reps: tuple[RepRow, ...] = ()
+        reps_path = out_dir / REPS_NAME
+        if "exercise" in summary and reps_path.is_file():
+            with reps_path.open(newline="", encoding="utf-8") as f:
+                reps = tuple(RepRow.from_csv_row(row) for row in csv.DictReader(f))
+        return cls(video=Path(video), out_dir=out_dir, summary=summary, reps=reps)
+
+
+def default_out_dir(video: str | os.PathLike[str]) -> Path:
+    """Where ``formcheck analyze VIDEO`` writes without ``--out``: ``formcheck-out/<stem>``."""
+    return Path("formcheck-out") / Path(video).stem
+
+
+def _resolve_exercise(exercise: str | Exercise | None, exercise_files: Sequence[Path]) -> Exercise | None:
+    if exercise is None and not exercise_files:
+        return None
+    if exercise is not None and not isinstance(exercise, str):
+        return exercise
+    from formcheck.exercises import get_exercise, load_catalogue
+
+    catalogue = load_catalogue(list(exercise_files))  # the files are checked first, as the CLI always did
+    if exercise is None:
+        from formcheck.errors import ConfigError
+
+        raise ConfigError("--exercise-file needs --exercise NAME to say which exercise to count")
+    return get_exercise(catalogue, exercise)
+
+
+def analyze(
+    video: str | os.PathLike[str],
+    *,
+    exercise: str | Exercise | None = None,
+    out: str | os.PathLike[str] | None = None,
+    force: bool = False,
+    write_video: bool = True,
+    model: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+    calibrate_s: float | None = None,
+    exercise_files: Sequence[str | os.PathLike[str]] = (),
+) -> AnalysisResult:
+    """Analyses one video file; writes ``summary.json``, ``frames.csv`` (``reps.csv`` with an exercise, and
+    ``annotated.mp4`` unless ``write_video=False``) into ``out`` (default ``formcheck-out/<stem>``).
+
+    Args:
+        video: the video file.
+        exercise: an exercise name from the catalogue (``formcheck exercises``) or an Exercise; None measures
+            angles only, without counting reps.
+        out: the output folder. An earlier run's results there are refused unless ``force``.
+        model: a pose model file (default: the committed one).
+        progress: draw a progress bar on stderr.
+        calibrate_s: learn the neutral from the first N seconds (default: where the person rests).
+        exercise_files: extra exercise TOML files for the catalogue.
+
+    Raises:
+        formcheck.errors.FormcheckError: SourceError, ModelError, OutputError, ConfigError with a message that
+            says how to fix it. A stop signal is not an error: the result says ``interrupted``.
+    """
+    from formcheck.analyze import analyze_video
+
+    chosen = _resolve_exercise(exercise, [Path(p) for p in exercise_files])
+    out_dir = Path(out) if out is not None else default_out_dir(video)
+    summary = analyze_video(Path(video), out_dir, model_path=None if model is None else Path(model), force=force,
+                            progress=progress, calibrate_s=calibrate_s, write_video=write_video, exercise=chosen)
+    return AnalysisResult.from_folder(Path(video), out_dir, summary)
+
+
+def analyze_many(
+    videos: Iterable[str | os.PathLike[str]],
+    *,
+    out: str | os.PathLike[str],
+    jobs: int = 1,
+    backend: str = "local",
+    exercise: str | None = None,
+    force: bool = False,
+    write_video: bool = True,
+    model: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+    calibrate_s: float | None = None,
+    exercise_files: Sequence[str | os.PathLike[str]] = (),
+) -> BatchResult:
+    """Analyses many videos (files, or folders searched for video files) into one folder each under ``out``,
+    with the index ``out/batch.csv`` (video, status, frames, detection rate, reps, seconds, error).
+
+    A video that fails gets its row and its one-line error; the others go on. Videos whose complete results
+    are already there are skipped (``force`` redoes them). ``jobs`` worker processes (spawned, the model
+    loaded once per worker). Ctrl-C stops the batch with the index complete for what finished.
+    """
+    from formcheck.batch.local import run_batch
+
+    if backend != "local":
+        from formcheck.errors import ConfigError
+
+        raise ConfigError(f"unknown batch backend {backend!r}: the backend available is 'local'")
+    return run_batch(videos, out=Path(out), jobs=jobs, exercise=exercise, force=force, write_video=write_video,
+                     model=None if model is None else Path(model), progress=progress, calibrate_s=calibrate_s,
+                     exercise_files=[Path(p) for p in exercise_files])
