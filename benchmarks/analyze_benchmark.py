@@ -6,7 +6,11 @@ load), the frames per second of the analysis loop
 the same frames, and the peak resident memory of the analysing process. Memory should stay flat (ratio near
 1.0) however long the video is.
 
-    .venv/bin/python benchmarks/analyze_benchmark.py [VIDEO] [--repeat 4]
+Then the batch section: `formcheck analyze V1 V2 ... --out DIR --jobs N` on the same set of sample videos with
+`--jobs 1` and `--jobs 2` (wall time of the whole command, start-up included), its frames per second and the
+speed-up (`--no-batch` skips it).
+
+    .venv/bin/python benchmarks/analyze_benchmark.py [VIDEO] [--repeat 4] [--no-batch]
 """
 
 from __future__ import annotations
@@ -79,10 +83,39 @@ def raw_inference_fps(video: Path) -> tuple[float, int]:
         return (len(frames) - 1) / (time.perf_counter() - start), len(frames)
 
 
+BATCH_VIDEOS = ("plank_side.mp4", "childs_pose_side.mp4", "scapular_squeeze_side.mp4", "cat_cow_side.mp4")
+
+
+def batch_throughput(out: Path, jobs: int) -> tuple[float, int, int]:
+    """Wall seconds, frames and videos of one ``formcheck analyze`` batch over :data:`BATCH_VIDEOS`."""
+    videos = [str(ROOT / "sample_videos" / name) for name in BATCH_VIDEOS]
+    start = time.perf_counter()
+    child = subprocess.run([sys.executable, "-m", "formcheck", "analyze", *videos, "--out", str(out), "-q",
+                            "--jobs", str(jobs)], capture_output=True, text=True, check=False)
+    wall_s = time.perf_counter() - start
+    if child.returncode:
+        raise SystemExit(f"batch failed: {child.stderr.strip()}")
+    frames = sum(json.loads((d / "summary.json").read_text())["frames"] for d in out.iterdir() if d.is_dir())
+    return wall_s, frames, len(videos)
+
+
+def print_batch(tmp_path: Path) -> None:
+    import os
+
+    results = {jobs: batch_throughput(tmp_path / f"batch_j{jobs}", jobs) for jobs in (1, 2)}
+    print(f"batch: {len(BATCH_VIDEOS)} sample videos with the annotated video ({', '.join(BATCH_VIDEOS)}), "
+          f"{os.cpu_count()} cores")
+    print(f"{'jobs':<5} {'videos':>7} {'frames':>7} {'wall s':>8} {'fps':>7} {'videos/min':>11}")
+    for jobs, (wall_s, frames, n) in results.items():
+        print(f"{jobs:<5} {n:>7} {frames:>7} {wall_s:>8.2f} {frames / wall_s:>7.1f} {n / wall_s * 60:>11.1f}")
+    print(f"batch throughput --jobs 2 / --jobs 1: {results[1][0] / results[2][0]:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("video", nargs="?", type=Path, default=DEFAULT_VIDEO)
     parser.add_argument("--repeat", type=int, default=4)
+    parser.add_argument("--no-batch", action="store_true", help="skip the --jobs 1 / --jobs 2 batch section")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
@@ -101,6 +134,9 @@ def main() -> None:
     print(f"raw inference (PoseEstimator.detect only): {raw:.1f} fps")
     print(f"analysis / raw inference rate (long run): {rows[1][3] / raw:.2f}")
     print(f"peak memory long / short: {rows[1][4] / rows[0][4]:.2f} (flat = about 1.0)")
+    if not args.no_batch:
+        with tempfile.TemporaryDirectory() as tmp:
+            print_batch(Path(tmp))
 
 
 if __name__ == "__main__":

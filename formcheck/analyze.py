@@ -33,17 +33,9 @@ from typing import Any
 import numpy as np
 
 from formcheck import NOT_MEDICAL_DEVICE, __version__, geometry
-from formcheck.coach import (
-    CoachState,
-    SideCount,
-    SteadyBox,
-    draw_coach,
-    person_box,
-    set_text,
-    side_label,
-    two_sided_gauge_deg,
-)
-from formcheck.exercises import Exercise, Feedback, RepRecord
+from formcheck.coach import (CoachState, SideCount, SteadyBox, draw_coach, person_box, set_text, side_label,
+                             two_sided_gauge_deg)
+from formcheck.exercises import Exercise, ExerciseSession, Feedback, RepRecord
 from formcheck.interrupt import STOP_SIGNALS, StopRequest
 from formcheck.output_folder import OutputFolder
 from formcheck.overlay import METRIC_LABELS, annotate
