@@ -19,10 +19,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 from cli_helpers import assert_one_line_error, run_formcheck
+from display_helpers import window_is_up
 
 from formcheck.errors import ConfigError, DisplayError, OutputError
 from formcheck.exercises import load_catalogue
@@ -70,22 +70,6 @@ def xvfb() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
             leftover.unlink(missing_ok=True)
 
 
-def _window_is_up(display: str, title: str) -> bool:
-    """The live window is on the screen: mapped (``xwininfo``, when installed), else a picture that is not
-    the black root window (ImageMagick's ``import``; an overloaded machine can leave Qt's window unpainted)."""
-    env = _env(display)
-    if shutil.which("xwininfo"):
-        info = subprocess.run(["xwininfo", "-name", title], env=env, capture_output=True, text=True, timeout=20,
-                              check=False)
-        return "IsViewable" in info.stdout
-    shot = subprocess.run(["import", "-window", "root", "png:-"], env=env, capture_output=True, timeout=20,
-                          check=False)
-    if shot.returncode != 0:
-        return False
-    screen = cv2.imdecode(np.frombuffer(shot.stdout, np.uint8), cv2.IMREAD_COLOR)
-    return screen is not None and int(screen.max()) > 8
-
-
 def _window_processes(display: str) -> list[int]:
     """Process ids of live windows (formcheck.live.window_host) still running on ``display``."""
     found = []
@@ -115,7 +99,7 @@ def test_losing_the_display_mid_session_saves_it_and_exits_6(xvfb, tmp_path: Pat
                             stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
-        while not _window_is_up(display, title):
+        while not window_is_up(display, title):
             assert proc.poll() is None and time.monotonic() < deadline, "the live window never came up"
             time.sleep(0.3)
         time.sleep(1.5)  # the session is under way
