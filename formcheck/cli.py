@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from formcheck import NOT_MEDICAL_DEVICE, __version__
-from formcheck.errors import ConfigError, FormcheckError, OutputError, SourceError
+from formcheck.errors import ConfigError, DisplayError, FormcheckError, OutputError, SourceError
 from formcheck.interrupt import exit_code as signal_exit_code
 
 log = logging.getLogger("formcheck")
@@ -281,6 +281,10 @@ def _cmd_live(args: argparse.Namespace) -> int:
                           headless=args.headless, record=args.record, mirror=not args.no_mirror,
                           model_path=args.model, force=args.force, exercise_files=tuple(args.exercise_file))
     summary = run_live(options)
+    if summary["display"]["lost"]:
+        print(f"formcheck: error: {summary['display']['problem']}; the session so far is saved in {out}",
+              file=sys.stderr)
+        return DisplayError.exit_code
     if summary["source"]["lost"]:
         print(f"formcheck: error: {summary['source']['problem']}; the session so far is saved in {out}",
               file=sys.stderr)
