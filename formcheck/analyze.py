@@ -19,7 +19,6 @@ This module only wires the passes to the sinks and keeps the statistics of the s
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import math
 import signal
@@ -35,14 +34,14 @@ import numpy as np
 from formcheck import NOT_MEDICAL_DEVICE, __version__, geometry
 from formcheck.coach import (CoachState, SideCount, SteadyBox, draw_coach, person_box, set_text, side_label,
                              two_sided_gauge_deg)
-from formcheck.exercises import Exercise, ExerciseSession, Feedback, RepRecord
+from formcheck.exercises import Exercise, Feedback, RepRecord
 from formcheck.interrupt import STOP_SIGNALS, StopRequest
 from formcheck.output_folder import OutputFolder
 from formcheck.overlay import METRIC_LABELS, annotate
 from formcheck.passes import Counted, Neutral, landmark_pass, measure_and_count
 from formcheck.pose import PoseEstimator
 from formcheck.progress import ProgressBar
-from formcheck.record import RECORD_NAME
+from formcheck.record import RECORD_NAME, file_sha256
 from formcheck.series import PoseSeries
 from formcheck.sinks import CsvSink, VideoSink, write_json
 from formcheck.sources import VideoFileSource
@@ -152,14 +151,6 @@ class AnalysisStats:
             # A metric's statistics only count frames seen from a view in which it is valid.
             if m.view in geometry.METRICS_BY_NAME[name].views:
                 self.metrics[name].update(value)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def output_names(*, write_video: bool, exercise: bool) -> list[str]:
