@@ -26,6 +26,7 @@ import contextlib
 import logging
 import os
 import sqlite3
+import time
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -115,17 +116,28 @@ class HistoryStore:
             raise HistoryError(f"cannot open the history {self.path} ({exc}): check the folder's permissions "
                                "or choose another file with --history PATH") from None
         self._depth = 0
-        try:
-            self._check_ours()
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            self._conn.close()
-            raise self._foreign(f"it cannot be read as a database: {exc}") from None
-        except HistoryError:
-            self._conn.close()
-            raise
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self._check_ours()
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA foreign_keys=ON")
+                self._migrate()
+                break
+            except sqlite3.OperationalError as exc:
+                # Another process is creating or migrating the same file (switching to WAL does not wait on
+                # the busy timeout): wait for it, it is not a foreign file.
+                if _is_busy(exc) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    continue
+                self._conn.close()
+                raise self._foreign(f"it cannot be read as a database: {exc}") from None
+            except sqlite3.DatabaseError as exc:
+                self._conn.close()
+                raise self._foreign(f"it cannot be read as a database: {exc}") from None
+            except HistoryError:
+                self._conn.close()
+                raise
 
     # ------------------------------------------------------------------------------------------- opening
     def _foreign(self, why: str) -> HistoryError:
@@ -278,6 +290,11 @@ class HistoryStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
 
 
 def _statements(script: str) -> list[str]:
