@@ -6,7 +6,9 @@
 * :mod:`.neutral`: the exercise's neutral, learnt only in the start posture, still and not already turned;
 * :mod:`.feedback`: the exercise logic's results as the coach's drawing data and the session's files;
 * :mod:`.display`: the window (in a process of its own, :mod:`.window_host`), or none;
-* :mod:`.app`: the loop that wires them.
+* :mod:`.app`: the per-frame loop and ``formcheck live``'s wiring;
+* :mod:`.session`: one exercise session on an open source, model and window (``live`` runs one, a routine
+  one per exercise).
 """
 
 from __future__ import annotations

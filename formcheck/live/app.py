@@ -15,14 +15,12 @@ all come from the unmirrored frame, so they are the person's own left and right.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import math
-import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,29 +30,26 @@ import numpy as np
 from numpy.typing import NDArray
 
 from formcheck import NOT_MEDICAL_DEVICE, __version__
-from formcheck.analyze import FRAMES_NAME, SUMMARY_NAME, AnalysisStats, file_sha256, frames_header, frames_row
-from formcheck.interrupt import StopRequest
+from formcheck.analyze import AnalysisStats, file_sha256, frames_header, frames_row
 from formcheck.coach import SteadyBox, draw_card, draw_coach, person_box
 from formcheck.exercises.feedback import view_guidance
 from formcheck.live.capture import LatestFrameGrabber
-from formcheck.live.display import DisplayLost, HeadlessDisplay, WindowDisplay, check_display
-from formcheck.live.feedback import coach_state, rep_rows, side_complete
+from formcheck.live.display import HeadlessDisplay, WindowDisplay, check_display
+from formcheck.live.feedback import coach_state, side_complete
 from formcheck.live.flow import Action, FlowInput, FlowStep, FlowTimings, Phase, SessionFlow
 from formcheck.live.inference import PoseWorker, Processed
 from formcheck.live.neutral import HeldRows, LiveNeutral, NeutralStatus
-from formcheck.live.record import check_record, prepare_record
+from formcheck.live.record import check_record
 from formcheck.measure import Measurer, raw_measurement
 from formcheck.live.sources import CameraSource, PacedFileSource
 from formcheck.overlay import draw_skeleton
 from formcheck.pose import PoseEstimator
-from formcheck.sinks import CsvSink, VideoSink, prepare_output_dir, write_json
+from formcheck.sinks import CsvSink, VideoSink
 from formcheck.types import Measurement, Pose
 
 log = logging.getLogger(__name__)
 
 REPS_NAME = "reps.csv"
-#: Python's thread switch interval during a live session (see :func:`_run`).
-GIL_SWITCH_INTERVAL_S = 0.0005
 KEYS_HELP = "q quit   space pause   c recalibrate   n next side   r reset"
 #: Phases in which the neutral is learnt: while the person settles into position (in view), and calibrating.
 LEARNING_PHASES = (Phase.POSITION, Phase.CALIBRATE)
@@ -185,12 +180,14 @@ class LiveLoop:
         calibrate_s: seconds the neutral is learnt over (None: the exercise's ``setup.still_s``).
         timings: phase durations.
         session_factory: makes a fresh exercise session (for ``r``).
+        keys_help: the keys line on the cards.
     """
 
     def __init__(self, exercise: Any, session_factory: Callable[[], Any], display: Display,  # noqa: ANN401
                  frames_csv: CsvSink, video: VideoSink | None, *, mirror: bool, calibrate_s: float | None = None,
-                 timings: FlowTimings, clock: Callable[[], float] = time.monotonic) -> None:
+                 timings: FlowTimings, clock: Callable[[], float] = time.monotonic, keys_help: str = KEYS_HELP) -> None:
         self.exercise = exercise
+        self.keys_help = keys_help
         self._session_factory = session_factory
         self.session = session_factory()
         self.display = display
@@ -320,18 +317,18 @@ class LiveLoop:
         left = math.ceil(step.seconds_left) if step.seconds_left > 0 else 0
         if step.phase == Phase.INSTRUCTIONS:
             return draw_card(picture, ex.title, [*ex.instructions, "", *ex.safety, "", NOT_MEDICAL_DEVICE],
-                             footer="space: start now   " + KEYS_HELP)
+                             footer="space: start now   " + self.keys_help)
         if step.phase == Phase.COUNTDOWN:
             side = self.flow.sides[step.side_index]
             ready = "Neutral set." if self.exercise.setup.calibrate_neutral else "In position."
             lines = [f"{ready} Start with your {side} side." if side else f"{ready} Get ready.",
                      "Move only as far as is comfortable; stop if it hurts."]
-            return draw_card(picture, "Get ready", lines, big_text=str(max(1, left)), footer=KEYS_HELP)
+            return draw_card(picture, "Get ready", lines, big_text=str(max(1, left)), footer=self.keys_help)
         if step.phase == Phase.SWITCH:
             side = self.flow.sides[step.side_index]
             title = f"Switch sides: now your {side} side" if side else "Next set"
             lines = [f"Set {step.set_index + 1} of {self.flow.sets}", "Rest and breathe; come back to the middle."]
-            return draw_card(picture, title, lines, big_text=str(max(1, left)), footer="space: go now   " + KEYS_HELP)
+            return draw_card(picture, title, lines, big_text=str(max(1, left)), footer="space: go now   " + self.keys_help)
         return draw_card(picture, f"{ex.title}: session summary", self.summary_lines(),
                          footer="q or space: close")
 
@@ -395,12 +392,6 @@ def open_source(options: LiveOptions) -> CameraSource | PacedFileSource:
     return CameraSource(options.camera)
 
 
-def _default_session_factory(exercise: Any) -> Callable[[], Any]:  # noqa: ANN401
-    from formcheck.exercises import ExerciseSession  # the exercise logic's façade
-
-    return lambda: ExerciseSession(exercise)
-
-
 def run_live(options: LiveOptions, *, display: Display | None = None,
              session_factory: Callable[[], Any] | None = None) -> dict[str, Any]:
     """Runs a live session to its end and saves it in ``options.out_dir``; returns the summary.
@@ -413,6 +404,7 @@ def run_live(options: LiveOptions, *, display: Display | None = None,
         ConfigError, SourceError, DisplayError, ModelError, OutputError: with a message that says the fix.
     """
     from formcheck.exercises import get_exercise, load_catalogue
+    from formcheck.live.session import prepare_session, run_session
 
     exercise = get_exercise(load_catalogue(options.exercise_files), options.exercise)
     if options.record is not None:
@@ -421,101 +413,13 @@ def run_live(options: LiveOptions, *, display: Display | None = None,
         check_display()  # before the camera and the model: a missing display is the quickest thing to report
     source = open_source(options)
     try:
-        factory = session_factory or _default_session_factory(exercise)
-        outputs = [FRAMES_NAME, REPS_NAME, SUMMARY_NAME]
-        out = prepare_output_dir(options.out_dir, outputs, force=options.force)
-        if options.record is not None:
-            prepare_record(options.record)
+        prepare_session(options)
         with PoseEstimator(options.model_path) as estimator:
             if display is None:
                 display = HeadlessDisplay() if options.headless else WindowDisplay(f"formcheck - {exercise.title}")
             try:
-                return _run(options, exercise, factory, source, estimator, display, out, outputs)
+                return run_session(options, exercise, source, estimator, display, session_factory=session_factory)
             finally:
                 display.close()
     finally:
         source.close()  # after the capture thread has stopped (the grabber's context joins it)
-
-
-def _run(options: LiveOptions, exercise: Any, factory: Callable[[], Any], source: Any, estimator: PoseEstimator,  # noqa: ANN401
-         display: Display, out: Path, outputs: list[str]) -> dict[str, Any]:
-    info = source.info
-    video = VideoSink(options.record, info.resolution_wh, info.fps) if options.record is not None else None
-    interrupted = False
-    started_s = time.monotonic()
-    grabber = LatestFrameGrabber(source)
-    worker = PoseWorker(grabber, estimator)
-    with CsvSink(out / FRAMES_NAME, live_frames_header()) as frames_csv, _switch_interval(GIL_SWITCH_INTERVAL_S):
-        if video is not None:
-            video.__enter__()
-        loop = LiveLoop(exercise, factory, display, frames_csv, video, mirror=options.mirror,
-                        calibrate_s=options.calibrate_s, timings=options.flow_timings())
-        try:
-            with grabber, worker, StopRequest() as stop:
-                interrupted = _drive(loop, worker, stop)
-        except KeyboardInterrupt:  # a second Ctrl-C
-            interrupted = True
-        finally:
-            loop.rows.release()  # the rows still held back while the neutral was being learnt
-            if video is not None:
-                video.__exit__(None, None, None)
-    if getattr(source, "lost", False):
-        log.debug("%s; the session so far is saved in %s", source.problem, out)
-    loop.session.close()  # a rep still going on when the session ended is recorded too
-    _write_reps(out / REPS_NAME, loop.session)
-    record = [str(options.record)] if options.record is not None else []
-    summary = loop.summary(source=source, grabber=grabber, worker=worker, model_path=estimator.model_path,
-                           interrupted=interrupted, elapsed_s=time.monotonic() - started_s, outputs=outputs + record)
-    write_json(out / SUMMARY_NAME, summary)
-    return summary
-
-
-@contextlib.contextmanager
-def _switch_interval(seconds: float) -> Iterator[None]:
-    """Python's thread switch interval set to ``seconds`` for the block.
-
-    The main thread's Python (measuring, counting) and the pose thread's (MediaPipe's result conversion)
-    share the GIL. In a two-thread test (the model on one thread, 2.4 ms of geometry per result on the
-    other) the model's 16.9 ms a frame grew to 19.4 ms with Python's default 5 ms and to 18.2-18.9 ms with
-    0.5 ms.
-    """
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(seconds)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(previous)
-
-
-def _drive(loop: LiveLoop, worker: PoseWorker, stop: StopRequest) -> bool:
-    """The main thread's loop: take the newest processed frame, draw and show it, read a key; until done.
-
-    Returns True when Ctrl-C stopped it (between frames, so every output holds the same frames). A window
-    whose display went away ends it too (:attr:`LiveLoop.display_lost`).
-    """
-    key: str | None = None
-    while not loop.done:
-        processed = None if worker.exhausted else worker.get(timeout_s=0.5)
-        try:
-            if processed is not None:
-                loop.step(processed, key)
-            else:
-                loop.idle(key, source_ended=worker.exhausted)
-                if not loop.done:
-                    time.sleep(0.03)
-            if stop.requested:
-                return True
-            key = loop.display.poll_key()
-        except DisplayLost as exc:
-            loop.display_lost, loop.ended_by, loop.done = str(exc), "display_lost", True
-            break
-        if key == "q":  # quit now, without one more frame
-            loop.idle(key, source_ended=False)
-    return False
-
-
-def _write_reps(path: Path, session: Any) -> None:  # noqa: ANN401
-    header, rows = rep_rows(session)
-    with CsvSink(path, header) as sink:
-        for row in rows:
-            sink.write(row)
