@@ -20,18 +20,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import signal
 import sys
 import time
 import types
-from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from formcheck import NOT_MEDICAL_DEVICE, __version__, geometry
 from formcheck.coach import (CoachState, SideCount, SteadyBox, draw_coach, person_box, set_text, side_label,
                              two_sided_gauge_deg)
 from formcheck.exercises import Exercise, Feedback, RepRecord
@@ -41,18 +39,16 @@ from formcheck.overlay import METRIC_LABELS, annotate
 from formcheck.passes import Counted, Neutral, landmark_pass, measure_and_count
 from formcheck.pose import PoseEstimator
 from formcheck.progress import ProgressBar
-from formcheck.record import RECORD_NAME, file_sha256
+from formcheck.record import FRAMES_NAME, RECORD_NAME, REPS_NAME, SUMMARY_NAME, analysis_key, file_sha256, session_id_of
 from formcheck.series import PoseSeries
 from formcheck.sinks import CsvSink, VideoSink, write_json
+from formcheck.summary import FrameStats, exercise_block, frames_header, frames_row, session_summary
 from formcheck.sources import VideoFileSource
 from formcheck.types import Measurement
 
 log = logging.getLogger(__name__)
 
 VIDEO_NAME = "annotated.mp4"
-FRAMES_NAME = "frames.csv"
-SUMMARY_NAME = "summary.json"
-REPS_NAME = "reps.csv"
 #: Every file in an analysis folder: an earlier run's are refused without --force, and replaced or removed
 #: with it (a folder describes one run). ``record.json`` is written after the run by the command line
 #: (:mod:`formcheck.record`, with --exercise): an earlier run's is removed with the rest, never left beside
@@ -82,75 +78,6 @@ def coach_state_for(feedback: Feedback, exercise: Exercise, *,
         view_hint=feedback.view_hint,
         person_box_xyxy=person_box_xyxy,
     )
-
-
-def frames_header() -> list[str]:
-    """Columns of ``frames.csv``: time, detection, view, posture, whether the frame was learnt from as the
-    neutral, every metric, then each metric's visibility. Every row is in the same basis (the summary's
-    ``neutral`` says which metrics are relative to it and how it was found)."""
-    names = list(geometry.METRIC_NAMES)
-    return ["frame_index", "time_s", "detected", "view", "posture", "neutral_frame", *names,
-            *(f"{n}_visibility" for n in names)]
-
-
-def frames_row(frame_index: int, m: Measurement, *, neutral_frame: bool = False) -> dict[str, object]:
-    row: dict[str, object] = {
-        "frame_index": frame_index,
-        "time_s": m.timestamp_ms / 1000.0,
-        "detected": m.detected,
-        "view": m.view,
-        "posture": " ".join(m.posture),
-        "neutral_frame": neutral_frame,
-    }
-    row.update(m.angles)
-    row.update({f"{name}_visibility": v for name, v in m.visibility.items()})
-    return row
-
-
-@dataclass
-class RunningStats:
-    """Min, max and mean of a stream of values, ignoring NaN; ``update`` one value at a time."""
-
-    count: int = 0
-    total: float = 0.0
-    minimum: float = math.inf
-    maximum: float = -math.inf
-
-    def update(self, value: float) -> None:
-        if math.isfinite(value):
-            self.count += 1
-            self.total += value
-            self.minimum = min(self.minimum, value)
-            self.maximum = max(self.maximum, value)
-
-    def as_dict(self) -> dict[str, float | int | None]:
-        if not self.count:
-            return {"frames": 0, "min": None, "max": None, "mean": None}
-        return {"frames": self.count, "min": self.minimum, "max": self.maximum, "mean": self.total / self.count}
-
-
-@dataclass
-class AnalysisStats:
-    """What the summary needs, accumulated frame by frame.
-
-    Each metric's min / max / mean counts only the frames whose camera view suits that metric (e.g. trunk
-    extension only in side views); ``frames.csv`` still has every value, beside the view.
-    """
-
-    frames: int = 0
-    frames_with_person: int = 0
-    metrics: dict[str, RunningStats] = field(default_factory=lambda: {n: RunningStats() for n in geometry.METRIC_NAMES})
-    views: dict[str, int] = field(default_factory=dict)
-
-    def update(self, m: Measurement) -> None:
-        self.frames += 1
-        self.views[m.view] = self.views.get(m.view, 0) + 1
-        if m.detected:
-            self.frames_with_person += 1
-        for name, value in m.angles.items():
-            # A metric's statistics only count frames seen from a view in which it is valid.
-            if m.view in geometry.METRICS_BY_NAME[name].views:
-                self.metrics[name].update(value)
 
 
 def output_names(*, write_video: bool, exercise: bool) -> list[str]:
@@ -242,12 +169,11 @@ def _run(
         if stats.frames_with_person == 0:
             log.warning("no person was detected in %s: check that the whole body is in the picture and well lit",
                         info.name)
+        ex = exercise_block(exercise, counted.session.summary()) if counted.session is not None and exercise else None
         summary = _summary(source, estimator, stats, counted.neutral, series, interrupted, elapsed_s,
-                           output_names(write_video=write_video, exercise=exercise is not None))
+                           output_names(write_video=write_video, exercise=exercise is not None), exercise=ex)
         summary["interrupted_by"] = signal.Signals(stop.signum or signal.SIGINT).name if interrupted else None
         summary["calibration"] = calibration
-        if counted.session is not None and exercise is not None:
-            summary["exercise"] = {"name": exercise.name, "title": exercise.title} | counted.session.summary()
         write_json(folder.partial(SUMMARY_NAME), summary, shown_as=folder.final(SUMMARY_NAME))
         folder.commit()  # the whole set in place at once (a signal now waits until it is)
     return summary
@@ -291,12 +217,12 @@ def check_calibration(series: PoseSeries, calibrate_s: float, *, partial: bool =
 
 
 def _write(source: VideoFileSource, series: PoseSeries, counted: Counted, exercise: Exercise | None,
-           folder: OutputFolder, *, write_video: bool, progress: bool, stop: StopRequest) -> tuple[AnalysisStats, int]:
+           folder: OutputFolder, *, write_video: bool, progress: bool, stop: StopRequest) -> tuple[FrameStats, int]:
     """Writes ``frames.csv``, ``reps.csv`` and the annotated video under their partial names; returns the
     statistics and the frames written (fewer than the series when a signal stopped it: every file then holds
     the same frames)."""
     info = source.info
-    stats = AnalysisStats()
+    stats = FrameStats()
     neutral = set(counted.neutral.frames) if counted.neutral is not None else set()
     reps_by_end: dict[int, list] = {}
     if counted.session is not None:
@@ -351,36 +277,37 @@ def _write(source: VideoFileSource, series: PoseSeries, counted: Counted, exerci
 def _summary(
     source: VideoFileSource,
     estimator: PoseEstimator,
-    stats: AnalysisStats,
+    stats: FrameStats,
     neutral: Neutral | None,
     series: PoseSeries,
     interrupted: bool,
     elapsed_s: float,
     outputs: list[str],
+    *,
+    exercise: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    return {
-        "formcheck_version": __version__,
-        "note": NOT_MEDICAL_DEVICE,
-        "source": source.info.as_dict() | {"truncated": source.truncated, "problem": source.problem or None},
-        "model": {"path": str(estimator.model_path), "sha256": file_sha256(estimator.model_path)},
-        "interrupted": interrupted,
-        "frames": stats.frames,
-        "frames_with_person": stats.frames_with_person,
-        "detection_rate": stats.frames_with_person / stats.frames if stats.frames else 0.0,
-        "person_detected": stats.frames_with_person > 0,
-        "views": stats.views,
-        "neutral": None if neutral is None else neutral.as_dict(series) | {
+    """``summary.json`` of an analysis: the common keys (:func:`formcheck.summary.session_summary`; the session
+    id is made from the analysis key, the start time is the video's modification time, the recording's), then
+    ``processing``."""
+    video = Path(source.path)
+    video_sha256 = file_sha256(video)
+    summary = session_summary(
+        mode="analyze", session_id="", started_at=datetime.fromtimestamp(video.stat().st_mtime, tz=timezone.utc),
+        source=source.info.as_dict() | {"sha256": video_sha256, "truncated": source.truncated,
+                                        "problem": source.problem or None},
+        model_path=estimator.model_path, stats=stats, interrupted=interrupted,
+        neutral=None if neutral is None else neutral.as_dict(series) | {
             "relative_metrics": sorted(neutral.values),
             "about": "these metrics are relative to the person's neutral in every row of frames.csv "
                      "(neutral_frame marks the frames it was learnt from); the others are absolute",
         },
-        "metrics": {name: s.as_dict() for name, s in stats.metrics.items()},
-        "processing": {
-            "seconds": round(elapsed_s, 3),
-            "fps": round(stats.frames / elapsed_s, 2) if elapsed_s > 0 else None,
-        },
-        "outputs": outputs,
+        exercise=exercise, outputs=outputs)
+    summary["session_id"] = session_id_of(analysis_key(summary, video_sha256) or "")
+    summary["processing"] = {
+        "seconds": round(elapsed_s, 3),
+        "fps": round(stats.frames / elapsed_s, 2) if elapsed_s > 0 else None,
     }
+    return summary
 
 
 class _CallableModule(types.ModuleType):

@@ -108,7 +108,7 @@ class AnalysisResult:
             summary = json.loads((out_dir / SUMMARY_NAME).read_text(encoding="utf-8"))
         reps: tuple[RepRow, ...] = ()
         reps_path = out_dir / REPS_NAME
-        if "exercise" in summary and reps_path.is_file():
+        if summary.get("exercise") and reps_path.is_file():
             with reps_path.open(newline="", encoding="utf-8") as f:
                 reps = tuple(RepRow.from_csv_row(row) for row in csv.DictReader(f))
         return cls(video=Path(video), out_dir=out_dir, summary=summary, reps=reps)

@@ -199,8 +199,10 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"{frames} frames, person detected in {summary['detection_rate']:.0%}; results in {out}",
               file=sys.stderr)
-        if "exercise" in summary:
-            print(_exercise_line(summary["exercise"]), file=sys.stderr)
+        if summary.get("exercise"):
+            from formcheck.summary import count_lines
+
+            print(f"{summary['exercise']['name']}: " + "; ".join(count_lines(summary["exercise"])), file=sys.stderr)
     return 0
 
 
@@ -238,21 +240,6 @@ def _cmd_analyze_many(args: argparse.Namespace) -> int:
     elif not args.quiet or batch.failed:
         print(f"{len(batch.rows)} videos: {text}; the index is {batch.index_path}", file=sys.stderr)
     return batch.exit_code
-
-
-def _exercise_line(ex: dict) -> str:
-    """One line of the session's counts: ``seated-thoracic-rotation holds: left 2/3 (+1 partial, best 45 deg)...``."""
-    kind = ex["prescription"]["kind"]
-    parts = []
-    for side, facts in ex["reps"].items():
-        label = "" if side in ("", "all") else side + " "
-        text = f"{label}{facts['full']}/{facts['prescribed']} full"
-        extras = [f"+{facts['partial']} partial"] if facts["partial"] else []
-        best = (ex.get("best_rom_deg") or {}).get(side)
-        if best is not None:
-            extras.append(f"best {best:.0f} deg")
-        parts.append(text + (f" ({', '.join(extras)})" if extras else ""))
-    return f"{ex['name']} {kind}: " + "; ".join(parts)
 
 
 def _cmd_exercises(args: argparse.Namespace) -> int:

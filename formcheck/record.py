@@ -1,11 +1,12 @@
 """A session's record: one typed schema for what ``analyze --exercise`` and ``live`` produce, and what the
 history stores, reports and exports.
 
-The two commands write different ``summary.json`` shapes (analyze nests the exercise's counts under
-``"exercise"``; live writes ``"exercise": NAME`` and the counts under ``"session"``). :meth:`SessionRecord.
-from_result_dir` reads either (``summary.json`` + ``reps.csv``, and ``frames.csv`` for the measurement
-confidence) into one :class:`SessionRecord`; :meth:`SessionRecord.to_json` / :meth:`SessionRecord.from_json`
-round-trip it. The schema is documented field by field in ``docs/record.md``.
+Both commands write one ``summary.json`` shape (:mod:`formcheck.summary`: schema version, session id, start
+time, the exercise's counts under ``"exercise"``, the neutral under ``"neutral"``). :meth:`SessionRecord.
+from_result_dir` reads it (``summary.json`` + ``reps.csv``, and ``frames.csv`` for the measurement confidence)
+into one :class:`SessionRecord`, and also the shapes written before it (live's ``"session"`` and
+``"calibration"`` blocks); :meth:`SessionRecord.to_json` / :meth:`SessionRecord.from_json` round-trip it. The
+schema is documented field by field in ``docs/record.md``.
 
 Schema (version :data:`SCHEMA_VERSION`), top level:
 
@@ -287,29 +288,36 @@ class SessionRecord:
         except (OSError, ValueError) as exc:
             raise RecordError(f"{summary_path} cannot be read as JSON ({exc}): re-run the analysis") from None
         live = summary.get("mode") == "live"
-        ex = summary.get("session") if live else summary.get("exercise")
-        if not isinstance(ex, dict) or "reps" not in ex:
+        ex = summary_exercise(summary)
+        if ex is None:
             raise RecordError(f"{result_dir} holds no exercise session: analyse with --exercise NAME to count one")
         reps = _read_reps(result_dir / REPS_NAME)
         src = summary.get("source") or {}
-        video = _find_video(str(src.get("name", "")), result_dir) if not live else None
-        if video_sha256 is None and video is not None:
-            video_sha256 = file_sha256(video)
-        if started_at is None:
+        video = None
+        if not live and video_sha256 is None:
+            video_sha256 = src.get("sha256")  # analyze writes it since schema version 1
+            video = _find_video(str(src.get("name", "")), result_dir) if video_sha256 is None else None
+            if video is not None:
+                video_sha256 = file_sha256(video)
+        if started_at is None and summary.get("started_at"):
+            started_at = datetime.fromisoformat(str(summary["started_at"]))
+        if started_at is None:  # a folder written before summary.json had its start time
             if live:
                 seconds = float((summary.get("live") or {}).get("seconds") or 0.0)
                 started_at = _mtime(summary_path) - _timedelta(seconds)
             else:
+                video = video or _find_video(str(src.get("name", "")), result_dir)
                 started_at = _mtime(video) if video is not None else _mtime(summary_path)
-        neutral = summary.get("calibration") if live else summary.get("neutral")
+        neutral = summary_neutral(summary)
         model = summary.get("model") or {}
         target = ex.get("target") or {}
         p = ex.get("prescription") or {}
         holds = ex.get("holds")
         asym = ex.get("asymmetry") or {}
-        key = _analysis_key(summary, ex, neutral, video_sha256, result_dir, live=live)
+        key = analysis_key(summary, video_sha256) if not live else None
+        key = key or _files_key(result_dir, live=live)
         return cls(
-            session_id=str(uuid.UUID(key[:32])),
+            session_id=str(summary.get("session_id") or session_id_of(key)),
             analysis_key=key,
             started_at=_iso(started_at),
             mode="live" if live else "analyze",
@@ -389,16 +397,37 @@ def _find_video(name: str, result_dir: Path) -> Path | None:
     return next((c for c in candidates if c.is_file()), None)
 
 
-def _analysis_key(summary: dict[str, Any], ex: dict[str, Any], neutral: Any, video_sha256: str | None,  # noqa: ANN401
-                  result_dir: Path, *, live: bool) -> str:
-    """sha256 of what makes two analyses the same; a live session is only ever the same as itself."""
-    if live or not video_sha256:
-        digest = hashlib.sha256(b"live\0" if live else b"analyze-without-video\0")
-        for name in (SUMMARY_NAME, REPS_NAME):
-            path = result_dir / name
-            if path.is_file():
-                digest.update(path.read_bytes())
-        return digest.hexdigest()
+def summary_exercise(summary: dict[str, Any]) -> dict[str, Any] | None:
+    """``summary.json``'s exercise block (``"exercise"``; a live session before schema version 1: ``"session"``),
+    or None when the run counted no exercise."""
+    for key in ("exercise", "session"):
+        ex = summary.get(key)
+        if isinstance(ex, dict) and "reps" in ex:
+            return ex
+    return None
+
+
+def summary_neutral(summary: dict[str, Any]) -> Any:  # noqa: ANN401
+    """``summary.json``'s neutral (``"neutral"``; a live session before schema version 1: ``"calibration"``)."""
+    return summary["neutral"] if "neutral" in summary else summary.get("calibration")
+
+
+def session_id_of(key: str) -> str:
+    """The session id made from an analysis key (the same analysis has the same id)."""
+    return str(uuid.UUID(key[:32]))
+
+
+def new_session_id() -> str:
+    """A live session's id: a random UUID (a live session is only ever the same as itself)."""
+    return str(uuid.uuid4())
+
+
+def analysis_key(summary: dict[str, Any], video_sha256: str | None) -> str | None:
+    """sha256 of what makes two analyses of a video the same (None without the video's sha256)."""
+    ex = summary_exercise(summary) or {}
+    neutral = summary_neutral(summary)
+    if not video_sha256:
+        return None
     same = {
         "video_sha256": video_sha256,
         "exercise": ex.get("exercise") or ex.get("name"),
@@ -412,6 +441,16 @@ def _analysis_key(summary: dict[str, Any], ex: dict[str, Any], neutral: Any, vid
         "interrupted": summary.get("interrupted"),
     }
     return hashlib.sha256(json.dumps(same, sort_keys=True).encode()).hexdigest()
+
+
+def _files_key(result_dir: Path, *, live: bool) -> str:
+    """A live session (or an analysis whose video is gone) is only ever the same as itself: its files' sha256."""
+    digest = hashlib.sha256(b"live\0" if live else b"analyze-without-video\0")
+    for name in (SUMMARY_NAME, REPS_NAME):
+        path = result_dir / name
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _read_reps(path: Path) -> tuple[Rep, ...]:

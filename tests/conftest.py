@@ -1,12 +1,24 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 # Test helpers (builders.py) import as plain modules.
 sys.path.insert(0, str(Path(__file__).parent))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _formcheck_home_of_the_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The history of module- and session-scoped fixtures (they are set up before each test's own home below):
+    never the real user's data folder either."""
+    home = tmp_path_factory.mktemp("formcheck_home_run")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("FORMCHECK_HOME", str(home))
+    yield home
+    patch.undo()
 
 
 @pytest.fixture(autouse=True)

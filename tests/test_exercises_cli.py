@@ -80,4 +80,4 @@ def test_analyze_prints_the_session_counts(tmp_path):
                            "--no-video")
     assert result.returncode == 0, result.stderr
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("seated-thoracic-rotation holds: left 0/3 full") and "right 0/3 full" in last
+    assert last.startswith("seated-thoracic-rotation: Left: 0/3 holds") and "; Right: 0/3 holds" in last

@@ -40,7 +40,7 @@ class BatchRow:
     def from_summary(cls, video: Path, output: Path, status: str, summary: dict[str, Any], error: str = ""
                      ) -> BatchRow:
         reps = None
-        if "exercise" in summary:
+        if summary.get("exercise"):
             reps = sum(int(f.get("full", 0)) + int(f.get("partial", 0))
                        for f in summary["exercise"].get("reps", {}).values())
         return cls(video=video, output=output, status=status, frames=summary.get("frames"),

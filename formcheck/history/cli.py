@@ -105,7 +105,7 @@ def check_analyze_options(args: argparse.Namespace) -> None:
 def record_analysis(args: argparse.Namespace, out: Path, summary: dict[str, Any]) -> SessionRecord | None:
     """After ``analyze --exercise``: the session's record (with the pain ratings) goes to ``OUT/record.json``
     and, unless ``--no-history``, into the history. A pain rise of 2 or more prints the warning."""
-    if "exercise" not in summary or summary.get("interrupted"):
+    if not summary.get("exercise") or summary.get("interrupted"):
         return None  # no session, or one stopped half-way (Ctrl-C): nothing to keep
     pain = Pain(getattr(args, "pain_before", None), getattr(args, "pain_after", None))
 

@@ -22,6 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,8 +30,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from formcheck import NOT_MEDICAL_DEVICE, __version__
-from formcheck.analyze import AnalysisStats, file_sha256, frames_header, frames_row
+from formcheck import NOT_MEDICAL_DEVICE
 from formcheck.coach import SteadyBox, draw_card, draw_coach, person_box
 from formcheck.exercises.feedback import view_guidance
 from formcheck.live.capture import LatestFrameGrabber
@@ -44,12 +44,13 @@ from formcheck.measure import Measurer, raw_measurement
 from formcheck.live.sources import CameraSource, PacedFileSource
 from formcheck.overlay import draw_skeleton
 from formcheck.pose import PoseEstimator
+from formcheck.record import new_session_id
+from formcheck.summary import FrameStats, count_lines, exercise_block, frames_header, frames_row, session_summary
 from formcheck.sinks import CsvSink, VideoSink
 from formcheck.types import Measurement, Pose
 
 log = logging.getLogger(__name__)
 
-REPS_NAME = "reps.csv"
 KEYS_HELP = "q quit   space pause   c recalibrate   n next side   r reset"
 #: Phases in which the neutral is learnt: while the person settles into position (in view), and calibrating.
 LEARNING_PHASES = (Phase.POSITION, Phase.CALIBRATE)
@@ -164,7 +165,7 @@ def _flip(image: Image) -> Image:
 
 def live_frames_header() -> list[str]:
     """``frames.csv`` of a live session: analyze's columns, then the session's phase."""
-    return [*frames_header(), "phase"]
+    return frames_header("phase")
 
 
 class LiveLoop:
@@ -200,7 +201,9 @@ class LiveLoop:
         self.rows = HeldRows(frames_csv.write)
         sides = tuple(exercise.sides) if exercise.prescription.per_side else ("",)
         self.flow = SessionFlow(sides, exercise.prescription.sets, timings)
-        self.stats = AnalysisStats()
+        self.stats = FrameStats()
+        self.session_id = new_session_id()
+        self.started_at = datetime.now(timezone.utc)
         self.display_stats = DisplayStats()
         self.step_result: FlowStep | None = None
         self.feedback: Any = None
@@ -334,9 +337,8 @@ class LiveLoop:
 
     def summary_lines(self) -> list[str]:
         """The summary card's lines: reps and holds, best range per side, asymmetry (from the session)."""
-        from formcheck.live.feedback import summary_lines
-
-        return summary_lines(self._session_summary(), self.exercise)
+        return [*count_lines(self._session_summary()), "", "The session is saved (frames.csv, reps.csv, summary.json).",
+                "formcheck is not a medical device: stop if an exercise hurts, and ask a professional about pain."]
 
     def _show(self, image: Image, timestamp_ms: int) -> None:
         self.display.show(image)
@@ -351,28 +353,21 @@ class LiveLoop:
     def summary(self, *, source: Any, grabber: LatestFrameGrabber, worker: PoseWorker, model_path: Path,  # noqa: ANN401
                 interrupted: bool,
                 elapsed_s: float, outputs: list[str]) -> dict[str, Any]:
-        return {
-            "formcheck_version": __version__,
-            "note": NOT_MEDICAL_DEVICE,
-            "mode": "live",
-            "exercise": self.exercise.name,
-            "source": source.info.as_dict() | {"lost": bool(getattr(source, "lost", False)),
-                                               "problem": getattr(source, "problem", "") or None},
-            "model": {"path": str(model_path), "sha256": file_sha256(model_path)},
-            "interrupted": interrupted,
-            "ended_by": "interrupted" if interrupted else (
-                "source_lost" if getattr(source, "lost", False) else (self.ended_by or "quit")),
+        ended_by = "interrupted" if interrupted else (
+            "source_lost" if getattr(source, "lost", False) else (self.ended_by or "quit"))
+        summary = session_summary(
+            mode="live", session_id=self.session_id, started_at=self.started_at,
+            source=source.info.as_dict() | {"lost": bool(getattr(source, "lost", False)),
+                                            "problem": getattr(source, "problem", "") or None},
+            model_path=model_path, stats=self.stats, interrupted=interrupted,
+            neutral=self.neutral_check.as_dict() | {"recalibrations": self.recalibrations},
+            exercise=exercise_block(self.exercise, self._session_summary()), outputs=outputs)
+        return summary | {
+            "ended_by": ended_by,
             "display": {"lost": self.display_lost is not None, "problem": self.display_lost},
             "completed": all(c.full >= c.target for c in self.session.counts()),
-            "frames": self.stats.frames,
-            "frames_with_person": self.stats.frames_with_person,
-            "detection_rate": self.stats.frames_with_person / self.stats.frames if self.stats.frames else 0.0,
-            "person_detected": self.stats.frames_with_person > 0,
-            "views": self.stats.views,
-            "calibration": self.neutral_check.as_dict() | {"recalibrations": self.recalibrations},
-            "session": self._session_summary() | {"resets": self.resets},
-            "metrics": {name: s.as_dict() for name, s in self.stats.metrics.items()},
             "live": {
+                "resets": self.resets,
                 "frames_captured": grabber.captured,
                 "frames_processed": worker.processed,
                 "frames_dropped": grabber.dropped + worker.dropped,
@@ -381,7 +376,6 @@ class LiveLoop:
                 "mirror": self.mirror,
                 **self.display_stats.as_dict(),
             },
-            "outputs": outputs,
         }
 
 

@@ -125,30 +125,3 @@ def rep_rows(session: Any) -> tuple[list[str], list[list[str]]]:  # noqa: ANN401
     from formcheck.exercises import RepRecord
 
     return RepRecord.csv_header(), [r.csv_row() for r in session.records]
-
-
-def summary_lines(summary: dict[str, Any], exercise: Any) -> list[str]:  # noqa: ANN401
-    """The summary card's lines from ``ExerciseSession.summary()``: reps or holds per side (full of
-    prescribed, and partial), best range per side, longest hold, left/right asymmetry."""
-    kind = exercise.prescription.kind
-    lines: list[str] = []
-    reps = summary.get("reps") or {}
-    best = summary.get("best_rom_deg") or {}
-    for side, facts in reps.items():
-        text = f"{side.capitalize()}: {facts.get('full', 0)}/{facts.get('prescribed', 0)} {kind}"
-        if facts.get("partial"):
-            text += f" (+{facts['partial']} partial)"
-        if best.get(side) is not None:
-            text += f",  best range {best[side]:.0f} deg"
-        lines.append(text)
-    holds = summary.get("holds")
-    if holds and holds.get("best_s"):
-        lines.append(f"Longest hold: {holds['best_s']:.1f} s of {holds.get('prescribed_s', 0):.0f} s")
-    asym = summary.get("asymmetry")
-    if asym:
-        lines.append(f"Left/right difference in best range: {abs(asym['deg']):.0f} deg ({asym['percent']:.0f}%)")
-    if not lines:
-        lines.append(f"No {kind} recorded")
-    lines += ["", "The session is saved (frames.csv, reps.csv, summary.json).",
-              "formcheck is not a medical device: stop if an exercise hurts, and ask a professional about pain."]
-    return lines

@@ -17,15 +17,15 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from formcheck.analyze import FRAMES_NAME, SUMMARY_NAME
 from formcheck.interrupt import StopRequest
-from formcheck.live.app import KEYS_HELP, REPS_NAME, Display, LiveLoop, LiveOptions, live_frames_header
+from formcheck.live.app import KEYS_HELP, Display, LiveLoop, LiveOptions, live_frames_header
 from formcheck.live.capture import LatestFrameGrabber
 from formcheck.live.display import DisplayLost
 from formcheck.live.feedback import rep_rows
 from formcheck.live.inference import PoseWorker
 from formcheck.live.record import prepare_record
 from formcheck.pose import PoseEstimator
+from formcheck.record import FRAMES_NAME, REPS_NAME, SUMMARY_NAME
 from formcheck.sinks import CsvSink, VideoSink, prepare_output_dir, write_json
 
 log = logging.getLogger(__name__)

@@ -31,6 +31,11 @@ def session_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return looped_clip(folder / "looped.mp4", 5)
 
 
+COMMON_KEYS = ["schema_version", "session_id", "started_at", "mode", "formcheck_version", "note", "source", "model",
+               "interrupted", "frames", "frames_with_person", "detection_rate", "person_detected", "views", "neutral",
+               "exercise", "metrics", "outputs"]
+
+
 @pytest.fixture(scope="module")
 def live_run(session_clip: Path, tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("live") / "session"
@@ -52,7 +57,7 @@ def test_headless_live_runs_the_whole_session_and_saves_it(live_run) -> None:
     live = summary["live"]
     assert summary["frames"] == len(rows) == live["frames_shown"] <= live["frames_processed"]
     assert live["frames_captured"] == live["frames_shown"] + live["frames_dropped"]
-    assert summary["calibration"]["neutral"]["trunk_rotation_deg"] is not None
+    assert summary["neutral"]["neutral"]["trunk_rotation_deg"] is not None
     assert "not a medical device" in summary["note"]
     # The phases come in their order (headless: no instructions card) and the sets were reached.
     phases = [r["phase"] for r in rows]
@@ -102,8 +107,13 @@ def test_live_counts_what_analyze_counts_on_the_same_file(live_run, session_clip
             want = sum(r["side"] == side and r["complete"] == complete for r in analyze_after)
             got = sum(r["side"] == side and r["complete"] == complete for r in live_after)
             assert abs(got - want) <= slack, (side, complete, got, want)
-    live_neutral = summary["calibration"]["neutral"]["trunk_rotation_deg"]
-    analyze_neutral = json.loads((analysed / "summary.json").read_text())["neutral"]["values"]["trunk_rotation_deg"]
+    analysed_summary = json.loads((analysed / "summary.json").read_text())
+    # one summary.json shape for both commands (docs/record.md): the same keys first, the same exercise block
+    assert list(summary)[:len(COMMON_KEYS)] == list(analysed_summary)[:len(COMMON_KEYS)] == COMMON_KEYS
+    assert set(summary["exercise"]) == set(analysed_summary["exercise"])
+    assert summary["session_id"] != analysed_summary["session_id"] and summary["schema_version"] == 1
+    live_neutral = summary["neutral"]["neutral"]["trunk_rotation_deg"]
+    analyze_neutral = analysed_summary["neutral"]["values"]["trunk_rotation_deg"]
     assert abs(live_neutral - analyze_neutral) <= 3.0, (live_neutral, analyze_neutral)
     if slack == 0 and [r["side"] for r in live_after] == [r["side"] for r in analyze_after]:
         for live_rep, analyze_rep in zip(live_after, analyze_after, strict=True):
