@@ -111,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a pose landmarker .task bundle (default: the bundled full model)")
     live.add_argument("--force", action="store_true", help="overwrite outputs already in the output folder")
     history_cli.add_commands(sub)
+    from formcheck.routines import cli as routines_cli
+
+    routines_cli.add_commands(sub, camera=_camera, exercise_file=_add_exercise_file)
     return parser
 
 
@@ -316,9 +319,10 @@ def _main(argv: Sequence[str] | None) -> int:
         _configure_logging(args.verbose)
         try:
             from formcheck.history.cli import COMMANDS as history_commands
+            from formcheck.routines.cli import COMMANDS as routine_commands
 
             handler = {"analyze": _cmd_analyze, "exercises": _cmd_exercises, "live": _cmd_live,
-                       **history_commands}[args.command]
+                       **history_commands, **routine_commands}[args.command]
             return handler(args)
         except FormcheckError as exc:
             print(f"formcheck: error: {exc}", file=sys.stderr)

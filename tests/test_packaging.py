@@ -1,4 +1,4 @@
-"""An installed (non-editable) formcheck carries its pose model and exercise catalogue and finds them from
+"""An installed (non-editable) formcheck carries its pose model, exercise catalogue and routines and finds them from
 any working directory."""
 
 from __future__ import annotations
@@ -21,15 +21,17 @@ def test_wheel_carries_model_and_catalogue_and_finds_them(tmp_path):
                    check=True, capture_output=True, text=True)
     code = (
         "import formcheck, formcheck.pose as p, formcheck.exercises as e;"
-        "print(formcheck.__file__); print(p.default_model_path()); print(len(e.load_catalogue()))"
+        "import formcheck.routines as r;"
+        "print(formcheck.__file__); print(p.default_model_path()); print(len(e.load_catalogue()));"
+        "print(len(r.load_routines(e.load_catalogue())))"
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = dict(os.environ, PYTHONPATH=str(target))
     out = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env, check=True, capture_output=True,
                          text=True).stdout.split()
-    package_file, model_path, n_exercises = Path(out[0]), Path(out[1]), int(out[2])
+    package_file, model_path, n_exercises, n_routines = Path(out[0]), Path(out[1]), int(out[2]), int(out[3])
     assert package_file.is_relative_to(target)  # the installed copy, not the source tree
     assert model_path.is_relative_to(target) and model_path.is_file()
     assert model_path.read_bytes() == (ROOT / "models" / "pose_landmarker_full.task").read_bytes()
-    assert n_exercises >= 8
+    assert n_exercises >= 8 and n_routines >= 2

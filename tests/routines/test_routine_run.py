@@ -1,0 +1,74 @@
+"""``formcheck routine`` end to end, headless, on sample clips (real MediaPipe): each exercise runs as a live
+session in its own folder, the routine is saved in ``routine.json`` and each exercise is in the history."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from cli_helpers import run_formcheck
+from routine_clips import SAMPLES, cut_clip, write_routine
+
+from formcheck.history import HistoryStore
+from formcheck.record import SessionRecord
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def routine_run(tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("routine")
+    routine_file = write_routine(folder)
+    plank = cut_clip(SAMPLES / "plank_side.mp4", folder / "plank_8s.mp4", 8.0)
+    out, history = folder / "out", folder / "history.sqlite3"
+    result = run_formcheck("routine", "--routine-file", str(routine_file), "--source", str(plank),
+                           "--source", str(SAMPLES / "glute_bridge_side.mp4"), "--headless", "--out", str(out),
+                           "--history", str(history))
+    return out, history, result
+
+
+def test_a_routine_runs_each_exercise_in_turn_and_saves_each(routine_run) -> None:
+    out, _, result = routine_run
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and f"routine saved in {out}" in result.stderr
+    routine = json.loads((out / "routine.json").read_text())
+    assert routine["mode"] == "routine" and routine["routine"]["name"] == "short-test"
+    assert routine["ended_by"] == "finished" and not routine["interrupted"] and routine["completed"]
+    assert "not a medical device" in routine["note"]
+    parts = routine["parts"]
+    assert [p["folder"] for p in parts] == ["01-plank", "02-glute-bridge"]
+    # the plank's clip ended while it was held (the hold in hand is counted); the bridge was done before its
+    # clip ended, and the routine moved on (no rest when headless on files)
+    assert [p["ended_by"] for p in parts] == ["source_ended", "finished"]
+    assert all(p["started_sets"] and p["completed"] and p["rest_s"] == 0.0 for p in parts)
+    for part, exercise, kind in zip(parts, ["plank", "glute-bridge"], ["holds", "reps"]):
+        folder = out / part["folder"]
+        summary = json.loads((folder / "summary.json").read_text())
+        assert summary["mode"] == "live" and summary["ended_by"] == part["ended_by"]
+        with open(folder / "reps.csv", newline="") as f:
+            reps = list(csv.DictReader(f))
+        assert any(r["complete"] == "true" for r in reps)  # a bridge caught half-way is partial
+        with open(folder / "frames.csv", newline="") as f:
+            phases = {row["phase"].split()[0] for row in csv.DictReader(f)}
+        assert "active" in phases and "instructions" not in phases  # headless: no cards
+        record = SessionRecord.from_json((folder / "record.json").read_text())
+        assert record.exercise == exercise and record.mode == "live" and record.prescription.kind == kind
+        # the routine's dose, not the catalogue's (3 holds of 20 s; 10 bridges held 1 s in 2 sets)
+        assert record.prescription.count == 1 and record.prescription.sets == 1
+        assert [(c.full, c.prescribed) for c in record.counts] == [(1, 1)]
+        assert part["counts"] == {"all": {"full": 1, "partial": record.counts[0].partial, "prescribed": 1}}
+
+
+def test_each_exercise_of_the_routine_is_in_the_history(routine_run) -> None:
+    out, history, result = routine_run
+    assert result.returncode == 0, result.stderr
+    parts = json.loads((out / "routine.json").read_text())["parts"]
+    with HistoryStore(history) as store:
+        sessions = store.sessions()
+    assert [s.record.exercise for s in sessions] == ["plank", "glute-bridge"]
+    assert [s.id for s in sessions] == [p["history_id"] for p in parts]
+    assert [Path(s.record.result_dir) for s in sessions] == [(out / p["folder"]).resolve() for p in parts]
+    listed = run_formcheck("history", "--history", str(history))
+    assert listed.returncode == 0 and "plank" in listed.stdout and "glute-bridge" in listed.stdout
