@@ -176,8 +176,9 @@ def analyze_many(
     videos: Iterable[str | os.PathLike[str]],
     *,
     out: str | os.PathLike[str],
-    jobs: int = 1,
+    jobs: int | None = None,
     backend: str = "local",
+    ray_address: str | None = None,
     exercise: str | None = None,
     force: bool = False,
     write_video: bool = True,
@@ -190,15 +191,24 @@ def analyze_many(
     with the index ``out/batch.csv`` (video, status, frames, detection rate, reps, seconds, error).
 
     A video that fails gets its row and its one-line error; the others go on. Videos whose complete results
-    are already there are skipped (``force`` redoes them). ``jobs`` worker processes (spawned, the model
-    loaded once per worker). Ctrl-C stops the batch with the index complete for what finished.
+    are already there are skipped (``force`` redoes them). Ctrl-C stops the batch with the index complete for
+    what finished.
+
+    Args:
+        backend: ``"local"``: this process (``jobs`` 1, the default) or ``jobs`` worker processes (spawned,
+            the model loaded once per worker). ``"ray"`` (needs ``pip install 'formcheck[ray]'``): one Ray task
+            per video, at most ``jobs`` at once (default: the cluster's CPUs), the model loaded once per Ray
+            worker, on the cluster at ``ray_address`` or, without one, on a Ray started on this machine for the
+            batch (a Ray this process already started with ``ray.init`` is used as it is). The videos and
+            ``out`` must be at the same paths on every node (see :mod:`formcheck.batch.ray_backend`).
+        ray_address: the Ray cluster (``HOST:PORT``, ``auto``, ``ray://HOST:10001``); only with ``"ray"``.
+
+    Raises:
+        formcheck.errors.ConfigError: no videos, a bad option, an unknown exercise; Ray not installed or its
+            cluster not reachable.
     """
     from formcheck.batch.local import run_batch
 
-    if backend != "local":
-        from formcheck.errors import ConfigError
-
-        raise ConfigError(f"unknown batch backend {backend!r}: the backend available is 'local'")
-    return run_batch(videos, out=Path(out), jobs=jobs, exercise=exercise, force=force, write_video=write_video,
-                     model=None if model is None else Path(model), progress=progress, calibrate_s=calibrate_s,
-                     exercise_files=[Path(p) for p in exercise_files])
+    return run_batch(videos, out=Path(out), jobs=jobs, backend=backend, ray_address=ray_address, exercise=exercise,
+                     force=force, write_video=write_video, model=None if model is None else Path(model),
+                     progress=progress, calibrate_s=calibrate_s, exercise_files=[Path(p) for p in exercise_files])

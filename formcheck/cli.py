@@ -66,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
                          "batch, the folder of the video folders and batch.csv, default formcheck-out)")
     analyze.add_argument("--jobs", type=int, default=None, metavar="N",
                          help="a batch: analyse N videos at once in worker processes (default 1)")
+    analyze.add_argument("--backend", choices=["local", "ray"], default="local",
+                         help="a batch: where it runs; ray: one Ray task per video on a Ray cluster (--ray-address) "
+                         "or, without one, on a Ray started on this machine (pip install 'formcheck[ray]'); "
+                         "--jobs N then caps the videos at once (default: the cluster's CPUs)")
+    analyze.add_argument("--ray-address", default=None, metavar="ADDR",
+                         help="with --backend ray: the cluster's head, HOST:PORT, 'auto' (the one 'ray start' runs "
+                         "here) or ray://HOST:10001; the videos and --out must be at the same paths on every node")
     analyze.add_argument("--model", type=Path, default=None, metavar="PATH",
                          help="a pose landmarker .task bundle (default: the bundled full model)")
     analyze.add_argument("--calibrate", type=_positive_float, default=None, metavar="SECONDS",
@@ -176,7 +183,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from formcheck.api import analyze, default_out_dir
     from formcheck.history.cli import check_analyze_options, record_analysis
 
-    if len(args.video) > 1 or _is_dir(args.video[0]):
+    if len(args.video) > 1 or _is_dir(args.video[0]) or args.backend != "local" or args.ray_address is not None:
         return _cmd_analyze_many(args)
     args.video = args.video[0]  # one video: as it always was (record_analysis reads args.video)
     check_analyze_options(args)
@@ -229,9 +236,9 @@ def _cmd_analyze_many(args: argparse.Namespace) -> int:
     if args.pain_before is not None or args.pain_after is not None:
         raise ConfigError("--pain-before / --pain-after belong to one session: give them with a single video")
     out = args.out if args.out is not None else Path("formcheck-out")
-    batch = analyze_many(args.video, out=out, jobs=args.jobs or 1, exercise=args.exercise, force=args.force,
-                         write_video=not args.no_video, model=args.model, progress=not args.quiet,
-                         calibrate_s=args.calibrate, exercise_files=args.exercise_file)
+    batch = analyze_many(args.video, out=out, jobs=args.jobs, backend=args.backend, ray_address=args.ray_address,
+                         exercise=args.exercise, force=args.force, write_video=not args.no_video, model=args.model,
+                         progress=not args.quiet, calibrate_s=args.calibrate, exercise_files=args.exercise_file)
     for row in batch.failed:
         print(f"formcheck: error: {row.video}: {row.error}", file=sys.stderr)
     counts: dict[str, int] = {}

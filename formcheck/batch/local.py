@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 #: Extensions of the files a folder is searched for (case-insensitive).
 VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".3gp"})
 SUMMARY_NAME = "summary.json"
+#: Where a batch runs: ``local`` (this machine: in this process or a process pool), ``ray`` (Ray tasks on a
+#: cluster or a local Ray: :mod:`formcheck.batch.ray_backend`, the optional extra ``formcheck[ray]``).
+BACKENDS = ("local", "ray")
 
 
 def find_videos(inputs: Iterable[str | Path]) -> list[Path]:
@@ -133,7 +136,9 @@ def run_batch(
     inputs: Iterable[str | Path],
     *,
     out: Path,
-    jobs: int = 1,
+    jobs: int | None = None,
+    backend: str = "local",
+    ray_address: str | None = None,
     exercise: str | None = None,
     force: bool = False,
     write_video: bool = True,
@@ -145,8 +150,16 @@ def run_batch(
     """See :func:`formcheck.api.analyze_many`."""
     from formcheck.api import AnalysisResult, _resolve_exercise
 
-    if jobs < 1:
+    if jobs is not None and jobs < 1:
         raise ConfigError(f"--jobs must be 1 or more, got {jobs}")
+    if backend not in BACKENDS:
+        raise ConfigError(f"unknown batch backend {backend!r}: choose one of {', '.join(BACKENDS)}")
+    if ray_address is not None and backend != "ray":
+        raise ConfigError("--ray-address is for --backend ray: add --backend ray, or leave the address out")
+    if backend == "ray":
+        from formcheck.batch.ray_backend import import_ray
+
+        import_ray()  # without the extra: one line saying how to install it, before anything is written
     videos = find_videos(inputs)
     if not videos:
         raise ConfigError("no videos to analyse: give video files or folders holding them")
@@ -185,7 +198,11 @@ def run_batch(
             interrupted = True
 
     try:
-        if jobs == 1 or len(todo) <= 1:
+        if backend == "ray" and todo:
+            from formcheck.batch.ray_backend import run_ray
+
+            interrupted = run_ray(todo, videos, dirs, options, jobs, finish, address=ray_address) or interrupted
+        elif jobs is None or jobs == 1 or len(todo) <= 1:
             for i in todo:
                 finish(i, *analyze_one(videos[i], dirs[i], options))
                 if interrupted:
