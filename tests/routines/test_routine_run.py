@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import csv
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -72,3 +76,33 @@ def test_each_exercise_of_the_routine_is_in_the_history(routine_run) -> None:
     assert [Path(s.record.result_dir) for s in sessions] == [(out / p["folder"]).resolve() for p in parts]
     listed = run_formcheck("history", "--history", str(history))
     assert listed.returncode == 0 and "plank" in listed.stdout and "glute-bridge" in listed.stdout
+
+
+def test_ctrl_c_ends_the_routine_and_leaves_complete_files(tmp_path: Path) -> None:
+    """SIGINT during the first exercise: that exercise is saved (and not added to the history: it was stopped
+    half-way), the next never starts, ``routine.json`` says so, exit 130."""
+    routine_file = write_routine(tmp_path)
+    out, history = tmp_path / "out", tmp_path / "history.sqlite3"
+    proc = subprocess.Popen([sys.executable, "-m", "formcheck", "routine", "--routine-file", str(routine_file),
+                             "--source", str(SAMPLES / "plank_side.mp4"), "--source",
+                             str(SAMPLES / "glute_bridge_side.mp4"), "--headless", "--out", str(out), "--history",
+                             str(history)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    frames = out / "01-plank" / "frames.csv"
+    deadline = time.monotonic() + 60
+    while not (frames.is_file() and frames.stat().st_size > 20_000):  # some frames of the plank are written
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and f"interrupted; the routine so far is saved in {out}" in stderr
+    routine = json.loads((out / "routine.json").read_text())
+    assert routine["ended_by"] == "interrupted" and routine["interrupted"] and not routine["completed"]
+    assert [p["ended_by"] for p in routine["parts"]] == ["interrupted", ""]
+    assert routine["parts"][0]["history_id"] is None and not (out / "02-glute-bridge").exists()
+    summary = json.loads((out / "01-plank" / "summary.json").read_text())
+    with open(frames, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert summary["interrupted"] and summary["frames"] == len(rows) > 0
+    with HistoryStore(history) as store:
+        assert len(store) == 0
