@@ -136,12 +136,12 @@ def test_ctrl_c_leaves_the_index_complete_for_what_finished(ray_address, tmp_pat
                              "--no-video", "-q", "--backend", "ray", "--ray-address", ray_address, "--jobs", "1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
+    lock = out / "plank_side" / ".formcheck.lock"  # the second video's analysis has its folder
     try:
-        while time.monotonic() < deadline:  # the first video done: the second is in progress, the third waits
-            if (out / "batch.csv").is_file() and any(r["status"] == "done" for r in read_index(out / "batch.csv")):
-                break
+        while time.monotonic() < deadline and not lock.exists():
             assert proc.poll() is None, proc.communicate()
             time.sleep(0.05)
+        time.sleep(1.5)  # into its landmark pass (210 frames: several seconds); the third one waits (--jobs 1)
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=120)
     finally:
@@ -153,11 +153,18 @@ def test_ctrl_c_leaves_the_index_complete_for_what_finished(ray_address, tmp_pat
     assert [Path(r["video"]).name for r in rows] == [v.name for v in videos]
     assert rows[0]["status"] == "done" and rows[0]["frames"] == "30"
     assert rows[2]["status"] == "pending" and not (out / "childs_pose_side").exists()
-    # the video in progress stopped at the frame in hand and saved its frames so far, or had just finished
-    assert rows[1]["status"] in ("interrupted", "done")
-    summary = json.loads((out / "plank_side" / "summary.json").read_text())
-    assert summary["interrupted"] == (rows[1]["status"] == "interrupted")
-    assert int(rows[1]["frames"]) == summary["frames"] > 0
+    # the video in progress stopped at the frame in hand and saved its frames so far (on a slow machine it may
+    # not have reached its first frame, or have just finished): its row says which, and its folder agrees
+    status = rows[1]["status"]
+    assert status in ("interrupted", "pending", "done")
+    summary_path = out / "plank_side" / "summary.json"
+    if status == "pending":
+        assert not summary_path.exists()
+    else:
+        summary = json.loads(summary_path.read_text())
+        assert summary["interrupted"] == (status == "interrupted")
+        assert int(rows[1]["frames"]) == summary["frames"] > 0
+    assert not list(out.rglob("*.partial")) and not list(out.rglob(".formcheck.lock"))
 
 
 def test_without_ray_installed_one_line_says_how_to_install_it(tmp_path):
