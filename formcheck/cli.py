@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--force", action="store_true", help="replace the outputs of an earlier run in the output "
                          "folder (all of them, also those this run does not write: a folder holds one run)")
     analyze.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    history_cli.add_analyze_options(analyze)
+    history_cli.add_session_options(analyze)
 
     exercises = sub.add_parser("exercises", help="list the exercise catalogue, or show one exercise",
                                description="List the exercise catalogue, or show one exercise's targets, camera "
@@ -98,8 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     live = sub.add_parser("live", help="coach an exercise live from a camera",
                           description="Coach an exercise live from a camera (or a video file played as one) in a "
                           "window: instructions, view check, neutral calibration, countdown, sets, summary. Keys: "
-                          "q quit, space pause, c recalibrate, n next side, r reset. The session is saved like an "
-                          "analysis (frames.csv, reps.csv, summary.json). " + NOT_MEDICAL_DEVICE)
+                          "q quit, space pause, c recalibrate, n next side, r reset. In front of a camera it asks for your "
+                          "pain (0-10) before and after. The session is saved like an analysis (frames.csv, reps.csv, "
+                          "summary.json) and added to the history. " + NOT_MEDICAL_DEVICE)
     live.add_argument("--exercise", required=True, metavar="NAME", help="the exercise, e.g. seated-thoracic-rotation")
     where = live.add_mutually_exclusive_group()
     # default None, not 0: argparse counts an option given its default value as absent, so "--camera 0
@@ -117,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--model", type=Path, default=None, metavar="PATH",
                       help="a pose landmarker .task bundle (default: the bundled full model)")
     live.add_argument("--force", action="store_true", help="overwrite outputs already in the output folder")
+    history_cli.add_session_options(live)  # in a window in front of a camera the pain is asked, unless given
     history_cli.add_commands(sub)
     from formcheck.routines import cli as routines_cli
 
@@ -181,11 +183,11 @@ def _configure_logging(verbose: bool) -> None:
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from formcheck.api import analyze, default_out_dir
-    from formcheck.history.cli import check_analyze_options, record_analysis
+    from formcheck.history.cli import check_analyze_options, record_session
 
     if len(args.video) > 1 or _is_dir(args.video[0]) or args.backend != "local" or args.ray_address is not None:
         return _cmd_analyze_many(args)
-    args.video = args.video[0]  # one video: as it always was (record_analysis reads args.video)
+    args.video = args.video[0]  # one video: as it always was
     check_analyze_options(args)
     calibrate_s = args.calibrate  # None: the neutral is found where the person rests (formcheck.passes)
     out = args.out if args.out is not None else default_out_dir(args.video)
@@ -193,7 +195,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
                      model=args.model, progress=not args.quiet, calibrate_s=calibrate_s,
                      exercise_files=args.exercise_file)
     summary = result.summary
-    record_analysis(args, out, summary)  # record.json, the pain warning, and the history (unless --no-history)
+    record_session(args, out, summary)  # record.json, the pain warning, and the history (unless --no-history)
     frames = summary["frames"]
     if summary["source"]["truncated"]:
         print(f"formcheck: error: {summary['source']['problem']}; the {frames} frames before that are analysed in "
@@ -270,14 +272,18 @@ def _cmd_exercises(args: argparse.Namespace) -> int:
 def _cmd_live(args: argparse.Namespace) -> int:
     import time
 
+    from formcheck.history.cli import record_session
     from formcheck.live import LiveOptions, run_live
 
     out = args.out if args.out is not None else Path("formcheck-out") / time.strftime(f"live-{args.exercise}-%Y%m%d-%H%M%S")
     camera = 0 if args.camera is None else args.camera
     options = LiveOptions(exercise=args.exercise, out_dir=out, camera=camera, source=args.source,
                           headless=args.headless, record=args.record, mirror=not args.no_mirror,
-                          model_path=args.model, force=args.force, exercise_files=tuple(args.exercise_file))
+                          model_path=args.model, force=args.force, exercise_files=tuple(args.exercise_file),
+                          pain_before=args.pain_before, pain_after=args.pain_after)
     summary = run_live(options)
+    ended_badly = summary["display"]["lost"] or summary["source"]["lost"] or summary["interrupted"]
+    record_session(args, out, summary, announce=not ended_badly)  # record.json, the pain warning, the history
     if summary["display"]["lost"]:
         print(f"formcheck: error: {summary['display']['problem']}; the session so far is saved in {out}",
               file=sys.stderr)

@@ -349,7 +349,7 @@ class SessionRecord:
             formcheck_version=str(summary.get("formcheck_version", "")),
             model_sha256=str(model.get("sha256", "")),
             model_path=str(model.get("path", "")),
-            pain=pain or Pain(),
+            pain=pain or _summary_pain(summary),
             interrupted=bool(summary.get("interrupted", False)),
             result_dir=str(result_dir.resolve()),
         )
@@ -451,6 +451,12 @@ def _files_key(result_dir: Path, *, live: bool) -> str:
         if path.is_file():
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def _summary_pain(summary: dict[str, Any]) -> Pain:
+    """The ratings a live session asked for (``summary.json``'s ``pain``), else none."""
+    given = summary.get("pain") or {}
+    return Pain(given.get("before"), given.get("after"))
 
 
 def _read_reps(path: Path) -> tuple[Rep, ...]:

@@ -1,7 +1,7 @@
-"""The ``history`` and ``report`` commands, and what ``analyze`` adds to the history.
+"""The ``history`` and ``report`` commands, and what ``analyze`` and ``live`` add to the history.
 
-:mod:`formcheck.cli` only registers these (:func:`add_commands`, :func:`add_analyze_options`) and calls them
-(:data:`COMMANDS`, :func:`check_analyze_options`, :func:`record_analysis`); the work is here and in the
+:mod:`formcheck.cli` only registers these (:func:`add_commands`, :func:`add_session_options`) and calls them
+(:data:`COMMANDS`, :func:`check_analyze_options`, :func:`record_session`); the work is here and in the
 store, report and export modules.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 from formcheck.errors import ConfigError, HistoryError
 from formcheck.history.store import HistoryStore, StoredSession
-from formcheck.record import SUMMARY_NAME, Pain, RecordError, SessionRecord, file_sha256
+from formcheck.record import SUMMARY_NAME, Pain, RecordError, SessionRecord
 
 
 # --------------------------------------------------------------------------------------------- parsing
@@ -47,9 +47,11 @@ def _filters(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None
                         help="only sessions from DATE on (e.g. 2026-03-01)")
 
 
-def add_analyze_options(analyze: argparse.ArgumentParser) -> None:
-    """``analyze``'s history options: ``--history PATH``, ``--no-history``, ``--pain-before/after N``."""
-    _history_option(analyze)
+def add_session_options(parser: argparse.ArgumentParser) -> None:
+    """``analyze``'s and ``live``'s history options: ``--history PATH``, ``--no-history``,
+    ``--pain-before/after N``."""
+    _history_option(parser)
+    analyze = parser
     analyze.add_argument("--no-history", action="store_true",
                          help="do not add this session to the history")
     analyze.add_argument("--pain-before", type=_pain, default=None, metavar="N",
@@ -102,16 +104,21 @@ def check_analyze_options(args: argparse.Namespace) -> None:
         raise ConfigError("--pain-before / --pain-after belong to an exercise session: add --exercise NAME")
 
 
-def record_analysis(args: argparse.Namespace, out: Path, summary: dict[str, Any]) -> SessionRecord | None:
-    """After ``analyze --exercise``: the session's record (with the pain ratings) goes to ``OUT/record.json``
-    and, unless ``--no-history``, into the history. A pain rise of 2 or more prints the warning."""
-    if not summary.get("exercise") or summary.get("interrupted"):
-        return None  # no session, or one stopped half-way (Ctrl-C): nothing to keep
-    pain = Pain(getattr(args, "pain_before", None), getattr(args, "pain_after", None))
+def record_session(args: argparse.Namespace, out: Path, summary: dict[str, Any], *,
+                   announce: bool = True) -> SessionRecord | None:
+    """After ``analyze --exercise`` or ``live``: the session's record (with the pain ratings) goes to
+    ``OUT/record.json`` and, unless ``--no-history``, into the history. A pain rise of 2 or more prints the
+    warning. ``announce``: say that the session was added (not when the run ends with an error line).
 
-    video = getattr(args, "video", None)
-    sha = file_sha256(video) if video is not None and Path(video).is_file() else None
-    record = SessionRecord.from_result_dir(out, video_sha256=sha, pain=pain, use_saved=False)
+    An analysis stopped half-way (Ctrl-C) is not kept: the video can be analysed again. A live session stopped
+    by Ctrl-C is (marked ``interrupted``): the reps it counted happened and cannot be recorded again.
+    """
+    live = summary.get("mode") == "live"
+    if not summary.get("exercise") or (summary.get("interrupted") and not live):
+        return None  # no session, or an analysis stopped half-way: nothing to keep
+    # live: the ratings asked in the window or given as flags are in summary.json's pain
+    pain = None if live else Pain(getattr(args, "pain_before", None), getattr(args, "pain_after", None))
+    record = SessionRecord.from_result_dir(out, pain=pain, use_saved=False)
     record.save(out)
     if record.pain.warning:
         print(f"formcheck: warning: {record.pain.warning}", file=sys.stderr)
@@ -121,8 +128,8 @@ def record_analysis(args: argparse.Namespace, out: Path, summary: dict[str, Any]
         with HistoryStore(getattr(args, "history", None)) as store:
             added = store.add(record)
     except HistoryError as exc:
-        raise HistoryError(f"{exc} (the analysis itself is saved in {out})") from None
-    if not getattr(args, "quiet", False):
+        raise HistoryError(f"{exc} (the session itself is saved in {out})") from None
+    if announce and not getattr(args, "quiet", False):
         verb = "added to" if added.added else "already in"
         print(f"session #{added.id} {verb} the history {store.path}", file=sys.stderr)
     return record

@@ -38,6 +38,7 @@ from formcheck.live.display import HeadlessDisplay, WindowDisplay, check_display
 from formcheck.live.feedback import coach_state, side_complete
 from formcheck.live.flow import Action, FlowInput, FlowStep, FlowTimings, Phase, SessionFlow
 from formcheck.live.inference import PoseWorker, Processed
+from formcheck.live.pain import PainCheck, record_pain
 from formcheck.live.neutral import HeldRows, LiveNeutral, NeutralStatus
 from formcheck.live.record import check_record
 from formcheck.measure import Measurer, raw_measurement
@@ -83,6 +84,9 @@ class LiveOptions:
             ``setup.still_s`` (exercises measured in absolute angles learn none).
         timings: phase durations; None picks defaults (no instructions or summary card when headless).
         exercise_files: extra exercise TOML files.
+        pain_before, pain_after: pain ratings (0-10) given on the command line.
+        ask_pain: ask for the pain before and after in the window; None: when there is a window in front of a
+            camera (not headless, no ``source``). A rating given is not asked again.
     """
 
     exercise: str
@@ -97,6 +101,9 @@ class LiveOptions:
     calibrate_s: float | None = None
     timings: FlowTimings | None = None
     exercise_files: tuple[Path, ...] = ()
+    pain_before: int | None = None
+    pain_after: int | None = None
+    ask_pain: bool | None = None
 
     def flow_timings(self) -> FlowTimings:
         if self.timings is not None:
@@ -412,7 +419,10 @@ def run_live(options: LiveOptions, *, display: Display | None = None,
             if display is None:
                 display = HeadlessDisplay() if options.headless else WindowDisplay(f"formcheck - {exercise.title}")
             try:
-                return run_session(options, exercise, source, estimator, display, session_factory=session_factory)
+                pain = PainCheck.for_options(options, exercise.title)
+                pain.before(display, source.info.resolution_wh)
+                summary = run_session(options, exercise, source, estimator, display, session_factory=session_factory)
+                return record_pain(pain, summary, display, source.info.resolution_wh, Path(options.out_dir).expanduser())
             finally:
                 display.close()
     finally:

@@ -6,6 +6,7 @@ Each error gives one line on stderr that says what is wrong and how to fix it, a
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -41,7 +42,8 @@ def live_run(session_clip: Path, tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("live") / "session"
     record = out.parent / "recorded.mp4"
     result = run_formcheck("live", "--exercise", EXERCISE, "--source", str(session_clip), "--headless",
-                           "--out", str(out), "--record", str(record), env=env_without_display())
+                           "--out", str(out), "--record", str(record), "--history", str(out.parent / "history.sqlite3"),
+                           "--pain-before", "2", "--pain-after", "5", env=env_without_display())
     return out, record, result
 
 
@@ -194,3 +196,40 @@ def test_a_source_file_cut_short_keeps_the_session_and_says_so(tmp_path: Path) -
     assert_one_line_error(result, SourceError.exit_code, "cut short", "saved in")
     summary = json.loads((out / "summary.json").read_text())
     assert summary["ended_by"] == "source_lost" and summary["frames"] >= 1
+
+
+@pytest.mark.model
+def test_the_live_session_lands_in_the_history_with_its_pain_warning(live_run) -> None:
+    """A headless live session on a sample clip is added to the history given with --history, with the pain
+    ratings given as flags (headless: nothing is asked) and the warning for their rise of 3."""
+    out, _, result = live_run
+    assert result.returncode == 0, result.stderr
+    history = out.parent / "history.sqlite3"
+    assert "formcheck: warning: Your pain rose by 3 points" in result.stderr and "bladder or bowel" in result.stderr
+    assert f"session #1 added to the history {history}" in result.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["pain"]["before"], summary["pain"]["after"]) == (2, 5) and "tingling" in summary["pain"]["warning"]
+    record = json.loads((out / "record.json").read_text())
+    assert (record["session_id"], record["started_at"], record["mode"]) == (
+        summary["session_id"], summary["started_at"], "live")
+    assert len(record["reps"]) == len(read_csv(out / "reps.csv"))
+    listed = run_formcheck("history", "--history", str(history))
+    assert listed.returncode == 0, listed.stderr
+    rows = listed.stdout.splitlines()
+    assert rows[0].split()[:3] == ["ID", "date", "exercise"] and EXERCISE in rows[1] and "2->5 !" in rows[1]
+    again = run_formcheck("history", "--history", str(history), "import", str(out))  # the same session: once
+    assert again.returncode == 0 and "already in the history" in again.stdout and "0 sessions added" in again.stdout
+
+
+@pytest.mark.model
+def test_live_keeps_its_history_in_formcheck_home_unless_told_not_to(tmp_path: Path) -> None:
+    """Without --history the session goes to $FORMCHECK_HOME/history.sqlite3; with --no-history nowhere."""
+    for home, extra in ((tmp_path / "home", []), (tmp_path / "none", ["--no-history"])):
+        env = env_without_display() | {"FORMCHECK_HOME": str(home)}
+        result = run_formcheck("live", "--exercise", EXERCISE, "--source", str(CLIP), "--headless",
+                               "--out", str(tmp_path / home.name / "session"), *extra, env=env)
+        assert result.returncode == 0, result.stderr
+    listed = run_formcheck("history", env=dict(os.environ, FORMCHECK_HOME=str(tmp_path / "home")))
+    assert len(listed.stdout.splitlines()) == 2 and EXERCISE in listed.stdout.splitlines()[1]
+    assert not (tmp_path / "none" / "history.sqlite3").exists()
+    assert (tmp_path / "none" / "session" / "record.json").is_file()  # the record is kept beside the session

@@ -161,3 +161,75 @@ def test_keys_pressed_in_the_window_reach_the_session(xvfb: str, tmp_path: Path)
     with open(out / "frames.csv", newline="") as f:
         phases = [row["phase"].split()[0] for row in csv.DictReader(f)]
     assert "position" in phases and "active" not in phases  # space skipped the card; q came before the sets
+
+
+def _pain_card_up(screen: np.ndarray) -> np.ndarray | None:
+    """The window when it shows a pain question or warning (drawn on a plain grey background: its four
+    corners are that grey), else None."""
+    from formcheck.live.pain import BACKGROUND_BGR
+
+    if screen.max() <= 8:
+        return None
+    window = window_region(screen)
+    corners = [window[:6, :6], window[:6, -6:], window[-6:, :6], window[-6:, -6:]]
+    return window if all(mask(c, BACKGROUND_BGR, tol=3).all() for c in corners) else None
+
+
+def _wait_for(xvfb: str, proc: subprocess.Popen, card: bool, timeout_s: float) -> np.ndarray:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()[1]
+        screen = screenshot(xvfb)
+        window = _pain_card_up(screen)
+        if (window is not None) == card and screen.max() > 8:
+            return window if card else screen
+        time.sleep(0.3)
+    cv2.imwrite(str(ARTIFACTS / "live_pain_last_try.png"), screenshot(xvfb))
+    pytest.fail(f"the pain card was {'never' if card else 'still'} up after {timeout_s} s")
+
+
+def test_the_pain_question_is_asked_in_the_window_before_and_after(xvfb: str, tmp_path: Path) -> None:
+    """In a window the coach asks for the pain before and after (here forced on for a file; by default only in
+    front of a camera): the question is on screen, number keys and Enter answer it, and a rise of 3 shows
+    the warning card until a key closes it."""
+    out = tmp_path / "session"
+    env = env_without_display() | {"DISPLAY": xvfb}
+    script = ("import sys; from pathlib import Path; from formcheck.live import LiveOptions, run_live; "
+              "run_live(LiveOptions(exercise=sys.argv[1], out_dir=Path(sys.argv[2]), source=Path(sys.argv[3]), "
+              "ask_pain=True))")
+    keys = _XTest(xvfb)
+    ARTIFACTS.mkdir(exist_ok=True)
+    proc = subprocess.Popen([sys.executable, "-c", script, EXERCISE, str(out), str(ROOT / "sample_videos" /
+                            "astronaut_clip.mp4")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        asked = _wait_for(xvfb, proc, card=True, timeout_s=60)
+        keys.pointer_to(200, 200)
+        time.sleep(0.5)  # Qt takes keys once it has handled the window's mapping
+        keys.press("3")
+        time.sleep(0.6)
+        typed = _wait_for(xvfb, proc, card=True, timeout_s=10)
+        cv2.imwrite(str(ARTIFACTS / "live_pain_question.png"), typed)
+        # the card's text is on it, and the typed 3 shows as the big number
+        assert (typed.max(axis=2) > 200).mean() > 0.005
+        assert mask(typed, coach.HINT_BGR, tol=20).sum() > mask(asked, coach.HINT_BGR, tol=20).sum() + 50
+        keys.press("Return")
+        _wait_for(xvfb, proc, card=False, timeout_s=20)  # the session (the clip played as a camera)
+        keys.press("space")  # skips the instructions card
+        _wait_for(xvfb, proc, card=True, timeout_s=60)  # the question after (once the clip and its summary end)
+        time.sleep(0.3)
+        keys.press("6")
+        time.sleep(0.3)
+        keys.press("Return")
+        time.sleep(1.0)
+        warning = _wait_for(xvfb, proc, card=True, timeout_s=10)
+        cv2.imwrite(str(ARTIFACTS / "live_pain_warning.png"), warning)
+        keys.press("space")
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        keys.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, stderr
+    pain = json.loads((out / "summary.json").read_text())["pain"]
+    assert (pain["before"], pain["after"]) == (3, 6) and "bladder or bowel" in pain["warning"]
