@@ -197,7 +197,7 @@ def test_the_pain_question_is_asked_in_the_window_before_and_after(xvfb: str, tm
     script = ("import sys; from pathlib import Path; from formcheck.live import LiveOptions, run_live; "
               "run_live(LiveOptions(exercise=sys.argv[1], out_dir=Path(sys.argv[2]), source=Path(sys.argv[3]), "
               "ask_pain=True))")
-    keys = _XTest(xvfb)
+    keys = XTest(xvfb)
     ARTIFACTS.mkdir(exist_ok=True)
     proc = subprocess.Popen([sys.executable, "-c", script, EXERCISE, str(out), str(ROOT / "sample_videos" /
                             "astronaut_clip.mp4")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
