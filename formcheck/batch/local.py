@@ -9,6 +9,7 @@ make a video's landmarks depend on the video analysed before it.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import hashlib
 import json
 import logging
@@ -165,7 +166,6 @@ def run_batch(
         raise ConfigError("no videos to analyse: give video files or folders holding them")
     _resolve_exercise(exercise, list(exercise_files))  # a bad exercise name stops the batch before it starts
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     index = BatchIndex(out / INDEX_NAME)
     dirs = [out / name for name in output_names(videos)]
     options = {"exercise": exercise, "force": force, "write_video": write_video, "model": model,
@@ -178,46 +178,57 @@ def run_batch(
         else:
             index.set(BatchRow(video, out_dir))
             todo.append(i)
-    index.write()
-    bar = ProgressBar(len(videos), label="batch", enabled=progress, unit="videos")
-    done = len(videos) - len(todo)
-    bar.update(done)
-    interrupted = False
-
-    def finish(i: int, status: str, summary: dict[str, Any] | None, error: str) -> None:
-        nonlocal done, interrupted
-        if status == "pending":  # not started: the batch was stopping
-            return
-        row = (BatchRow.from_summary(videos[i], dirs[i], status, summary, error) if summary is not None
-               else BatchRow(videos[i], dirs[i], status, error=error))
-        index.set(row)
+    with _connected(backend, ray_address, needed=bool(todo)):  # Ray reached before anything is written
+        out.mkdir(parents=True, exist_ok=True)
         index.write()
-        done += 1
+        bar = ProgressBar(len(videos), label="batch", enabled=progress, unit="videos")
+        done = len(videos) - len(todo)
         bar.update(done)
-        if status == "interrupted":
+        interrupted = False
+
+        def finish(i: int, status: str, summary: dict[str, Any] | None, error: str) -> None:
+            nonlocal done, interrupted
+            if status == "pending":  # not started: the batch was stopping
+                return
+            row = (BatchRow.from_summary(videos[i], dirs[i], status, summary, error) if summary is not None
+                   else BatchRow(videos[i], dirs[i], status, error=error))
+            index.set(row)
+            index.write()
+            done += 1
+            bar.update(done)
+            if status == "interrupted":
+                interrupted = True
+
+        try:
+            if backend == "ray" and todo:
+                from formcheck.batch.ray_backend import run_ray
+
+                interrupted = run_ray(todo, videos, dirs, options, jobs, finish) or interrupted
+            elif jobs is None or jobs == 1 or len(todo) <= 1:
+                for i in todo:
+                    finish(i, *analyze_one(videos[i], dirs[i], options))
+                    if interrupted:
+                        break
+            else:
+                interrupted = _run_pool(todo, videos, dirs, options, jobs, model, finish) or interrupted
+        except KeyboardInterrupt:
             interrupted = True
-
-    try:
-        if backend == "ray" and todo:
-            from formcheck.batch.ray_backend import run_ray
-
-            interrupted = run_ray(todo, videos, dirs, options, jobs, finish, address=ray_address) or interrupted
-        elif jobs is None or jobs == 1 or len(todo) <= 1:
-            for i in todo:
-                finish(i, *analyze_one(videos[i], dirs[i], options))
-                if interrupted:
-                    break
-        else:
-            interrupted = _run_pool(todo, videos, dirs, options, jobs, model, finish) or interrupted
-    except KeyboardInterrupt:
-        interrupted = True
-    finally:
-        bar.close()
-        index.write()
+        finally:
+            bar.close()
+            index.write()
     rows = tuple(index.rows.values())
     results = tuple(AnalysisResult.from_folder(r.video, r.output) for r in rows
                     if r.status in ("done", "skipped", "truncated"))
     return BatchResult(out_dir=out, rows=rows, results=results, interrupted=interrupted)
+
+
+def _connected(backend: str, ray_address: str | None, *, needed: bool) -> contextlib.AbstractContextManager[Any]:
+    """Ray connected (or started) for the batch when it runs on Ray and has videos to analyse; else nothing."""
+    if backend != "ray" or not needed:
+        return contextlib.nullcontext()
+    from formcheck.batch.ray_backend import ray_session
+
+    return ray_session(ray_address)
 
 
 def _run_pool(todo: list[int], videos: list[Path], dirs: list[Path], options: dict[str, Any], jobs: int,

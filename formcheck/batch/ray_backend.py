@@ -22,6 +22,7 @@ import contextlib
 import functools
 import logging
 import os
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -33,6 +34,8 @@ log = logging.getLogger(__name__)
 
 INSTALL_HINT = "pip install 'formcheck[ray]'"
 
+#: How long the driver waits for a cluster's address to answer before it says it cannot reach it.
+CONNECT_TIMEOUT_S = 10.0
 #: How long the driver waits, after Ctrl-C, for the videos in progress to save their frames so far.
 CANCEL_WAIT_S = 60.0
 
@@ -54,6 +57,25 @@ def local_num_cpus() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+def check_reachable(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+    """A ``HOST:PORT`` (or ``ray://HOST:PORT``) address answers a TCP connection within ``timeout_s``; Ray's own
+    connect keeps retrying a wrong address for minutes. Other forms (``auto``) are left to Ray.
+
+    Raises:
+        ConfigError: nothing answers there.
+    """
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(f"cannot reach the Ray cluster at {address} ({reason}): check --ray-address (the head "
+                          "node's address, as 'ray status' there shows it), or leave it out to run on this machine"
+                          ) from None
 
 
 @contextlib.contextmanager
@@ -81,6 +103,7 @@ def ray_session(address: str | None = None, *, num_cpus: int | None = None) -> I
         options = {"address": "local", "num_cpus": num_cpus or local_num_cpus(), "include_dashboard": False,
                    "_node_ip_address": "127.0.0.1", **quiet}
     else:
+        check_reachable(address)
         options = {"address": address, **quiet}
     try:
         ray.init(**options)
@@ -141,10 +164,12 @@ def _task_error(ray: ModuleType, exc: BaseException) -> str:
 
 
 def run_ray(todo: list[int], videos: list[Path], dirs: list[Path], options: dict[str, Any], jobs: int | None,
-            finish: Finish, *, address: str | None = None) -> bool:
+            finish: Finish) -> bool:
     """Runs the videos ``todo`` as Ray tasks, at most ``jobs`` at once (default: the cluster's CPUs), calling
-    ``finish(i, status, summary, error)`` as each ends; returns True when Ctrl-C stopped the batch."""
-    with ray_session(address) as ray:
+    ``finish(i, status, summary, error)`` as each ends; returns True when Ctrl-C stopped the batch.
+
+    On the Ray this process is connected to (:func:`ray_session`; without one, a local Ray for the call)."""
+    with ray_session() as ray:
         task = ray.remote(num_cpus=1, max_retries=0)(analyze_task)
         limit = jobs if jobs is not None else max(1, int(ray.cluster_resources().get("CPU", 1)))
         cwd = os.getcwd()

@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -182,4 +183,15 @@ def test_ray_address_needs_the_ray_backend(tmp_path):
     result = run_formcheck("analyze", str(SAMPLES / "astronaut_clip.mp4"), "--out", str(tmp_path / "out"),
                            "--ray-address", "127.0.0.1:6379")
     assert_one_line_error(result, ConfigError.exit_code, "--backend ray")
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_address_nothing_answers_is_one_line_and_nothing_written(tmp_path):
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = run_formcheck("analyze", str(SAMPLES / "astronaut_clip.mp4"), "--out", str(tmp_path / "out"),
+                           "--backend", "ray", "--ray-address", f"127.0.0.1:{port}", timeout=60)
+    assert_one_line_error(result, ConfigError.exit_code, f"cannot reach the Ray cluster at 127.0.0.1:{port}",
+                          "--ray-address")
     assert not (tmp_path / "out").exists()
