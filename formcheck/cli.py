@@ -119,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a pose landmarker .task bundle (default: the bundled full model)")
     live.add_argument("--force", action="store_true", help="overwrite outputs already in the output folder")
     history_cli.add_session_options(live)  # in a window in front of a camera the pain is asked, unless given
+    live.add_argument("--sound", choices=("voice", "beeps", "off"), default="off",
+                      help="say counts, countdowns and cues (voice: needs pip install 'formcheck[voice]'), only beep "
+                      "(beeps), or stay quiet (off, the default)")
+    live.add_argument("--sound-log", type=Path, default=None, metavar="FILE",
+                      help="write every utterance and beep to FILE as JSON lines (with --sound off: what voice "
+                      "would say, nothing played)")
     history_cli.add_commands(sub)
     from formcheck.routines import cli as routines_cli
 
@@ -280,7 +286,8 @@ def _cmd_live(args: argparse.Namespace) -> int:
     options = LiveOptions(exercise=args.exercise, out_dir=out, camera=camera, source=args.source,
                           headless=args.headless, record=args.record, mirror=not args.no_mirror,
                           model_path=args.model, force=args.force, exercise_files=tuple(args.exercise_file),
-                          pain_before=args.pain_before, pain_after=args.pain_after)
+                          pain_before=args.pain_before, pain_after=args.pain_after,
+                          sound=args.sound, sound_log=args.sound_log)
     summary = run_live(options)
     ended_badly = summary["display"]["lost"] or summary["source"]["lost"] or summary["interrupted"]
     record_session(args, out, summary, announce=not ended_badly)  # record.json, the pain warning, the history

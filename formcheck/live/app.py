@@ -40,6 +40,7 @@ from formcheck.live.flow import Action, FlowInput, FlowStep, FlowTimings, Phase,
 from formcheck.live.inference import PoseWorker, Processed
 from formcheck.live.pain import PainCheck, record_pain
 from formcheck.live.neutral import HeldRows, LiveNeutral, NeutralStatus
+from formcheck.live.observe import SessionObserver, frame_view
 from formcheck.live.record import check_record
 from formcheck.measure import Measurer, raw_measurement
 from formcheck.live.sources import CameraSource, PacedFileSource
@@ -48,6 +49,8 @@ from formcheck.pose import PoseEstimator
 from formcheck.record import new_session_id
 from formcheck.summary import FrameStats, count_lines, exercise_block, frames_header, frames_row, session_summary
 from formcheck.sinks import CsvSink, VideoSink
+from formcheck.sound import SoundCoach
+from formcheck.sound.engines import check_sound_log
 from formcheck.types import Measurement, Pose
 
 log = logging.getLogger(__name__)
@@ -87,6 +90,8 @@ class LiveOptions:
         pain_before, pain_after: pain ratings (0-10) given on the command line.
         ask_pain: ask for the pain before and after in the window; None: when there is a window in front of a
             camera (not headless, no ``source``). A rating given is not asked again.
+        sound: ``voice``, ``beeps`` or ``off`` (:mod:`formcheck.sound`).
+        sound_log: write every utterance and beep to this file as JSON lines.
     """
 
     exercise: str
@@ -104,6 +109,8 @@ class LiveOptions:
     pain_before: int | None = None
     pain_after: int | None = None
     ask_pain: bool | None = None
+    sound: str = "off"
+    sound_log: Path | None = None
 
     def flow_timings(self) -> FlowTimings:
         if self.timings is not None:
@@ -189,13 +196,17 @@ class LiveLoop:
         timings: phase durations.
         session_factory: makes a fresh exercise session (for ``r``).
         keys_help: the keys line on the cards.
+        observer: told how the session stands after every turn (the sound coach), or None.
     """
 
     def __init__(self, exercise: Any, session_factory: Callable[[], Any], display: Display,  # noqa: ANN401
                  frames_csv: CsvSink, video: VideoSink | None, *, mirror: bool, calibrate_s: float | None = None,
-                 timings: FlowTimings, clock: Callable[[], float] = time.monotonic, keys_help: str = KEYS_HELP) -> None:
+                 timings: FlowTimings, clock: Callable[[], float] = time.monotonic, keys_help: str = KEYS_HELP,
+                 observer: SessionObserver | None = None) -> None:
         self.exercise = exercise
         self.keys_help = keys_help
+        self.observer = observer
+        self._observed = (0.0, 0.0)  # the last frame's time (s) and the clock then, for turns without a frame
         self._session_factory = session_factory
         self.session = session_factory()
         self.display = display
@@ -249,6 +260,7 @@ class LiveLoop:
         learning = step.phase in LEARNING_PHASES and not self.calibrated
         self.rows.add(m.timestamp_ms, row, hold_s=self.neutral_check.learn_s if learning else 0.0,
                       learnt_ms=self.neutral_check.learnt_ms if status.learnt_now else frozenset())
+        self._observe(step, hint, frame.timestamp_ms / 1000.0, new_frame=True)
         if step.phase in LEARNING_PHASES and not hint:
             hint = status.message
         image = self._draw(frame.image_bgr, pose, m, step, hint)
@@ -266,6 +278,7 @@ class LiveLoop:
                                           source_ended=source_ended))
         self._act(step, key, before)
         self.step_result = step
+        self._observe(step, "", self._observed[0] + self.clock() - self._observed[1], new_frame=False)
         if step.phase == Phase.SUMMARY and self.last_image is not None:
             self.display.show(self._card(self.last_image, step))
         self.done = step.phase == Phase.DONE
@@ -294,6 +307,12 @@ class LiveLoop:
         check = self.neutral_check
         status = check.update(raw, pose) if phase in LEARNING_PHASES else NeutralStatus(check.ready)
         return status, check.measure(raw, pose)
+
+    def _observe(self, step: FlowStep, hint: str, t_s: float, *, new_frame: bool) -> None:
+        if self.observer is not None:
+            if new_frame:
+                self._observed = (t_s, self.clock())
+            self.observer.update(frame_view(step, self.flow, self.feedback, hint, t_s, new_frame=new_frame))
 
     def _act(self, step: FlowStep, key: str | None = None, before: Phase | None = None) -> None:
         if step.action == Action.QUIT and not self.ended_by:
@@ -410,6 +429,8 @@ def run_live(options: LiveOptions, *, display: Display | None = None,
     exercise = get_exercise(load_catalogue(options.exercise_files), options.exercise)
     if options.record is not None:
         check_record(options.record, force=options.force, source=options.source)
+    if options.sound_log is not None:
+        check_sound_log(options.sound_log, force=options.force, source=options.source)
     if display is None and not options.headless:
         check_display()  # before the camera and the model: a missing display is the quickest thing to report
     source = open_source(options)
@@ -421,7 +442,9 @@ def run_live(options: LiveOptions, *, display: Display | None = None,
             try:
                 pain = PainCheck.for_options(options, exercise.title)
                 pain.before(display, source.info.resolution_wh)
-                summary = run_session(options, exercise, source, estimator, display, session_factory=session_factory)
+                with SoundCoach(options.sound, options.sound_log) as sound:
+                    summary = run_session(options, exercise, source, estimator, display,
+                                          session_factory=session_factory, observer=sound)
                 return record_pain(pain, summary, display, source.info.resolution_wh, Path(options.out_dir).expanduser())
             finally:
                 display.close()

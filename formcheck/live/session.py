@@ -23,6 +23,7 @@ from formcheck.live.capture import LatestFrameGrabber
 from formcheck.live.display import DisplayLost
 from formcheck.live.feedback import rep_rows
 from formcheck.live.inference import PoseWorker
+from formcheck.live.observe import SessionObserver
 from formcheck.live.record import prepare_record
 from formcheck.pose import PoseEstimator
 from formcheck.record import FRAMES_NAME, REPS_NAME, SUMMARY_NAME
@@ -51,7 +52,8 @@ def prepare_session(options: LiveOptions) -> Path:
 
 def run_session(options: LiveOptions, exercise: Any, source: Any, estimator: PoseEstimator,  # noqa: ANN401
                 display: Display, *, session_factory: Callable[[], Any] | None = None,
-                keys_help: str = KEYS_HELP, end_keys: Mapping[str, str] | None = None) -> dict[str, Any]:
+                keys_help: str = KEYS_HELP, end_keys: Mapping[str, str] | None = None,
+                observer: SessionObserver | None = None) -> dict[str, Any]:
     """One exercise session on an open source, model and display (which the caller owns and closes), saved in
     ``options.out_dir`` (see :func:`prepare_session`); returns the summary.
 
@@ -62,14 +64,17 @@ def run_session(options: LiveOptions, exercise: Any, source: Any, estimator: Pos
         keys_help: the keys line on the cards.
         end_keys: keys that end the session at once, with the reason recorded as ``ended_by``
             (a routine's ``{"n": "skipped"}``).
+        observer: told how the session stands after every turn of the loop (the sound coach,
+            :class:`formcheck.sound.SoundCoach`; the caller opens and closes it).
     """
     factory = session_factory or _default_session_factory(exercise)
     return _run(options, exercise, factory, source, estimator, display, Path(options.out_dir).expanduser(),
-                list(SESSION_OUTPUTS), keys_help=keys_help, end_keys=dict(end_keys or {}))
+                list(SESSION_OUTPUTS), keys_help=keys_help, end_keys=dict(end_keys or {}), observer=observer)
 
 
 def _run(options: LiveOptions, exercise: Any, factory: Callable[[], Any], source: Any, estimator: PoseEstimator,  # noqa: ANN401
-         display: Display, out: Path, outputs: list[str], *, keys_help: str, end_keys: dict[str, str]) -> dict[str, Any]:
+         display: Display, out: Path, outputs: list[str], *, keys_help: str, end_keys: dict[str, str],
+         observer: SessionObserver | None = None) -> dict[str, Any]:
     info = source.info
     video = VideoSink(options.record, info.resolution_wh, info.fps) if options.record is not None else None
     interrupted = False
@@ -80,7 +85,8 @@ def _run(options: LiveOptions, exercise: Any, factory: Callable[[], Any], source
         if video is not None:
             video.__enter__()
         loop = LiveLoop(exercise, factory, display, frames_csv, video, mirror=options.mirror,
-                        calibrate_s=options.calibrate_s, timings=options.flow_timings(), keys_help=keys_help)
+                        calibrate_s=options.calibrate_s, timings=options.flow_timings(), keys_help=keys_help,
+                        observer=observer)
         try:
             with grabber, worker, StopRequest() as stop:
                 interrupted = _drive(loop, worker, stop, end_keys)
@@ -94,7 +100,7 @@ def _run(options: LiveOptions, exercise: Any, factory: Callable[[], Any], source
         log.debug("%s; the session so far is saved in %s", source.problem, out)
     loop.session.close()  # a rep still going on when the session ended is recorded too
     _write_reps(out / REPS_NAME, loop.session)
-    record = [str(options.record)] if options.record is not None else []
+    record = [str(p) for p in (options.record, options.sound_log) if p is not None]
     summary = loop.summary(source=source, grabber=grabber, worker=worker, model_path=estimator.model_path,
                            interrupted=interrupted, elapsed_s=time.monotonic() - started_s, outputs=outputs + record)
     write_json(out / SUMMARY_NAME, summary)
