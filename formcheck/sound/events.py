@@ -84,6 +84,11 @@ class SoundEvents:
 
     def __init__(self, rules: SoundRules) -> None:
         self.rules = rules
+        self._reset()
+
+    def _reset(self) -> None:
+        """A new session: nothing counted, held or said yet."""
+        rules = self.rules
         self._phase = ""
         self._set_index = 0
         self._counts: dict[str, int] = {}
@@ -120,7 +125,7 @@ class SoundEvents:
     def _flow(self, view: FrameView) -> list[Message]:
         before, now, t = self._phase, view.phase, view.t_s
         if before in END_PHASES and now not in END_PHASES:  # the next session on the same coach (a routine)
-            self.__init__(self.rules)  # type: ignore[misc]
+            self._reset()
         self._phase = now
         out: list[Message] = []
         if now != before:
