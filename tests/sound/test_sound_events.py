@@ -129,7 +129,21 @@ def test_the_coach_writes_what_it_says_to_the_sound_log(tmp_path) -> None:
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert lines == [sound.as_dict() for sound in coach.said]
     assert [x["text"] for x in lines] == ["hold_start", "three", "two", "one", "hold_end", "one",
-                                          "hold_start", "three", "two", "one", "hold_end", "one", "Done. Well done"]
+                                          "hold_start", "three", "two", "one", "hold_end", "one", "Session done"]
     assert lines[-1]["t_s"] >= lines[-2]["t_s"] + lines[-2]["duration_s"]  # said after the session's last frame
     assert set(lines[0]) == {"t_s", "kind", "text", "what", "priority", "duration_s", "due_s"}
     assert all(not math.isnan(x["t_s"]) for x in lines)
+
+
+def test_a_new_session_on_the_same_coach_counts_from_one_again() -> None:
+    """A routine runs one session per exercise on one coach: after one ends, the next starts afresh."""
+    events = SoundEvents(RULES)
+    s = Series(FPS).hold(1.5, 0.0).rep(45.0, hold_s=10.5)
+    first = [m for v in views(ROTATION, s) for m in events.update(v)]
+    assert [m.text for m in first if m.what == "count"] == ["one"]
+    end = first[-1].due_s + 1.0
+    assert [m.what for m in events.update(FrameView(end, "done", False, "left", 0, 0.0, new_frame=False))] == ["done"]
+    again = []
+    for v in views(ROTATION, s):
+        again += events.update(FrameView(end + 1.0 + v.t_s, v.phase, False, "left", 0, 0.0, feedback=v.feedback))
+    assert [m.text for m in again if m.what == "count"] == ["one"]

@@ -165,3 +165,14 @@ def test_reps_are_counted_aloud_in_order(sessions) -> None:
         said_or_crowded_out(log, "count", float(rep["end_s"]), number_word(k))
     numbers = [NUMBER_WORDS.index(s["text"]) for s in log if s["what"] == "count"]
     assert numbers and numbers == sorted(set(numbers)) and numbers[-1] <= len(reps)  # in order, none twice
+
+
+def test_an_existing_sound_log_is_one_line_and_kept(tmp_path) -> None:
+    from live_helpers import assert_one_line_error
+
+    log = tmp_path / "sound.jsonl"
+    log.write_text("mine\n")
+    result = run_formcheck("live", "--exercise", "plank", "--source", str(SAMPLES / "plank_side.mp4"), "--headless",
+                           "--out", str(tmp_path / "session"), "--sound-log", str(log), env=env_without_display())
+    assert_one_line_error(result, 5, "--sound-log", "already exists", "--force")
+    assert log.read_text() == "mine\n" and not (tmp_path / "session").exists()

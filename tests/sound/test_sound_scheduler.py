@@ -112,12 +112,12 @@ def test_a_random_stream_never_overlaps_and_respects_every_rule() -> None:
 
 def test_modes_decide_words_beeps_or_nothing() -> None:
     stream = {0.0: [Message("count", "one", 0.0, "count:")], 1.0: [Message("hold_start", "", 1.0)],
-              2.0: [Message("form", "Keep your hips still", 2.0)], 5.0: [Message("done", "Done. Well done", 5.0)]}
+              2.0: [Message("form", "Keep your hips still", 2.0)], 5.0: [Message("done", "Session done", 5.0)]}
     voice = run(stream, until_s=8, mode="voice")
     beeps = run(stream, until_s=8, mode="beeps")
     off = run(stream, until_s=8, mode="off")
     assert [(s.kind, s.text) for s in voice] == [("speech", "one"), ("beep", "hold_start"),
-                                                 ("speech", "Keep your hips still"), ("speech", "Done. Well done")]
+                                                 ("speech", "Keep your hips still"), ("speech", "Session done")]
     # beeps: a tone per message that has one (the count's, the hold's, the end's); a form cue has none
     assert [(s.kind, s.text) for s in beeps] == [("beep", "count"), ("beep", "hold_start"), ("beep", "done")]
     assert off == []
