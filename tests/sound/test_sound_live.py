@@ -42,7 +42,7 @@ def sessions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, 
         log = folder / "sound.jsonl"
         extra = ["--exercise-file", str(DATA / f"{exercise}.toml")] if (DATA / f"{exercise}.toml").exists() else []
         result = run_formcheck("live", "--exercise", exercise, *extra, "--source", str(SAMPLES / f"{clip}.mp4"),
-                               "--headless", "--out", str(folder / "session"), "--sound", mode, "--sound-log",
+                               "--headless", "--no-history", "--out", str(folder / "session"), "--sound", mode, "--sound-log",
                                str(log), env=env_without_display())
         lines = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
         out[name] = (folder / "session", lines, result)
