@@ -19,6 +19,7 @@ from pathlib import Path
 
 from formcheck import NOT_MEDICAL_DEVICE, __version__
 from formcheck.errors import ConfigError, DisplayError, FormcheckError, OutputError, SourceError
+from formcheck.sound.cli import add_sound_options
 from formcheck.interrupt import exit_code as signal_exit_code
 
 log = logging.getLogger("formcheck")
@@ -119,12 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a pose landmarker .task bundle (default: the bundled full model)")
     live.add_argument("--force", action="store_true", help="overwrite outputs already in the output folder")
     history_cli.add_session_options(live)  # in a window in front of a camera the pain is asked, unless given
-    live.add_argument("--sound", choices=("voice", "beeps", "off"), default="off",
-                      help="say counts, countdowns and cues (voice: needs pip install 'formcheck[voice]'), only beep "
-                      "(beeps), or stay quiet (off, the default)")
-    live.add_argument("--sound-log", type=Path, default=None, metavar="FILE",
-                      help="write every utterance and beep to FILE as JSON lines (with --sound off: what voice "
-                      "would say, nothing played)")
+    add_sound_options(live)
     history_cli.add_commands(sub)
     from formcheck.routines import cli as routines_cli
 

@@ -49,7 +49,7 @@ from formcheck.pose import PoseEstimator
 from formcheck.record import new_session_id
 from formcheck.summary import FrameStats, count_lines, exercise_block, frames_header, frames_row, session_summary
 from formcheck.sinks import CsvSink, VideoSink
-from formcheck.sound import SoundCoach
+from formcheck.sound.coach import SoundCoach
 from formcheck.sound.engines import check_sound_log
 from formcheck.types import Measurement, Pose
 

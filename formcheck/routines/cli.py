@@ -12,6 +12,7 @@ from typing import Any
 
 from formcheck import NOT_MEDICAL_DEVICE
 from formcheck.errors import ConfigError, DisplayError, SourceError
+from formcheck.sound.cli import add_sound_options
 
 EXIT_INTERRUPTED = 130
 
@@ -67,6 +68,7 @@ def add_commands(sub: Any, *, camera: Callable[[str], int | str],  # noqa: ANN40
     routine.add_argument("--history", type=Path, default=None, metavar="PATH",
                          help="the history database (default: as for 'formcheck history')")
     routine.add_argument("--no-history", action="store_true", help="do not add the exercises to the history")
+    add_sound_options(routine)
 
 
 def _routine_file(parser: argparse.ArgumentParser) -> None:
@@ -119,7 +121,7 @@ def run_routine_command(args: argparse.Namespace) -> int:
     options = RoutineOptions(routine=routine, out_dir=out, camera=0 if args.camera is None else args.camera,
                              sources=tuple(args.source), headless=args.headless, mirror=not args.no_mirror,
                              model_path=args.model, force=args.force, rest_s=args.rest, history=args.history,
-                             add_to_history=not args.no_history)
+                             add_to_history=not args.no_history, sound=args.sound, sound_log=args.sound_log)
     result = run_routine(options)
     for part in result["parts"]:
         print(_part_line(part), file=sys.stderr)

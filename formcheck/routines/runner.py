@@ -38,6 +38,8 @@ from formcheck.live.sources import CameraSource, PacedFileSource
 from formcheck.routines.cards import rest_card, summary_card
 from formcheck.routines.model import Routine, RoutineStep
 from formcheck.sinks import prepare_output_dir, write_json
+from formcheck.sound.coach import SoundCoach
+from formcheck.sound.engines import check_sound_log
 from formcheck.sources import VideoFileSource
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,8 @@ class RoutineOptions:
         timings: each exercise's phases; None: ``live``'s (no cards when headless).
         history: the history database; None: the default one.
         add_to_history: add each exercise to the history.
+        sound, sound_log: as for ``live``: one sound coach speaks through the whole routine, and its log holds
+            every exercise's sounds in one file.
     """
 
     routine: Routine
@@ -85,6 +89,8 @@ class RoutineOptions:
     timings: FlowTimings | None = None
     history: Path | None = None
     add_to_history: bool = True
+    sound: str = "off"
+    sound_log: Path | None = None
 
     def part_folder(self, index: int) -> str:
         """The folder of exercise ``index`` (from 0): ``01-cat-cow``."""
@@ -154,6 +160,8 @@ def run_routine(options: RoutineOptions, *, display: Display | None = None,
 
     routine = options.routine
     check_sources(routine, options.sources)
+    if options.sound_log is not None:
+        check_sound_log(options.sound_log, force=options.force)
     if display is None and not options.headless:
         check_display()
     folders = [options.part_folder(i) for i in range(len(routine.steps))]
@@ -164,9 +172,8 @@ def run_routine(options: RoutineOptions, *, display: Display | None = None,
         if display is None:
             display = HeadlessDisplay() if options.headless else WindowDisplay(f"formcheck - {routine.title}")
         try:
-            run = RoutineRun(options, out, display, camera, store, clock)
-            with StopRequest() as stop:
-                return run.run(stop)
+            with SoundCoach(options.sound, options.sound_log) as sound, StopRequest() as stop:
+                return RoutineRun(options, out, display, camera, store, clock, sound).run(stop)
         finally:
             display.close()
     finally:
@@ -180,8 +187,9 @@ class RoutineRun:
     """One run of a routine: its exercises, rests and cards, and ``routine.json``."""
 
     def __init__(self, options: RoutineOptions, out: Path, display: Display, camera: CameraSource | None,
-                 store: Any, clock: Callable[[], float]) -> None:  # noqa: ANN401 (a HistoryStore or None)
+                 store: Any, clock: Callable[[], float], sound: Any = None) -> None:  # noqa: ANN401 (a HistoryStore or None; a SoundCoach)
         self.options = options
+        self.sound = sound
         self.routine = options.routine
         self.out = out
         self.display = display
@@ -236,7 +244,7 @@ class RoutineRun:
             prepare_session(options)
             with PoseEstimator(options.model_path) as estimator:
                 summary = run_session(options, step.exercise, source, estimator, self.display,
-                                      keys_help=ROUTINE_KEYS_HELP, end_keys={SKIP_KEY: SKIPPED})
+                                      keys_help=ROUTINE_KEYS_HELP, end_keys={SKIP_KEY: SKIPPED}, observer=self.sound)
         finally:
             if self.camera is None:
                 source.close()

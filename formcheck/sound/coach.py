@@ -5,12 +5,16 @@
 (:class:`Scheduler`) and starts the one whose turn it is: written to the sound log and handed to the audio
 worker, which plays it in a process of its own. ``update`` only does bookkeeping, so the loop is not held up.
 
-Closing it says what is still waiting and fresh (the "Done" at the end of a session), then ends the worker.
+When a session ends (its phase is ``done``) what is still waiting and fresh is said at once, one after the
+other ("Session done"); closing the coach does the same, then ends the worker. One coach may speak through
+several sessions in a row (a routine): each new source starts its clock at 0, so the coach's own time (the
+sound log's ``t_s``) carries on from where the last session ended.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from pathlib import Path
 from types import TracebackType
 
@@ -22,6 +26,8 @@ from formcheck.sound.scheduler import Scheduler, Sound
 
 #: The most the closing drain runs on past the session's last moment (session seconds).
 DRAIN_S = 6.0
+#: A frame time this much before the last one means a new source started its clock (a routine's next exercise).
+CLOCK_RESTART_S = 1.0
 
 
 class SoundCoach:
@@ -47,6 +53,7 @@ class SoundCoach:
         self._log: SoundLog | None = None
         self.said: list[Sound] = []
         self.last_t_s = 0.0
+        self._offset_s = 0.0  # added to the session's time: the sessions before on this coach
 
     def __enter__(self) -> SoundCoach:
         with self._stack as stack:
@@ -64,9 +71,14 @@ class SoundCoach:
 
     def update(self, view: FrameView) -> None:
         """One turn of the live loop: find, queue and start what is due."""
+        if view.t_s + self._offset_s < self.last_t_s - CLOCK_RESTART_S:
+            self._offset_s = max(self.last_t_s, self.scheduler.next_free_s) - view.t_s
+        view = dataclasses.replace(view, t_s=view.t_s + self._offset_s)
         self.last_t_s = max(self.last_t_s, view.t_s)
         self.scheduler.offer(self.events.update(view))
         self._start(view.t_s, busy=self.output.busy)
+        if view.phase == "done":
+            self.drain()
 
     def _start(self, now_s: float, *, busy: bool = False) -> None:
         sound = self.scheduler.update(now_s, busy=busy)

@@ -16,7 +16,7 @@ from exercise_series import Series, measurements  # noqa: E402
 
 from formcheck.exercises import ExerciseSession, load_catalogue  # noqa: E402
 from formcheck.live.observe import FrameView  # noqa: E402
-from formcheck.sound import SoundCoach  # noqa: E402
+from formcheck.sound.coach import SoundCoach  # noqa: E402
 from formcheck.sound.engines import SilentOutput  # noqa: E402
 from formcheck.sound.events import Message, SoundEvents, number_word, spoken_cue  # noqa: E402
 from formcheck.sound.rules import load_rules  # noqa: E402

@@ -176,3 +176,29 @@ def test_an_existing_sound_log_is_one_line_and_kept(tmp_path) -> None:
                            "--out", str(tmp_path / "session"), "--sound-log", str(log), env=env_without_display())
     assert_one_line_error(result, 5, "--sound-log", "already exists", "--force")
     assert log.read_text() == "mine\n" and not (tmp_path / "session").exists()
+
+
+@pytest.mark.model
+def test_one_coach_speaks_through_a_routine(tmp_path) -> None:
+    """``formcheck routine --sound-log``: one log for the whole routine, its time carrying on from one exercise
+    to the next (each video starts at 0), each exercise ended with "Session done", the next counted from one."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "routines"))
+    from routine_clips import cut_clip, write_routine
+
+    plank = cut_clip(SAMPLES / "plank_side.mp4", tmp_path / "plank.mp4", 8.0)
+    bridge = cut_clip(SAMPLES / "glute_bridge_side.mp4", tmp_path / "bridge.mp4", 12.0)
+    log_path = tmp_path / "sound.jsonl"
+    result = run_formcheck("routine", "--routine-file", str(write_routine(tmp_path)), "--source", str(plank),
+                           "--source", str(bridge), "--headless", "--no-history", "--out", str(tmp_path / "out"),
+                           "--sound-log", str(log_path), env=env_without_display())
+    assert result.returncode == 0, result.stderr
+    log = [json.loads(line) for line in log_path.read_text().splitlines()]
+    for a, b in zip(log, log[1:]):  # one timeline, never two at once
+        assert b["t_s"] >= a["t_s"] + a["duration_s"] + RULES.timing.gap_s - 1e-3, (a, b)
+    ends = [i for i, s in enumerate(log) if s["what"] == "done"]
+    assert len(ends) == 2 and ends[-1] == len(log) - 1
+    first, second = log[: ends[0] + 1], log[ends[0] + 1:]
+    assert [s["what"] for s in first if s["what"] in ("start", "hold_start", "hold_end")] == [
+        "start", "hold_start", "hold_end"]  # the plank's 2 s hold
+    assert second[0]["t_s"] > first[-1]["t_s"] and [s["text"] for s in second if s["what"] == "start"] == ["Go"]
+    assert [s["text"] for s in second if s["what"] == "count"] == ["one"]  # the bridge, counted afresh
