@@ -24,27 +24,30 @@ import signal
 import sys
 import time
 import types
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from formcheck.coach import (CoachState, SideCount, SteadyBox, draw_coach, person_box, set_text, side_label,
                              two_sided_gauge_deg)
 from formcheck.exercises import Exercise, Feedback, RepRecord
 from formcheck.interrupt import STOP_SIGNALS, StopRequest
 from formcheck.output_folder import OutputFolder
-from formcheck.overlay import METRIC_LABELS, annotate
+from formcheck.overlay import METRIC_LABELS, annotate, scaled_pose
 from formcheck.passes import Counted, Neutral, landmark_pass, measure_and_count
+from formcheck.pipeline import Drain, Prefetch
 from formcheck.pose import PoseEstimator
 from formcheck.progress import ProgressBar
 from formcheck.record import FRAMES_NAME, RECORD_NAME, REPS_NAME, SUMMARY_NAME, analysis_key, file_sha256, session_id_of
 from formcheck.series import PoseSeries
-from formcheck.sinks import CsvSink, VideoSink, write_json
+from formcheck.sinks import VIDEO_LONG_SIDE_PX, CsvSink, VideoSink, video_size_wh, write_json
 from formcheck.summary import FrameStats, exercise_block, frames_header, frames_row, session_summary
 from formcheck.sources import VideoFileSource
-from formcheck.types import Measurement
+from formcheck.types import Frame, Measurement
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +98,12 @@ def analyze_video(
     calibrate_s: float | None = None,
     write_video: bool = True,
     exercise: Exercise | None = None,
+    video_long_side_px: int | None = VIDEO_LONG_SIDE_PX,
 ) -> dict[str, Any]:
     """Analyses a video file and writes its outputs into ``out_dir``; returns the summary.
+
+    The annotated video is at most ``video_long_side_px`` pixels on its long side (default 1280; None keeps
+    the source's size); ``frames.csv`` is in the source's pixels either way.
 
     With an ``exercise``, reps and holds are counted and the form feedback is drawn on the video; each rep
     goes to ``reps.csv`` and the summary gains the session's counts, best range per side and asymmetry.
@@ -120,7 +127,7 @@ def analyze_video(
                               description=f"analyze {Path(video_path).name}")
         with folder, PoseEstimator(model_path) as estimator:
             summary = _run(source, estimator, folder, progress=progress, calibrate_s=calibrate_s,
-                           write_video=write_video, exercise=exercise)
+                           write_video=write_video, exercise=exercise, video_long_side_px=video_long_side_px)
     finally:
         source.close()
     return summary
@@ -135,6 +142,7 @@ def _run(
     calibrate_s: float | None,
     write_video: bool,
     exercise: Exercise | None,
+    video_long_side_px: int | None = VIDEO_LONG_SIDE_PX,
 ) -> dict[str, Any]:
     info = source.info
     started_s = time.monotonic()
@@ -160,17 +168,20 @@ def _run(
         if calibrate_s is not None:
             calibration, calibrate_s = check_calibration(series, calibrate_s, partial=interrupted)
         # Pass 2: measuring and counting with the whole recording in view.
+        landmarks_s = time.monotonic() - started_s
         counted = measure_and_count(series, exercise, calibrate_s=calibrate_s)
+        counted_s = time.monotonic() - started_s
         # Pass 3: the outputs, frame by frame, all holding the same frames.
         stats, written = _write(source, series, counted, exercise, folder, write_video=write_video,
-                                progress=progress, stop=stop)
+                                progress=progress, stop=stop, video_long_side_px=video_long_side_px)
         interrupted = interrupted or written < len(series)
         elapsed_s = time.monotonic() - started_s
+        passes_s = {"landmarks": landmarks_s, "counting": counted_s - landmarks_s, "writing": elapsed_s - counted_s}
         if stats.frames_with_person == 0:
             log.warning("no person was detected in %s: check that the whole body is in the picture and well lit",
                         info.name)
         ex = exercise_block(exercise, counted.session.summary()) if counted.session is not None and exercise else None
-        summary = _summary(source, estimator, stats, counted.neutral, series, interrupted, elapsed_s,
+        summary = _summary(source, estimator, stats, counted.neutral, series, interrupted, elapsed_s, passes_s,
                            output_names(write_video=write_video, exercise=exercise is not None), exercise=ex)
         summary["interrupted_by"] = signal.Signals(stop.signum or signal.SIGINT).name if interrupted else None
         summary["calibration"] = calibration
@@ -217,10 +228,12 @@ def check_calibration(series: PoseSeries, calibrate_s: float, *, partial: bool =
 
 
 def _write(source: VideoFileSource, series: PoseSeries, counted: Counted, exercise: Exercise | None,
-           folder: OutputFolder, *, write_video: bool, progress: bool, stop: StopRequest) -> tuple[FrameStats, int]:
+           folder: OutputFolder, *, write_video: bool, progress: bool, stop: StopRequest,
+           video_long_side_px: int | None = VIDEO_LONG_SIDE_PX) -> tuple[FrameStats, int]:
     """Writes ``frames.csv``, ``reps.csv`` and the annotated video under their partial names; returns the
     statistics and the frames written (fewer than the series when a signal stopped it: every file then holds
-    the same frames)."""
+    the same frames). The video is at most ``video_long_side_px`` on its long side (None: the source's
+    size), drawn at that size."""
     info = source.info
     stats = FrameStats()
     neutral = set(counted.neutral.frames) if counted.neutral is not None else set()
@@ -231,21 +244,26 @@ def _write(source: VideoFileSource, series: PoseSeries, counted: Counted, exerci
             i = next((k for k, t in enumerate(ends) if t / 1000.0 >= record.end_s - 1e-6), len(ends) - 1)
             reps_by_end.setdefault(i, []).append(record)
     written = 0
+    video_wh = video_size_wh(info.resolution_wh, video_long_side_px)
     with contextlib.ExitStack() as stack:
         frames_csv = stack.enter_context(CsvSink(folder.partial(FRAMES_NAME), frames_header(),
                                                  shown_as=folder.final(FRAMES_NAME)))
         reps_csv = stack.enter_context(CsvSink(folder.partial(REPS_NAME), RepRecord.csv_header(),
                                                shown_as=folder.final(REPS_NAME))) if exercise else None
-        video = stack.enter_context(VideoSink(folder.partial(VIDEO_NAME), info.resolution_wh, info.fps,
-                                              container_format="mp4", shown_as=folder.final(VIDEO_NAME))
-                                    ) if write_video else None
-        pictures = VideoFileSource(source.path) if write_video else None
-        if pictures is not None:
+        frames: Iterator[Frame] | None = None
+        encoder: Drain[tuple[NDArray[np.uint8], int]] | None = None
+        if write_video:
+            # Three stages beside each other: decoding and scaling (FFmpeg, one step, at the video's size),
+            # drawing on this thread, H.264 encoding; a few frames in flight between them.
+            video = stack.enter_context(VideoSink(folder.partial(VIDEO_NAME), video_wh, info.fps,
+                                                  container_format="mp4", shown_as=folder.final(VIDEO_NAME)))
+            encoder = stack.enter_context(Drain(lambda item: video.write(*item), name="formcheck-encode"))
+            pictures = VideoFileSource(source.path)
             stack.callback(pictures.close)
+            frames = iter(stack.enter_context(Prefetch(pictures.frames(video_wh), name="formcheck-decode")))
         bar = ProgressBar(len(series) if write_video else 0, label=f"{Path(info.name).name}: video",
                           enabled=progress and write_video)
         stack.callback(bar.close)
-        frames = iter(pictures) if pictures is not None else None
         steady = SteadyBox()  # the coach's panels keep their place while the person moves a little
         try:
             for i, m in enumerate(counted.measurements):
@@ -256,17 +274,17 @@ def _write(source: VideoFileSource, series: PoseSeries, counted: Counted, exerci
                 for record in reps_by_end.get(i, []):
                     assert reps_csv is not None
                     reps_csv.write(record.csv_row())
-                if video is not None and frames is not None:
+                if encoder is not None and frames is not None:
                     frame = next(frames, None)
                     if frame is None:
                         break
                     feedback = counted.feedback[i]
-                    pose = series.pose(i)
+                    pose = scaled_pose(series.pose(i), video_wh)
                     image = annotate(frame.image_bgr, pose, m.angles, m.view, readouts=feedback is None)
                     if feedback is not None and exercise is not None:
                         box = steady.update(person_box(pose.xy_px, pose.resolution_wh), frame.timestamp_ms)
                         image = draw_coach(image, coach_state_for(feedback, exercise, person_box_xyxy=box))
-                    video.write(image, frame.timestamp_ms)
+                    encoder.put((image, frame.timestamp_ms))
                     bar.update(i + 1)
                 written += 1
         except KeyboardInterrupt:  # a second signal: close the files as they are (complete rows, valid video)
@@ -282,6 +300,7 @@ def _summary(
     series: PoseSeries,
     interrupted: bool,
     elapsed_s: float,
+    passes_s: dict[str, float],
     outputs: list[str],
     *,
     exercise: dict[str, Any] | None,
@@ -306,6 +325,7 @@ def _summary(
     summary["processing"] = {
         "seconds": round(elapsed_s, 3),
         "fps": round(stats.frames / elapsed_s, 2) if elapsed_s > 0 else None,
+        "passes_s": {name: round(seconds, 3) for name, seconds in passes_s.items()},
     }
     return summary
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from formcheck.sinks import VIDEO_LONG_SIDE_PX
+
 if TYPE_CHECKING:
     from formcheck.batch.index import BatchResult
     from formcheck.exercises import Exercise
@@ -145,6 +147,7 @@ def analyze(
     progress: bool = False,
     calibrate_s: float | None = None,
     exercise_files: Sequence[str | os.PathLike[str]] = (),
+    video_size: int | None = VIDEO_LONG_SIDE_PX,
 ) -> AnalysisResult:
     """Analyses one video file; writes ``summary.json``, ``frames.csv`` (``reps.csv`` with an exercise, and
     ``annotated.mp4`` unless ``write_video=False``) into ``out`` (default ``formcheck-out/<stem>``).
@@ -158,6 +161,8 @@ def analyze(
         progress: draw a progress bar on stderr.
         calibrate_s: learn the neutral from the first N seconds (default: where the person rests).
         exercise_files: extra exercise TOML files for the catalogue.
+        video_size: the annotated video's long side in pixels at most (default 1280); None keeps the source's
+            size.
 
     Raises:
         formcheck.errors.FormcheckError: SourceError, ModelError, OutputError, ConfigError with a message that
@@ -168,7 +173,8 @@ def analyze(
     chosen = _resolve_exercise(exercise, [Path(p) for p in exercise_files])
     out_dir = Path(out) if out is not None else default_out_dir(video)
     summary = analyze_video(Path(video), out_dir, model_path=None if model is None else Path(model), force=force,
-                            progress=progress, calibrate_s=calibrate_s, write_video=write_video, exercise=chosen)
+                            progress=progress, calibrate_s=calibrate_s, write_video=write_video, exercise=chosen,
+                            video_long_side_px=video_size)
     return AnalysisResult.from_folder(Path(video), out_dir, summary)
 
 
@@ -186,6 +192,7 @@ def analyze_many(
     progress: bool = False,
     calibrate_s: float | None = None,
     exercise_files: Sequence[str | os.PathLike[str]] = (),
+    video_size: int | None = VIDEO_LONG_SIDE_PX,
 ) -> BatchResult:
     """Analyses many videos (files, or folders searched for video files) into one folder each under ``out``,
     with the index ``out/batch.csv`` (video, status, frames, detection rate, reps, seconds, error).
@@ -211,4 +218,5 @@ def analyze_many(
 
     return run_batch(videos, out=Path(out), jobs=jobs, backend=backend, ray_address=ray_address, exercise=exercise,
                      force=force, write_video=write_video, model=None if model is None else Path(model),
-                     progress=progress, calibrate_s=calibrate_s, exercise_files=[Path(p) for p in exercise_files])
+                     progress=progress, calibrate_s=calibrate_s, exercise_files=[Path(p) for p in exercise_files],
+                     video_size=video_size)

@@ -21,6 +21,7 @@ from formcheck import NOT_MEDICAL_DEVICE, __version__
 from formcheck.errors import ConfigError, DisplayError, FormcheckError, OutputError, SourceError
 from formcheck.sound.cli import add_sound_options
 from formcheck.interrupt import exit_code as signal_exit_code
+from formcheck.sinks import VIDEO_LONG_SIDE_PX
 
 log = logging.getLogger("formcheck")
 
@@ -34,6 +35,23 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise ConfigError(f"{message} (see: {self.prog} --help)")
+
+
+#: The smallest --video-size: the coach's panels need room.
+MIN_VIDEO_SIZE_PX = 160
+
+
+def _video_size(text: str) -> int | None:
+    """``--video-size``: a long side in pixels, or ``source`` (None: the source's own size)."""
+    if text.strip().lower() == "source":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of pixels such as 1280, or 'source', got {text!r}") from None
+    if value < MIN_VIDEO_SIZE_PX:
+        raise argparse.ArgumentTypeError(f"expected {MIN_VIDEO_SIZE_PX} pixels or more (or 'source'), got {text!r}")
+    return value
 
 
 def _positive_float(text: str) -> float:
@@ -84,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "(see: formcheck exercises)")
     _add_exercise_file(analyze)
     analyze.add_argument("--no-video", action="store_true", help="skip the annotated video (faster)")
+    analyze.add_argument("--video-size", type=_video_size, default=VIDEO_LONG_SIDE_PX, metavar="PX|source",
+                         help=f"the annotated video's long side at most, in pixels (default {VIDEO_LONG_SIDE_PX}); "
+                         "'source' keeps the video's own size")
     analyze.add_argument("--force", action="store_true", help="replace the outputs of an earlier run in the output "
                          "folder (all of them, also those this run does not write: a folder holds one run)")
     analyze.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -195,7 +216,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else default_out_dir(args.video)
     result = analyze(args.video, exercise=args.exercise, out=out, force=args.force, write_video=not args.no_video,
                      model=args.model, progress=not args.quiet, calibrate_s=calibrate_s,
-                     exercise_files=args.exercise_file)
+                     exercise_files=args.exercise_file, video_size=args.video_size)
     summary = result.summary
     record_session(args, out, summary)  # record.json, the pain warning, and the history (unless --no-history)
     frames = summary["frames"]
@@ -242,7 +263,8 @@ def _cmd_analyze_many(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else Path("formcheck-out")
     batch = analyze_many(args.video, out=out, jobs=args.jobs, backend=args.backend, ray_address=args.ray_address,
                          exercise=args.exercise, force=args.force, write_video=not args.no_video, model=args.model,
-                         progress=not args.quiet, calibrate_s=args.calibrate, exercise_files=args.exercise_file)
+                         progress=not args.quiet, calibrate_s=args.calibrate, exercise_files=args.exercise_file,
+                         video_size=args.video_size)
     for row in batch.failed:
         print(f"formcheck: error: {row.video}: {row.error}", file=sys.stderr)
     counts: dict[str, int] = {}

@@ -6,6 +6,7 @@ The coach's drawing for an exercise (status, cue, gauge, counts) lives in :mod:`
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -46,6 +47,17 @@ READOUTS: tuple[str, ...] = ("trunk_rotation_deg", "trunk_extension_deg", "trunk
 
 def _scale(image: NDArray[np.uint8]) -> float:
     return max(0.5, min(image.shape[:2]) / 480.0)
+
+
+def scaled_pose(pose: Pose, resolution_wh: tuple[int, int]) -> Pose:
+    """``pose`` in the pixels of the same frame shown at ``resolution_wh`` (the annotated video's size); the
+    world landmarks, visibility and presence are unchanged."""
+    if tuple(resolution_wh) == tuple(pose.resolution_wh):
+        return pose
+    kx = resolution_wh[0] / pose.resolution_wh[0]
+    ky = resolution_wh[1] / pose.resolution_wh[1]
+    return replace(pose, xy_px=pose.xy_px * np.array([kx, ky]), z_px=pose.z_px * kx,
+                   resolution_wh=(int(resolution_wh[0]), int(resolution_wh[1])), segmentation_mask=None)
 
 
 def draw_skeleton(image: NDArray[np.uint8], pose: Pose, *, min_visibility: float = MIN_VISIBILITY) -> None:

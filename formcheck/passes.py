@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,10 +21,11 @@ from formcheck import geometry
 from formcheck.exercises import Exercise, ExerciseSession, Feedback, RepRecord
 from formcheck.filtering import zero_phase_smooth
 from formcheck.measure import raw_measurement
-from formcheck.pose import PoseEstimator
+from formcheck.pipeline import Prefetch
+from formcheck.pose import ModelInput, PoseEstimator, model_size_wh
 from formcheck.rotation import TrunkRotationEstimator
 from formcheck.series import PoseSeries
-from formcheck.sources import VideoFileSource
+from formcheck.sources import FrameSource, VideoFileSource
 from formcheck.types import Measurement
 
 log = logging.getLogger(__name__)
@@ -44,22 +45,32 @@ SLOW_SHARE_PER_S = 0.5
 MIN_DWELL_SHARE = 0.1
 
 
-def landmark_pass(source: VideoFileSource, estimator: PoseEstimator, *,
+def landmark_pass(source: FrameSource, estimator: PoseEstimator, *,
                   on_frame: Callable[[int], bool] | None = None) -> PoseSeries:
     """Pose landmarks of every frame of ``source``, in order.
+
+    Decoding, scaling and colour conversion run on a thread beside the model (:class:`Prefetch`, a few
+    frames ahead): a video file's pictures are decoded, scaled to :func:`~formcheck.pose.model_size_wh` and
+    converted to RGB by FFmpeg in one step; the landmarks are in the full-resolution frame's pixels.
 
     Args:
         on_frame: called after each frame with the number of frames read; returning True stops the pass
             (Ctrl-C): the series then holds the frames read so far.
     """
     series = PoseSeries(resolution_wh=source.info.resolution_wh)
-    for frame in source:
-        series.append(estimator.detect(frame), frame.timestamp_ms, frame.index)
-        if on_frame is not None and on_frame(len(series)):
-            break
+    with Prefetch(model_inputs(source), name="formcheck-decode") as inputs:
+        for item in inputs:
+            series.append(estimator.detect_input(item), item.timestamp_ms, item.index)
+            if on_frame is not None and on_frame(len(series)):
+                break
     return series
 
 
+def model_inputs(source: FrameSource) -> Iterator[ModelInput]:
+    """The frames of ``source`` converted for the model: by FFmpeg for a video file, else by OpenCV."""
+    if isinstance(source, VideoFileSource):
+        return source.model_inputs(model_size_wh(source.info.resolution_wh))
+    return (ModelInput.from_frame(frame) for frame in source)
 
 
 # ----------------------------------------------------------------------------- measuring and counting

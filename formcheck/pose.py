@@ -13,10 +13,13 @@ from __future__ import annotations
 import logging
 import os
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from formcheck.errors import ModelError
 from formcheck.landmarks import NUM_LANDMARKS
@@ -40,6 +43,51 @@ RunningMode = Literal["image", "video"]
 #: 4.2 deg and 10%; from 96 px reps are miscounted (2 of 6 clips at 128x96, 3 at 107x80; at 96x64 a cat-cow's
 #: 4 reps read as 4 partials, a glute bridge's 4 as 1).
 MIN_RELIABLE_SHORT_SIDE_PX = 180
+
+#: Pictures larger than this on their long side are scaled down to it before the model sees them (the model
+#: itself works on a 224 px square for the detector and a 256 px crop around the person for the landmarks):
+#: converting and copying a 1080x1920 or 4K picture costs more than the model. 960 px keeps a person who
+#: fills a quarter of a landscape frame's height at 135 px, above what :data:`MIN_RELIABLE_SHORT_SIDE_PX`
+#: measured for a whole picture; the landmarks are mapped back to the full-resolution pixels. Pictures no
+#: larger (640x480 sample clips, most cameras) go to the model as they are.
+MODEL_LONG_SIDE_PX = 960
+
+
+def model_size_wh(resolution_wh: tuple[int, int]) -> tuple[int, int]:
+    """The size the model gets a ``resolution_wh`` picture at: the same aspect, at most
+    :data:`MODEL_LONG_SIDE_PX` on the long side."""
+    w, h = resolution_wh
+    if max(w, h) <= MODEL_LONG_SIDE_PX:
+        return w, h
+    k = MODEL_LONG_SIDE_PX / max(w, h)
+    return max(1, round(w * k)), max(1, round(h * k))
+
+
+@dataclass(frozen=True)
+class ModelInput:
+    """A picture converted once for the model: RGB at :func:`model_size_wh`, and the frame it stands for.
+
+    Attributes:
+        image_rgb: H x W x 3 uint8 picture in RGB order, at the model's size.
+        resolution_wh: the full-resolution frame's size; the pose's pixels are in this frame.
+        timestamp_ms: the frame's presentation time in milliseconds.
+        index: the frame's position in its source.
+    """
+
+    image_rgb: NDArray[np.uint8]
+    resolution_wh: tuple[int, int]
+    timestamp_ms: int
+    index: int
+
+    @classmethod
+    def from_frame(cls, frame: Frame) -> ModelInput:
+        """Scales (area average) and converts a BGR frame with OpenCV; a video file's frames are converted
+        by FFmpeg instead (:meth:`formcheck.sources.VideoFileSource.model_inputs`)."""
+        image = frame.image_bgr
+        size_wh = model_size_wh(frame.resolution_wh)
+        if size_wh != frame.resolution_wh:
+            image = cv2.resize(image, size_wh, interpolation=cv2.INTER_AREA)
+        return cls(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), frame.resolution_wh, frame.timestamp_ms, frame.index)
 
 
 def default_model_path() -> Path:
@@ -151,23 +199,26 @@ class PoseEstimator:
 
         Warns once, at the first frame, when the picture is too small for reliable landmarks.
         """
+        return self.detect_input(ModelInput.from_frame(frame))
+
+    def detect_input(self, item: ModelInput) -> Pose:
+        """The pose in a picture already converted for the model, in the full-resolution frame's pixels."""
         import mediapipe as mp
 
         if not self._size_checked:
             self._size_checked = True
-            w, h = frame.resolution_wh
+            w, h = item.resolution_wh
             if min(w, h) < MIN_RELIABLE_SHORT_SIDE_PX:
                 log.warning("the picture is only %dx%d pixels, too small for reliable landmarks (below %d pixels on "
                             "its short side angles drift and reps can be miscounted): record or export the video at "
                             "a higher resolution (320x240 or more)", w, h, MIN_RELIABLE_SHORT_SIDE_PX)
 
-        rgb = np.ascontiguousarray(frame.image_bgr[:, :, ::-1])
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(item.image_rgb))
         if self.mode == "video":
-            result = self._landmarker.detect_for_video(image, self._timestamp(frame.timestamp_ms))
+            result = self._landmarker.detect_for_video(image, self._timestamp(item.timestamp_ms))
         else:
             result = self._landmarker.detect(image)
-        return pose_from_result(result, frame.resolution_wh)
+        return pose_from_result(result, item.resolution_wh)
 
     def close(self) -> None:
         self._landmarker.close()
@@ -182,8 +233,10 @@ class PoseEstimator:
 def pose_from_result(result: object, resolution_wh: tuple[int, int]) -> Pose:
     """Converts a MediaPipe ``PoseLandmarkerResult`` (first person) into a :class:`Pose`.
 
-    Image landmarks come normalised to [0, 1] by the frame's width and height; they are scaled to pixels
-    here, and MediaPipe's relative depth ``z`` (on the same scale as x) by the width.
+    Image landmarks come normalised to [0, 1] by the picture's width and height; they are scaled to the pixels
+    of the ``resolution_wh`` frame here (the full-resolution frame, whatever size the model saw it at), and
+    MediaPipe's relative depth ``z`` (on the same scale as x) by the width. A segmentation mask is scaled to
+    that frame too.
     """
     landmarks = getattr(result, "pose_landmarks", None) or []
     if not landmarks:
@@ -205,7 +258,10 @@ def pose_from_result(result: object, resolution_wh: tuple[int, int]) -> Pose:
     mask = None
     masks = getattr(result, "segmentation_masks", None)
     if masks:
-        mask = np.asarray(masks[0].numpy_view(), dtype=np.float32).reshape(h, w).copy()
+        view = np.asarray(masks[0].numpy_view(), dtype=np.float32)
+        mask = view.reshape(view.shape[0], view.shape[1]).copy()
+        if mask.shape != (h, w):
+            mask = cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR)
     return Pose(
         xy_px=raw[:, :2] * np.array([w, h], dtype=float),
         z_px=raw[:, 2] * w,

@@ -69,6 +69,22 @@ def prepare_output_dir(out_dir: Path, filenames: Sequence[str], *, force: bool) 
     return out
 
 
+#: The annotated video's long side, by default (``--video-size source`` keeps the source's size): a 1080x1920 or
+#: 4K source is drawn and encoded at 720x1280 or 1280x720, which plays well anywhere and costs a fraction of the
+#: source's size to encode (see ``docs/performance.md``).
+VIDEO_LONG_SIDE_PX = 1280
+
+
+def video_size_wh(resolution_wh: tuple[int, int], long_side_px: int | None = VIDEO_LONG_SIDE_PX) -> tuple[int, int]:
+    """The annotated video's size for a ``resolution_wh`` source: the same aspect, at most ``long_side_px`` on
+    the long side (None: the source's size), both sides even (H.264 in yuv420p needs them even)."""
+    w, h = resolution_wh
+    if long_side_px is not None and max(w, h) > long_side_px:
+        k = long_side_px / max(w, h)
+        w, h = round(w * k), round(h * k)
+    return max(2, w + w % 2), max(2, h + h % 2)
+
+
 def _format_cell(value: object) -> object:
     if isinstance(value, bool | np.bool_):
         return int(value)

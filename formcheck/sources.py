@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 
 from formcheck.errors import SourceError
+from formcheck.pose import ModelInput
 from formcheck.types import Frame
 
 if TYPE_CHECKING:
@@ -213,12 +215,32 @@ class VideoFileSource:
         self.frames_read = 0
 
     def __iter__(self) -> Iterator[Frame]:
+        return self.frames()
+
+    def frames(self, size_wh: tuple[int, int] | None = None) -> Iterator[Frame]:
+        """The frames in BGR, at ``size_wh`` (as displayed; default the source's own size): FFmpeg decodes,
+        scales and converts each picture in one step (area average when it scales down)."""
+        for image, timestamp_ms, index in self._pictures("bgr24", size_wh):
+            yield Frame(image_bgr=image, timestamp_ms=timestamp_ms, index=index)
+
+    def model_inputs(self, size_wh: tuple[int, int]) -> Iterator[ModelInput]:
+        """The frames as the pose model takes them: RGB at ``size_wh`` (see
+        :func:`formcheck.pose.model_size_wh`), decoded, scaled and converted by FFmpeg in one step."""
+        for image, timestamp_ms, index in self._pictures("rgb24", size_wh):
+            yield ModelInput(image, self.info.resolution_wh, timestamp_ms, index)
+
+    def _pictures(self, pixel_format: str, size_wh: tuple[int, int] | None
+                  ) -> Iterator[tuple[NDArray[np.uint8], int, int]]:
         import av
 
         fps = self.info.fps or 30.0
         time_base = self._stream.time_base
         start_pts = self._stream.start_time
         quarter_turns_cw = self.info.rotation_deg // 90
+        convert: dict[str, object] = {"format": pixel_format}
+        if size_wh is not None and tuple(size_wh) != self.info.resolution_wh:
+            w, h = size_wh if quarter_turns_cw % 2 == 0 else (size_wh[1], size_wh[0])  # the stored picture's
+            convert |= {"width": int(w), "height": int(h), "interpolation": "AREA"}
         index = 0
         end_s = 0.0  # where the pictures read so far end (the last one's time plus a nominal frame)
         try:
@@ -228,12 +250,12 @@ class VideoFileSource:
                     timestamp_ms = int(round(float(offset * time_base) * 1000))
                 else:  # no timestamps in the container: derive them from the frame rate
                     timestamp_ms = int(round(index * 1000 / fps))
-                image = vframe.to_ndarray(format="bgr24")
+                image = vframe.to_ndarray(**convert)
                 if quarter_turns_cw:
                     image = np.ascontiguousarray(np.rot90(image, k=-quarter_turns_cw))
                 self.frames_read = index + 1
                 end_s = max(end_s, timestamp_ms / 1000 + 1 / fps)
-                yield Frame(image_bgr=image, timestamp_ms=timestamp_ms, index=index)
+                yield image, timestamp_ms, index
                 index += 1
         except av.error.FFmpegError as exc:
             self.truncated = True

@@ -22,6 +22,7 @@ from typing import Any
 from formcheck.batch.index import INDEX_NAME, BatchIndex, BatchResult, BatchRow
 from formcheck.errors import ConfigError, FormcheckError
 from formcheck.progress import ProgressBar
+from formcheck.sinks import VIDEO_LONG_SIDE_PX
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,7 @@ def run_batch(
     progress: bool = False,
     calibrate_s: float | None = None,
     exercise_files: Sequence[Path] = (),
+    video_size: int | None = VIDEO_LONG_SIDE_PX,
 ) -> BatchResult:
     """See :func:`formcheck.api.analyze_many`."""
     from formcheck.api import AnalysisResult, _resolve_exercise
@@ -169,7 +171,8 @@ def run_batch(
     index = BatchIndex(out / INDEX_NAME)
     dirs = [out / name for name in output_names(videos)]
     options = {"exercise": exercise, "force": force, "write_video": write_video, "model": model,
-               "progress": False, "calibrate_s": calibrate_s, "exercise_files": tuple(exercise_files)}
+               "progress": False, "calibrate_s": calibrate_s, "exercise_files": tuple(exercise_files),
+               "video_size": video_size}
     todo: list[int] = []
     for i, (video, out_dir) in enumerate(zip(videos, dirs)):
         summary = None if force else complete_summary(out_dir)
