@@ -14,6 +14,7 @@ from formcheck.filtering import CentredSmoother, Measured, zero_phase_smooth
 from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.output_folder import OutputFolder
 from formcheck.passes import measure_series
+from formcheck.pose import ModelInput
 from formcheck.rotation import TrunkRotationEstimator
 from formcheck.series import PoseSeries
 from formcheck.sources import VideoFileSource
@@ -174,13 +175,15 @@ class FakeEstimator:
         self.model_path = model_path
         self.rotations = rotations
 
-    def detect(self, frame: Frame) -> Pose:
+    def detect(self, frame: Frame | ModelInput) -> Pose:
         r = self.rotations[frame.index]
         if not np.isfinite(r):
             return Pose.empty(frame.resolution_wh)
         xy, xyz = synthetic_pose_arrays(rotation_deg=r)
         ones = np.ones(NUM_LANDMARKS)
         return Pose(xy, np.zeros(NUM_LANDMARKS), xyz, ones, ones, frame.resolution_wh)
+
+    detect_input = detect  # analyze's landmark pass hands the model pictures already converted
 
 
 def test_analyze_writes_every_source_frame_smoothed(tmp_path):
