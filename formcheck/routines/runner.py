@@ -9,7 +9,8 @@ in ``live``.
 Saved in the output folder: one folder per exercise (``01-cat-cow/``: ``frames.csv``, ``reps.csv``,
 ``summary.json`` and ``record.json``, as ``live`` writes them) and ``routine.json``, the routine's own
 summary (how each exercise ended, its counts, its history id), rewritten after each exercise so an
-interrupted routine leaves a complete file. Every exercise whose sets began is added to the history.
+interrupted routine leaves a complete file. Every exercise whose sets began is added to the history (one
+stopped by Ctrl-C too, marked interrupted, as ``live`` keeps one).
 
 Sources: a camera, opened once for the whole routine; or one video file per exercise (``--source`` given once
 per exercise, in the routine's order), played as a camera, for tests and demonstrations.
@@ -252,14 +253,14 @@ class RoutineRun:
         return summary
 
     def _record(self, index: int, folder: Path, summary: dict[str, Any]) -> None:
-        """The exercise's record (``record.json``), its counts, and its row in the history when its sets began."""
+        """The exercise's record (``record.json``), its counts, and its row in the history when its sets began
+        (an exercise skipped before it began is not a session to keep)."""
         from formcheck.record import SessionRecord
 
         part = self.parts[index]
         part.completed = bool(summary.get("completed"))  # every prescribed rep or hold done
         part.started_sets = _sets_began(folder)
-        if summary.get("interrupted"):
-            return  # stopped half-way (Ctrl-C): its files are there, nothing more to keep
+        # kept even when Ctrl-C stopped it (marked interrupted), as live keeps one: its reps happened
         record = SessionRecord.from_result_dir(folder, use_saved=False)
         part.counts = {c.side: {"full": c.full, "partial": c.partial, "prescribed": c.prescribed}
                        for c in record.counts}
