@@ -18,6 +18,7 @@ per exercise, in the routine's order), played as a camera, for tests and demonst
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import logging
@@ -166,22 +167,18 @@ def run_routine(options: RoutineOptions, *, display: Display | None = None,
     if display is None and not options.headless:
         check_display()
     folders = [options.part_folder(i) for i in range(len(routine.steps))]
-    out = prepare_output_dir(options.out_dir, [ROUTINE_NAME, *folders], force=options.force)
-    store = HistoryStore(options.history) if options.add_to_history else None  # a bad history: before starting
-    camera = None if options.sources else CameraSource(options.camera)
-    try:
+    with contextlib.ExitStack() as stack:
+        # the camera first: a missing one is reported before any folder or history file is made
+        camera = None if options.sources else stack.enter_context(contextlib.closing(CameraSource(options.camera)))
+        out = prepare_output_dir(options.out_dir, [ROUTINE_NAME, *folders], force=options.force)
+        store = stack.enter_context(HistoryStore(options.history)) if options.add_to_history else None
         if display is None:
             display = HeadlessDisplay() if options.headless else WindowDisplay(f"formcheck - {routine.title}")
-        try:
-            with SoundCoach(options.sound, options.sound_log) as sound, StopRequest() as stop:
-                return RoutineRun(options, out, display, camera, store, clock, sound).run(stop)
-        finally:
-            display.close()
-    finally:
-        if camera is not None:
-            camera.close()
-        if store is not None:
-            store.close()
+        stack.callback(display.close)
+        sound = stack.enter_context(SoundCoach(options.sound, options.sound_log))
+        with StopRequest() as stop:
+            result = RoutineRun(options, out, display, camera, store, clock, sound).run(stop)
+    return result
 
 
 class RoutineRun:

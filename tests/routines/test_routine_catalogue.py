@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import assert_one_line_error, run_formcheck
 
-from formcheck.errors import ConfigError
+from formcheck.errors import ConfigError, SourceError
 from formcheck.exercises import load_catalogue
 from formcheck.routines import format_routine, format_routine_list, get_routine, load_routine_file, load_routines
 from formcheck.routines.loader import shipped_files
@@ -129,3 +129,11 @@ def test_bad_routine_input_is_one_line_and_the_config_exit_code(tmp_path: Path, 
     result = run_formcheck(*args, "--out", str(tmp_path / "out"), cwd=ROOT)
     assert_one_line_error(result, ConfigError.exit_code, *needles)
     assert not (tmp_path / "out").exists()  # nothing started
+
+
+def test_no_camera_is_one_line_and_nothing_is_written(tmp_path: Path) -> None:
+    """A camera that is not there is reported before the output folder or the history is made."""
+    result = run_formcheck("routine", "core-stability", "--headless", "--camera", "/dev/no-such-camera",
+                           "--out", str(tmp_path / "out"), "--history", str(tmp_path / "h.sqlite3"))
+    assert_one_line_error(result, SourceError.exit_code, "no camera found", "--source FILE")
+    assert not (tmp_path / "out").exists() and not (tmp_path / "h.sqlite3").exists()
