@@ -45,6 +45,7 @@ class RepRow:
     share_of_target: float
     complete: bool
     cues: tuple[str, ...] = ()
+    confidence: float | None = None  #: 0-1 (docs/confidence.md); None when not assessed
 
     @classmethod
     def from_csv_row(cls, row: dict[str, str]) -> RepRow:
@@ -59,7 +60,8 @@ class RepRow:
                    duration_s=num("duration_s"), peak_deg=num("peak_deg"), rom_deg=num("rom_deg"),
                    time_in_target_s=num("time_in_target_s"), hold_s=num("hold_s"),
                    reached_target=flag("reached_target"), share_of_target=num("share_of_target"),
-                   complete=flag("complete"), cues=cues)
+                   complete=flag("complete"), cues=cues,
+                   confidence=float(row["confidence"]) if row.get("confidence") else None)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from formcheck import geometry
+from formcheck.confidence import frame_confidence
 from formcheck.exercises import Exercise, ExerciseSession, Feedback, RepRecord
 from formcheck.filtering import zero_phase_smooth
 from formcheck.measure import raw_measurement
@@ -329,6 +330,8 @@ def measure_and_count(series: PoseSeries, exercise: Exercise | None, *, calibrat
     if exercise is None:
         return Counted(ms, neutral, [None] * len(ms), [], None)
     session = ExerciseSession(exercise)
-    feedback: list[Feedback | None] = [session.update(m) for m in ms]
+    poses = (p for p, _ in series.poses())
+    feedback: list[Feedback | None] = [session.update(m, confidence=frame_confidence(m, pose, exercise))
+                                       for m, pose in zip(ms, poses, strict=True)]
     session.close()
     return Counted(ms, neutral, feedback, session.records, session)

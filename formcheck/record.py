@@ -106,6 +106,8 @@ class Rep:
     share_of_target: float
     complete: bool
     cues: tuple[str, ...] = ()
+    #: how much to trust the rep's numbers, 0-1 (docs/confidence.md); None when not assessed
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -155,11 +157,24 @@ class Source:
 
 @dataclass(frozen=True)
 class Confidence:
-    """How much to trust the numbers: share of frames with a person, and the mean landmark visibility (0-1)
-    of the rep metric over the frames with a person (None when ``frames.csv`` is not there)."""
+    """How much to trust the numbers: share of frames with a person, the mean landmark visibility (0-1)
+    of the rep metric over the frames with a person (None when ``frames.csv`` is not there), and the reps'
+    confidence (docs/confidence.md: the mean over the reps, and how many fell below the trust threshold;
+    None when the reps were not assessed)."""
 
     detection_rate: float
     metric_visibility: float | None = None
+    reps_mean: float | None = None
+    reps_untrusted: int | None = None
+
+    @classmethod
+    def of(cls, detection_rate: float, metric_visibility: float | None, reps: tuple[Rep, ...],
+           trust_min: float) -> Confidence:
+        values = [r.confidence for r in reps if r.confidence is not None]
+        if not values:
+            return cls(detection_rate, metric_visibility)
+        return cls(detection_rate, metric_visibility, round(sum(values) / len(values), 3),
+                   sum(v < trust_min for v in values))
 
 
 @dataclass(frozen=True)
@@ -343,9 +358,9 @@ class SessionRecord:
                                                full=int(holds["full"]), best_s=float(holds["best_s"])),
             cues={str(k): int(v) for k, v in (ex.get("cues") or {}).items()},
             neutral=neutral,
-            confidence=Confidence(detection_rate=float(summary.get("detection_rate") or 0.0),
-                                  metric_visibility=_metric_visibility(result_dir / FRAMES_NAME,
-                                                                       str(ex.get("metric", "")))),
+            confidence=Confidence.of(float(summary.get("detection_rate") or 0.0),
+                                     _metric_visibility(result_dir / FRAMES_NAME, str(ex.get("metric", ""))), reps,
+                                     float((ex.get("confidence") or {}).get("trust_min", 0.5))),
             formcheck_version=str(summary.get("formcheck_version", "")),
             model_sha256=str(model.get("sha256", "")),
             model_path=str(model.get("path", "")),
@@ -469,7 +484,8 @@ def _read_reps(path: Path) -> tuple[Rep, ...]:
                          end_s=float(r["end_s"]), peak_deg=float(r["peak_deg"]), rom_deg=float(r["rom_deg"]),
                          hold_s=float(r["hold_s"]), reached_target=r["reached_target"] == "true",
                          share_of_target=float(r["share_of_target"]), complete=r["complete"] == "true",
-                         cues=tuple(c for c in (r.get("cues") or "").split("; ") if c)) for r in rows)
+                         cues=tuple(c for c in (r.get("cues") or "").split("; ") if c),
+                         confidence=float(r["confidence"]) if r.get("confidence") else None) for r in rows)
     except (KeyError, ValueError) as exc:
         raise RecordError(f"{path} is not a reps.csv formcheck wrote ({exc}): re-run the analysis") from None
 

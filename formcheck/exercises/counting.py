@@ -157,7 +157,7 @@ class StillnessGate:
 
 CSV_COLUMNS = (
     "index", "side", "start_s", "end_s", "duration_s", "peak_deg", "rom_deg", "time_in_target_s", "hold_s",
-    "reached_target", "share_of_target", "complete", "cues",
+    "reached_target", "share_of_target", "complete", "cues", "confidence",
 )
 
 
@@ -181,6 +181,8 @@ class RepRecord:
             a cycle), else the hold over the prescribed hold (1 or 0 without a hold).
         complete: reached the target and held it for the prescribed time: a full rep; otherwise partial.
         cues: form cues raised during the rep, in the order first raised.
+        confidence: how much to trust the rep's numbers, 0-1 (:mod:`formcheck.confidence`); NaN when not
+            assessed.
     """
 
     index: int
@@ -195,6 +197,7 @@ class RepRecord:
     share_of_target: float
     complete: bool
     cues: tuple[str, ...] = ()
+    confidence: float = math.nan
 
     @property
     def duration_s(self) -> float:
@@ -206,12 +209,13 @@ class RepRecord:
         return list(CSV_COLUMNS)
 
     def csv_row(self) -> list[str]:
-        """The record as CSV cells: times in s to 3 decimals, angles to 1, the share to 2, cues joined by '; '."""
+        """The record as CSV cells: times in s to 3 decimals, angles to 1, the share and confidence to 2 (the
+        confidence empty when not assessed), cues joined by '; '."""
         return [
             str(self.index), self.side, f"{self.start_s:.3f}", f"{self.end_s:.3f}", f"{self.duration_s:.3f}",
             f"{self.peak_deg:.1f}", f"{self.rom_deg:.1f}", f"{self.time_in_target_s:.3f}", f"{self.hold_s:.3f}",
             str(self.reached_target).lower(), f"{self.share_of_target:.2f}", str(self.complete).lower(),
-            "; ".join(self.cues),
+            "; ".join(self.cues), "" if math.isnan(self.confidence) else f"{self.confidence:.2f}",
         ]
 
 
@@ -453,6 +457,12 @@ class RepCounter:
         logger.debug("rep %d %s: peak %.1f, hold %.1f s, %s", record.index, record.side or "-", record.peak_deg,
                      record.hold_s, "complete" if record.complete else "partial")
         return record
+
+    def attach_confidence(self, record: RepRecord, confidence: float) -> RepRecord:
+        """Set a finished record's confidence (:mod:`formcheck.confidence`); returns the new record."""
+        updated = replace(record, confidence=confidence)
+        self.records[record.index - 1] = updated
+        return updated
 
     def attach_cue(self, record: RepRecord, cue: str) -> RepRecord:
         """Add a cue to a finished record (e.g. a tempo cue decided when it ended); returns the new record."""

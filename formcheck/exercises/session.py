@@ -22,6 +22,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from formcheck.confidence import ConfidenceTrack, FrameConfidence
+from formcheck.confidence import rules as confidence_rules
 from formcheck.exercises import feedback as fb
 from formcheck.exercises.counting import PostureGate, RepCounter, RepRecord
 from formcheck.exercises.feedback import Cue, CueSelector, FormWatch
@@ -122,17 +124,26 @@ class ExerciseSession:
         self._last_seen_s: float | None = None
         self._status = fb.GETTING_READY
         self._tempo: tuple[Cue, float] | None = None  # a tempo cue and until when it is wanted
+        self.confidence = ConfidenceTrack()  # every frame's confidence, when the caller gives it
+        self._untrusted: tuple[Cue, float] | None = None  # "not measured well enough" and until when
         self._last_t: float | None = None
         self._baseline_pending = False  # ready, but the start values are not taken yet
 
     # ------------------------------------------------------------------------------------------ update
-    def update(self, m: Measurement, *, calibrating: bool = False) -> Feedback:
+    def update(self, m: Measurement, *, calibrating: bool = False, confidence: FrameConfidence | None = None
+               ) -> Feedback:
         """Take one frame's measurement; return what to show.
 
         ``calibrating``: the person's neutral is still being learnt, so the angles are raw (not yet relative
         to it). Such a frame is shown as getting ready and is not counted: set-up and the start values of
         ``from_start`` rules would otherwise mix raw and calibrated angles (a false cue on every rep).
+
+        ``confidence``: the frame's confidence factors (:func:`formcheck.confidence.frame_confidence`). Given,
+        every rep gets the mean over its frames, and a rep below the trust threshold is still counted but the
+        coach says it was not measured well enough to trust, and what to change.
         """
+        if confidence is not None:
+            self.confidence.update(m.timestamp_ms, confidence)
         ex = self.exercise
         t = m.timestamp_ms / 1000.0
         stale = self._last_t is not None and t <= self._last_t
@@ -176,6 +187,7 @@ class ExerciseSession:
             new_rep = self.counter.update(t, value, target_value, cues=[r.cue for r in active_rules])
             if new_rep is not None:
                 new_rep = self._check_tempo(t, new_rep)
+                new_rep = self._assess(t, new_rep)
 
         status = self._status_for(hint, bool(missing) or calibrating, active_rules, value, target_value)
         candidates = self._candidates(t, status, hint, missing, active_rules)
@@ -215,7 +227,8 @@ class ExerciseSession:
         still held at the end counts); a turn to one side is out, hold and back.
         """
         ex = self.exercise
-        return self.counter.close(keep_unfinished=ex.prescription.kind == "holds" and not ex.rep.has_sides)
+        closed = self.counter.close(keep_unfinished=ex.prescription.kind == "holds" and not ex.rep.has_sides)
+        return [self._assess(r.end_s, r) for r in closed]
 
     # ---------------------------------------------------------------------------------------- helpers
     def _remember(self, t: float, m: Measurement) -> None:
@@ -230,6 +243,21 @@ class ExerciseSession:
         self._recent.clear()
         logger.info("%s: in position at %.2f s; counting starts (start values %s)", self.exercise.name, t,
                     {k: round(v, 2) for k, v in baseline.items()})
+
+    def _assess(self, t: float, record: RepRecord) -> RepRecord:
+        """The rep's confidence over its frames; below the trust threshold the coach says so for a while."""
+        span = self.confidence.over(record.start_s, record.end_s)
+        if span is None:
+            return record
+        if not span.trusted():
+            text = f"That {self._unit()} was not measured well enough to trust: {span.advice}"
+            self._untrusted = (Cue(text, fb.STATUS_PRIORITY - 1, "warn"), t + self.cues.min_display_s)
+            logger.info("%s %d (%.2f-%.2f s): confidence %.2f, weakest %s", self._unit(), record.index,
+                        record.start_s, record.end_s, span.value, span.weakest)
+        return self.counter.attach_confidence(record, span.value)
+
+    def _unit(self) -> str:
+        return "hold" if self.exercise.prescription.kind == "holds" else "rep"
 
     def _check_tempo(self, t: float, record: RepRecord) -> RepRecord:
         rule = self.form.tempo_cue(record.duration_s)
@@ -279,6 +307,11 @@ class ExerciseSession:
                 out.append(self._tempo[0])
             else:
                 self._tempo = None
+        if self._untrusted is not None:
+            if t <= self._untrusted[1]:
+                out.append(self._untrusted[0])
+            else:
+                self._untrusted = None
         if status == fb.GETTING_READY:
             text = self._ready_text()
         elif not self.counter.in_rep:
@@ -386,4 +419,15 @@ class ExerciseSession:
             "best_rom_deg": best_rom,
             "asymmetry": asymmetry,
             "cues": cue_counts,
+            "confidence": self._confidence_summary(records),
         }
+
+    @staticmethod
+    def _confidence_summary(records: list[RepRecord]) -> dict[str, Any] | None:
+        """The reps' confidence (docs/confidence.md): mean, lowest, how many below the trust threshold."""
+        values = [r.confidence for r in records if not math.isnan(r.confidence)]
+        if not values:
+            return None
+        trust_min = confidence_rules().trust_min
+        return {"mean": round(sum(values) / len(values), 3), "min": round(min(values), 3),
+                "untrusted": sum(v < trust_min for v in values), "trust_min": trust_min}

@@ -279,10 +279,14 @@ def format_session(stored: StoredSession) -> str:
     for rep in r.reps:
         lines.append(f"  rep {rep.index:2d} {rep.side:5s} {rep.start_s:6.1f}-{rep.end_s:6.1f} s  ROM {rep.rom_deg:5.1f} "
                      f"deg  hold {rep.hold_s:4.1f} s  {'full' if rep.complete else 'partial'}"
+                     + ("" if rep.confidence is None else f"  confidence {rep.confidence:.2f}")
                      + (f"  ({'; '.join(rep.cues)})" if rep.cues else ""))
     vis = r.confidence.metric_visibility
     lines.append(f"confidence: person in {r.confidence.detection_rate:.0%} of frames"
-                 + ("" if vis is None else f", landmark visibility {vis:.2f}"))
+                 + ("" if vis is None else f", landmark visibility {vis:.2f}")
+                 + ("" if r.confidence.reps_mean is None else f", reps' confidence {r.confidence.reps_mean:.2f}"
+                    + (f" ({r.confidence.reps_untrusted} not measured well enough to trust)"
+                       if r.confidence.reps_untrusted else "")))
     lines.append(f"pain before/after: {_pain_cell(r)}")
     if r.pain.warning:
         lines.append(f"warning: {r.pain.warning}")

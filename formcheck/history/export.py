@@ -24,7 +24,7 @@ CSV_COLUMNS = [
     "id", "session_id", "started_at", "exercise", "mode", "metric", "side", "full", "partial", "prescribed",
     "best_rom_deg", "target_lo_deg", "target_hi_deg", "asymmetry_deg", "asymmetry_percent", "prescribed_hold_s",
     "best_hold_s", "holds_full", "pain_before", "pain_after", "pain_warning", "detection_rate",
-    "metric_visibility", "formcheck_version", "model_sha256", "source_name", "source_sha256",
+    "metric_visibility", "rep_confidence_mean", "reps_untrusted", "formcheck_version", "model_sha256", "source_name", "source_sha256",
 ]
 
 
@@ -49,6 +49,8 @@ def to_csv(sessions: Sequence[StoredSession]) -> str:
                 "pain_warning": "true" if r.pain.warning else "false",
                 "detection_rate": r.confidence.detection_rate,
                 "metric_visibility": _cell(r.confidence.metric_visibility),
+                "rep_confidence_mean": _cell(r.confidence.reps_mean),
+                "reps_untrusted": _cell(r.confidence.reps_untrusted),
                 "formcheck_version": r.formcheck_version, "model_sha256": r.model_sha256,
                 "source_name": r.source.name, "source_sha256": _cell(r.source.sha256),
             })

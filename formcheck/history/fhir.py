@@ -81,6 +81,11 @@ def rom_observation(record: SessionRecord) -> dict[str, Any] | None:
                                                 "display": "Mean landmark visibility of the measured metric"}]},
                            "valueQuantity": {"value": record.confidence.metric_visibility, "unit": "1",
                                              "system": UCUM, "code": "1"}})
+    if record.confidence.reps_mean is not None:
+        components.append({"code": {"coding": [{"system": CODE_SYSTEM, "code": "rep_confidence",
+                                                "display": "Mean confidence of the reps (formcheck, 0-1)"}]},
+                           "valueQuantity": {"value": record.confidence.reps_mean, "unit": "1",
+                                             "system": UCUM, "code": "1"}})
     obs: dict[str, Any] = {
         "resourceType": "Observation",
         "identifier": [{"system": SESSION_ID_SYSTEM, "value": f"{record.session_id}/{record.metric}"}],

@@ -131,9 +131,17 @@ def _exercise_section(name: str, recs: Sequence[SessionRecord]) -> str:
     return "\n".join(out)
 
 
+def _rep_confidence(r: SessionRecord) -> str:
+    """The reps' mean confidence (docs/confidence.md), and how many were not measured well enough to trust."""
+    c = r.confidence
+    if c.reps_mean is None:
+        return "-"
+    return f"{c.reps_mean:.2f}" + (f" ({c.reps_untrusted} untrusted)" if c.reps_untrusted else "")
+
+
 def _table(recs: Sequence[SessionRecord]) -> str:
     head = ["date", "reps (full/prescribed)", "best ROM deg", "asym deg", "longest hold s", "pain",
-            "person seen", "landmark visibility"]
+            "person seen", "landmark visibility", "rep confidence"]
     rows = []
     for r in recs:
         reps = ", ".join(f"{c.side} {c.full}/{c.prescribed}" + (f" +{c.partial} partial" if c.partial else "")
@@ -146,7 +154,7 @@ def _table(recs: Sequence[SessionRecord]) -> str:
         cells = [f"{r.started:%Y-%m-%d %H:%M}", reps, rom,
                  "-" if r.asymmetry_deg is None else f"{r.asymmetry_deg:+.1f}",
                  f"{r.holds.best_s:.1f} of {r.holds.prescribed_s:g}" if r.holds else "-", pain,
-                 f"{r.confidence.detection_rate:.0%}", "-" if vis is None else f"{vis:.2f}"]
+                 f"{r.confidence.detection_rate:.0%}", "-" if vis is None else f"{vis:.2f}", _rep_confidence(r)]
         rows.append("<tr>" + "".join(f"<td>{c if '&' in c or '<span' in c else html.escape(c)}</td>" for c in cells)
                     + "</tr>")
     header = "<tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"

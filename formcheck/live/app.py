@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 
 from formcheck import NOT_MEDICAL_DEVICE
 from formcheck.coach import SteadyBox, draw_card, draw_coach, person_box
+from formcheck.confidence import frame_confidence
 from formcheck.exercises.feedback import view_guidance
 from formcheck.live.capture import LatestFrameGrabber
 from formcheck.live.display import HeadlessDisplay, WindowDisplay, check_display
@@ -253,7 +254,7 @@ class LiveLoop:
         self._act(step, key, before)
         status, m = self._measure(raw, pose, step.phase)
         if step.phase == Phase.ACTIVE and not step.paused:
-            self.feedback = self.session.update(m)
+            self.feedback = self.session.update(m, confidence=frame_confidence(m, pose, self.exercise))
         self.stats.update(m)
         row = frames_row(frame.index, m)
         row["phase"] = " ".join(filter(None, (step.phase.value, "paused" if step.paused else "", status.reason)))

@@ -40,7 +40,7 @@ QUESTIONS = {
     "before": "Before you start: how much pain do you have right now?",
     "after": "Now that you have finished: how much pain do you have right now?",
 }
-HELP_LINES = ("0 = no pain, 10 = the worst pain you can imagine.",
+HELP_LINES = ("0 = none at all, 10 = the worst pain you can imagine.",
               "Type the number (1 then 0 for 10) and press Enter.",
               "Enter alone skips the question.")
 

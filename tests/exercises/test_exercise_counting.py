@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import pytest
 
@@ -280,15 +281,16 @@ def test_plank_hold_broken_by_sagging_is_partial_with_the_share_held():
 def test_rep_record_csv_row_matches_its_header():
     record = RepRecord(index=2, side="right", start_s=3.5, end_s=16.25, peak_deg=-44.44, rom_deg=44.44,
                        time_in_target_s=11.0, hold_s=10.5, reached_target=True, share_of_target=1.0,
-                       complete=True, cues=("Keep your hips facing forward", "Sit tall"))
+                       complete=True, cues=("Keep your hips facing forward", "Sit tall"), confidence=0.876)
     assert RepRecord.csv_header() == [
         "index", "side", "start_s", "end_s", "duration_s", "peak_deg", "rom_deg", "time_in_target_s", "hold_s",
-        "reached_target", "share_of_target", "complete", "cues",
+        "reached_target", "share_of_target", "complete", "cues", "confidence",
     ]
     assert record.csv_row() == [
         "2", "right", "3.500", "16.250", "12.750", "-44.4", "44.4", "11.000", "10.500", "true", "1.00", "true",
-        "Keep your hips facing forward; Sit tall",
+        "Keep your hips facing forward; Sit tall", "0.88",
     ]
+    assert dataclasses.replace(record, confidence=math.nan).csv_row()[-1] == ""  # not assessed
 
 
 def test_counter_uses_the_exercise_thresholds_not_constants():

@@ -44,6 +44,7 @@ def test_one_rom_observation_per_session_with_sides_target_and_method(exported: 
     sides = {c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"] for c in seated["component"]}
     assert sides["trunk_rotation_deg.left"] == 44.9 and sides["trunk_rotation_deg.right"] == 45.5
     assert 0 < sides["landmark_visibility"] <= 1 and sides["detection_rate"] == 1.0
+    assert 0.5 <= sides["rep_confidence"] <= 1
     assert seated["referenceRange"][0]["low"]["value"] == 35.0 and seated["referenceRange"][0]["high"]["value"] == 60.0
     assert "formcheck 0.1.0" in seated["method"]["text"] and "0b8afc919fc8" in seated["method"]["text"]
     assert seated["effectiveDateTime"].startswith("2026-03-01")

@@ -33,6 +33,11 @@ def test_an_analysis_becomes_a_record_with_its_reps_and_rom(result_dirs: list[Pa
     assert record.formcheck_version == summary["formcheck_version"]
     assert record.neutral is not None and record.neutral["method"] == "centre"
     assert record.confidence.detection_rate == 1.0 and 0.9 <= record.confidence.metric_visibility <= 1.0
+    # every rep's confidence (docs/confidence.md) from reps.csv; the sample clip is clean: all trusted
+    assert record.reps and all(r.confidence is not None and 0.5 <= r.confidence <= 1.0 for r in record.reps)
+    assert record.confidence.reps_untrusted == 0 == summary["exercise"]["confidence"]["untrusted"]
+    assert record.confidence.reps_mean == summary["exercise"]["confidence"]["mean"]
+    assert (record.session_id, record.started_at) == (summary["session_id"], summary["started_at"])
     datetime.fromisoformat(record.started_at)  # a time with its offset
 
 
