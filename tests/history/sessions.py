@@ -48,6 +48,10 @@ class ReplayEstimator:
     def detect(self, frame):  # noqa: ANN001, ANN201
         return self.series.pose(self._by_index[frame.index])
 
+    def detect_input(self, item):  # noqa: ANN001, ANN201
+        """The pipelined pass hands the model a scaled picture (:class:`formcheck.pose.ModelInput`)."""
+        return self.series.pose(self._by_index[item.index])
+
     def __enter__(self) -> ReplayEstimator:
         return self
 
