@@ -12,6 +12,7 @@ from typing import Any
 
 from formcheck import NOT_MEDICAL_DEVICE
 from formcheck.errors import ConfigError, DisplayError, SourceError
+from formcheck.history.cli import _pain as pain_rating  # the same 0-10 check as live's and analyze's
 from formcheck.sound.cli import add_sound_options
 
 EXIT_INTERRUPTED = 130
@@ -68,6 +69,11 @@ def add_commands(sub: Any, *, camera: Callable[[str], int | str],  # noqa: ANN40
     routine.add_argument("--history", type=Path, default=None, metavar="PATH",
                          help="the history database (default: as for 'formcheck history')")
     routine.add_argument("--no-history", action="store_true", help="do not add the exercises to the history")
+    routine.add_argument("--pain-before", type=pain_rating, default=None, metavar="N",
+                         help="your pain before the routine, 0 (none) to 10 (worst); asked in the window in front "
+                         "of a camera when not given")
+    routine.add_argument("--pain-after", type=pain_rating, default=None, metavar="N",
+                         help="your pain after the routine, 0-10; a rise of 2 or more prints a warning")
     add_sound_options(routine)
 
 
@@ -121,10 +127,13 @@ def run_routine_command(args: argparse.Namespace) -> int:
     options = RoutineOptions(routine=routine, out_dir=out, camera=0 if args.camera is None else args.camera,
                              sources=tuple(args.source), headless=args.headless, mirror=not args.no_mirror,
                              model_path=args.model, force=args.force, rest_s=args.rest, history=args.history,
-                             add_to_history=not args.no_history, sound=args.sound, sound_log=args.sound_log)
+                             add_to_history=not args.no_history, pain_before=args.pain_before,
+                             pain_after=args.pain_after, sound=args.sound, sound_log=args.sound_log)
     result = run_routine(options)
     for part in result["parts"]:
         print(_part_line(part), file=sys.stderr)
+    if result["pain"]["warning"]:
+        print(f"formcheck: warning: {result['pain']['warning']}", file=sys.stderr)
     ended_by = result["ended_by"]
     if ended_by in ("display_lost", "source_lost"):
         print(f"formcheck: error: {result['problem']}; the routine so far is saved in {out}", file=sys.stderr)

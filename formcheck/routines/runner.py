@@ -8,7 +8,8 @@ in ``live``.
 
 Saved in the output folder: one folder per exercise (``01-cat-cow/``: ``frames.csv``, ``reps.csv``,
 ``summary.json`` and ``record.json``, as ``live`` writes them) and ``routine.json``, the routine's own
-summary (how each exercise ended, its counts, its history id), rewritten after each exercise so an
+summary (how each exercise ended, its counts, its history id, the pain before and after the whole routine:
+asked in a window in front of a camera, as ``live`` asks it, or given), rewritten after each exercise so an
 interrupted routine leaves a complete file. Every exercise whose sets began is added to the history (one
 stopped by Ctrl-C too, marked interrupted, as ``live`` keeps one).
 
@@ -36,6 +37,7 @@ from formcheck.interrupt import StopRequest
 from formcheck.live.app import Display, LiveOptions
 from formcheck.live.display import DisplayLost, HeadlessDisplay, WindowDisplay, check_display
 from formcheck.live.flow import FlowTimings
+from formcheck.live.pain import PainCheck
 from formcheck.live.sources import CameraSource, PacedFileSource
 from formcheck.routines.cards import rest_card, summary_card
 from formcheck.routines.model import Routine, RoutineStep
@@ -74,6 +76,9 @@ class RoutineOptions:
         timings: each exercise's phases; None: ``live``'s (no cards when headless).
         history: the history database; None: the default one.
         add_to_history: add each exercise to the history.
+        pain_before, pain_after: the pain (0-10) before and after the whole routine, given on the command line.
+        ask_pain: ask for the pain before the first exercise and after the last in the window; None: when there
+            is a window in front of a camera (as ``live`` asks it), never headless.
         sound, sound_log: as for ``live``: one sound coach speaks through the whole routine, and its log holds
             every exercise's sounds in one file.
     """
@@ -91,6 +96,9 @@ class RoutineOptions:
     timings: FlowTimings | None = None
     history: Path | None = None
     add_to_history: bool = True
+    pain_before: int | None = None
+    pain_after: int | None = None
+    ask_pain: bool | None = None
     sound: str = "off"
     sound_log: Path | None = None
 
@@ -200,9 +208,14 @@ class RoutineRun:
         self.ended_by = ""
         self.problem: str | None = None
         self.size_wh = camera.info.resolution_wh if camera is not None else (640, 480)
+        ask = options.ask_pain if options.ask_pain is not None else camera is not None
+        self.pain = PainCheck(ask=ask and not options.headless, given_before=options.pain_before,
+                              given_after=options.pain_after, title=self.routine.title)
 
     def run(self, stop: StopRequest) -> dict[str, Any]:
         steps = self.routine.steps
+        with contextlib.suppress(DisplayLost):  # a window gone while asking: the first exercise reports it
+            self.pain.before(self.display, self.size_wh)
         for i, step in enumerate(steps):
             if stop.requested:  # Ctrl-C between two exercises (while the model loads)
                 self.ended_by = "interrupted"
@@ -225,8 +238,11 @@ class RoutineRun:
             self._save()
         else:
             self.ended_by = "finished"
-        if self.ended_by not in ("interrupted", "display_lost") and not self.options.headless:
-            self._summary_card(stop)
+        if self.ended_by not in ("interrupted", "display_lost"):
+            with contextlib.suppress(DisplayLost):  # asked after the routine, with the warning card on a rise
+                self.pain.after(self.display, self.size_wh)
+            if not self.options.headless:
+                self._summary_card(stop)
         return self._save()
 
     # ------------------------------------------------------------------------------------------ exercises
@@ -323,6 +339,7 @@ class RoutineRun:
             "problem": self.problem,
             "completed": all(p.completed for p in self.parts),
             "parts": [dataclasses.asdict(p) for p in self.parts],
+            "pain": self.pain.as_dict(),
             "history": str(self.store.path) if self.store is not None else None,
         }
         write_json(self.out / ROUTINE_NAME, data)

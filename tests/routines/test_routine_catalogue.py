@@ -120,6 +120,7 @@ def test_routines_command_lists_and_shows(tmp_path: Path) -> None:
     (["routine", "--routine-file", "BAD", "--headless"], ["steps[0].count", "at most 100"]),
     (["routine", "--routine-file", "missing.toml", "--headless"], ["routine file not found"]),
     (["routine", "core-stability", "--rest", "-5"], ["--rest", "from 0 to 600"]),
+    (["routine", "core-stability", "--pain-before", "11"], ["--pain-before", "0 (no pain) to 10"]),
 ])
 def test_bad_routine_input_is_one_line_and_the_config_exit_code(tmp_path: Path, args: list[str],
                                                                  needles: list[str]) -> None:

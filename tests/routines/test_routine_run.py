@@ -29,7 +29,7 @@ def routine_run(tmp_path_factory: pytest.TempPathFactory):
     out, history = folder / "out", folder / "history.sqlite3"
     result = run_formcheck("routine", "--routine-file", str(routine_file), "--source", str(plank),
                            "--source", str(SAMPLES / "glute_bridge_side.mp4"), "--headless", "--out", str(out),
-                           "--history", str(history))
+                           "--history", str(history), "--pain-before", "2", "--pain-after", "5")
     return out, history, result
 
 
@@ -41,6 +41,10 @@ def test_a_routine_runs_each_exercise_in_turn_and_saves_each(routine_run) -> Non
     assert routine["mode"] == "routine" and routine["routine"]["name"] == "short-test"
     assert routine["ended_by"] == "finished" and not routine["interrupted"] and routine["completed"]
     assert "not a medical device" in routine["note"]
+    # the pain given for the whole routine rose by 3: the stop-and-seek-care warning, never a nudge to go on
+    assert routine["pain"]["before"] == 2 and routine["pain"]["after"] == 5
+    assert "stop this exercise" in routine["pain"]["warning"]
+    assert f"formcheck: warning: {routine['pain']['warning']}" in result.stderr
     parts = routine["parts"]
     assert [p["folder"] for p in parts] == ["01-plank", "02-glute-bridge"]
     # the plank's clip ended while it was held (the hold in hand is counted); the bridge was done before its
