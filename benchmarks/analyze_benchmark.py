@@ -200,12 +200,13 @@ def memory_section(rows: list[tuple[str, Path]], tmp: Path) -> None:
 BATCH_VIDEOS = ("plank_side.mp4", "childs_pose_side.mp4", "scapular_squeeze_side.mp4", "cat_cow_side.mp4")
 
 
-def batch_throughput(out: Path, jobs: int) -> tuple[float, int, int]:
+def batch_throughput(out: Path, jobs: int, env: dict[str, str] | None = None) -> tuple[float, int, int]:
     """Wall seconds, frames and videos of one ``formcheck analyze`` batch over :data:`BATCH_VIDEOS`."""
     videos = [str(ROOT / "sample_videos" / name) for name in BATCH_VIDEOS]
     start = time.perf_counter()
     child = subprocess.run([sys.executable, "-m", "formcheck", "analyze", *videos, "--out", str(out), "-q",
-                            "--no-history", "--jobs", str(jobs)], capture_output=True, text=True, check=False)
+                            "--no-history", "--jobs", str(jobs)], capture_output=True, text=True, check=False,
+                           env=os.environ | (env or {}))
     wall_s = time.perf_counter() - start
     if child.returncode:
         raise SystemExit(f"batch failed: {child.stderr.strip()}")
@@ -213,14 +214,22 @@ def batch_throughput(out: Path, jobs: int) -> tuple[float, int, int]:
     return wall_s, frames, len(videos)
 
 
+#: The batch runs: label, --jobs, extra environment (OpenCV's thread pool, to measure it against MediaPipe's).
+BATCH_RUNS: tuple[tuple[str, int, dict[str, str]], ...] = (
+    ("--jobs 1", 1, {}), ("--jobs 2", 2, {}), ("--jobs 2, OPENCV_FOR_THREADS_NUM=1", 2, {"OPENCV_FOR_THREADS_NUM": "1"}))
+
+
 def print_batch(tmp_path: Path) -> None:
-    results = {jobs: batch_throughput(tmp_path / f"batch_j{jobs}", jobs) for jobs in (1, 2)}
     print(f"batch: {len(BATCH_VIDEOS)} sample videos with the annotated video ({', '.join(BATCH_VIDEOS)}); "
           f"{load()}")
-    print(f"{'jobs':<5} {'videos':>7} {'frames':>7} {'wall s':>8} {'fps':>7} {'videos/min':>11}")
-    for jobs, (wall_s, frames, n) in results.items():
-        print(f"{jobs:<5} {n:>7} {frames:>7} {wall_s:>8.2f} {frames / wall_s:>7.1f} {n / wall_s * 60:>11.1f}")
-    print(f"batch throughput --jobs 2 / --jobs 1: {results[1][0] / results[2][0]:.2f}x")
+    results = {label: batch_throughput(tmp_path / f"batch_{k}", jobs, env)
+               for k, (label, jobs, env) in enumerate(BATCH_RUNS)}
+    print(f"{'run':<36} {'videos':>7} {'frames':>7} {'wall s':>8} {'fps':>7} {'videos/min':>11}")
+    for label, (wall_s, frames, n) in results.items():
+        print(f"{label:<36} {n:>7} {frames:>7} {wall_s:>8.2f} {frames / wall_s:>7.1f} {n / wall_s * 60:>11.1f}")
+    one = results["--jobs 1"][0]
+    for label in list(results)[1:]:
+        print(f"batch throughput {label} / --jobs 1: {one / results[label][0]:.2f}x")
 
 
 def main() -> None:

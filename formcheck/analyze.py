@@ -152,12 +152,14 @@ def _run(
         bar = ProgressBar(info.frame_count, label=f"{Path(info.name).name}: landmarks", enabled=progress)
         interrupted = False
 
+        measured: list[Measurement] = []  # each frame's raw measurement, made beside the model
+
         def on_frame(n: int) -> bool:
             bar.update(n)
             return stop.requested
 
         try:
-            series = landmark_pass(source, estimator, on_frame=on_frame)
+            series = landmark_pass(source, estimator, on_frame=on_frame, measured=measured)
         except KeyboardInterrupt:  # a second Ctrl-C: stop at once, write nothing half-done
             bar.close()
             raise
@@ -169,7 +171,7 @@ def _run(
             calibration, calibrate_s = check_calibration(series, calibrate_s, partial=interrupted)
         # Pass 2: measuring and counting with the whole recording in view.
         landmarks_s = time.monotonic() - started_s
-        counted = measure_and_count(series, exercise, calibrate_s=calibrate_s)
+        counted = measure_and_count(series, exercise, calibrate_s=calibrate_s, raw=measured)
         counted_s = time.monotonic() - started_s
         # Pass 3: the outputs, frame by frame, all holding the same frames.
         stats, written = _write(source, series, counted, exercise, folder, write_video=write_video,

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from collections.abc import Callable, Iterator
@@ -22,12 +23,12 @@ from formcheck.confidence import frame_confidence
 from formcheck.exercises import Exercise, ExerciseSession, Feedback, RepRecord
 from formcheck.filtering import zero_phase_smooth
 from formcheck.measure import raw_measurement
-from formcheck.pipeline import Prefetch
+from formcheck.pipeline import GIL_SWITCH_INTERVAL_S, Drain, Prefetch, switch_interval
 from formcheck.pose import ModelInput, PoseEstimator, model_size_wh
 from formcheck.rotation import TrunkRotationEstimator
 from formcheck.series import PoseSeries
 from formcheck.sources import FrameSource, VideoFileSource
-from formcheck.types import Measurement
+from formcheck.types import Measurement, Pose
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,8 @@ MIN_DWELL_SHARE = 0.1
 
 
 def landmark_pass(source: FrameSource, estimator: PoseEstimator, *,
-                  on_frame: Callable[[int], bool] | None = None) -> PoseSeries:
+                  on_frame: Callable[[int], bool] | None = None,
+                  measured: list[Measurement] | None = None) -> PoseSeries:
     """Pose landmarks of every frame of ``source``, in order.
 
     Decoding, scaling and colour conversion run on a thread beside the model (:class:`Prefetch`, a few
@@ -57,14 +59,35 @@ def landmark_pass(source: FrameSource, estimator: PoseEstimator, *,
     Args:
         on_frame: called after each frame with the number of frames read; returning True stops the pass
             (Ctrl-C): the series then holds the frames read so far.
+        measured: when given, each frame's raw measurement (:func:`~formcheck.measure.raw_measurement` of the
+            pose as the series stores it) is appended to it on another thread while the model works on the
+            next frame; :func:`measure_and_count` takes it instead of measuring every frame again.
     """
     series = PoseSeries(resolution_wh=source.info.resolution_wh)
-    with Prefetch(model_inputs(source), name="formcheck-decode") as inputs:
+    with contextlib.ExitStack() as stack:
+        inputs = stack.enter_context(Prefetch(model_inputs(source), name="formcheck-decode"))
+        measure: Drain[tuple[Pose, int]] | None = None
+        if measured is not None:
+            measure = stack.enter_context(Drain(lambda item: measured.append(raw_measurement(*item)),
+                                                depth=64, name="formcheck-measure"))
+            # The model releases the GIL while it works; the measuring thread must hand it back promptly
+            # when the model's Python side wants it (Python's default switch interval is 5 ms).
+            stack.enter_context(switch_interval(GIL_SWITCH_INTERVAL_S))
         for item in inputs:
-            series.append(estimator.detect_input(item), item.timestamp_ms, item.index)
+            pose = estimator.detect_input(item)
+            series.append(pose, item.timestamp_ms, item.index)
+            if measure is not None:
+                measure.put((as_stored(pose, series.resolution_wh), series.timestamps_ms[-1]))
             if on_frame is not None and on_frame(len(series)):
                 break
     return series
+
+
+def as_stored(pose: Pose, resolution_wh: tuple[int, int]) -> Pose:
+    """``pose`` as :class:`PoseSeries` gives it back (float32 values, in float64): what the passes measure."""
+    return Pose(**{k: np.asarray(getattr(pose, k), dtype=np.float32).astype(float)
+                   for k in ("xy_px", "z_px", "world_xyz_m", "visibility", "presence")},
+                resolution_wh=resolution_wh)
 
 
 def model_inputs(source: FrameSource) -> Iterator[ModelInput]:
@@ -277,17 +300,19 @@ def find_neutral(raw: list[Measurement], exercise: Exercise | None, *, calibrate
     return Neutral(method, metric, tuple(int(i) for i in idx), neutral_values, note)
 
 
-def measure_series(series: PoseSeries, exercise: Exercise | None, *, calibrate_s: float | None = None
-                   ) -> tuple[list[Measurement], Neutral | None]:
+def measure_series(series: PoseSeries, exercise: Exercise | None, *, calibrate_s: float | None = None,
+                   raw: list[Measurement] | None = None) -> tuple[list[Measurement], Neutral | None]:
     """Every frame's measurement, relative to the neutral found over the whole recording, smoothed.
 
     Trunk rotation comes from the fused :class:`~formcheck.rotation.TrunkRotationEstimator` against the
     neutral's frames, with or without an exercise (MediaPipe's world landmarks alone read about a third of a
     real turn). Without an exercise only trunk rotation is made relative (the other metrics stay absolute
-    unless ``calibrate_s`` asks for a neutral). Every frame is in the same basis.
+    unless ``calibrate_s`` asks for a neutral). Every frame is in the same basis. ``raw``: each frame's raw
+    measurement, when the landmark pass made them already.
     """
     poses = [p for p, _ in series.poses()]
-    raw = [raw_measurement(p, t) for p, t in zip(poses, series.timestamps_ms, strict=True)]
+    if raw is None or len(raw) != len(poses):
+        raw = [raw_measurement(p, t) for p, t in zip(poses, series.timestamps_ms, strict=True)]
     neutral = find_neutral(raw, exercise, calibrate_s=calibrate_s,
                            rotation_only=exercise is None and calibrate_s is None)
     rotation: list[float] | None = None
@@ -319,14 +344,14 @@ def smooth(ms: list[Measurement], fps: float) -> list[Measurement]:
             for i, m in enumerate(ms)]
 
 
-def measure_and_count(series: PoseSeries, exercise: Exercise | None, *, calibrate_s: float | None = None
-                      ) -> Counted:
+def measure_and_count(series: PoseSeries, exercise: Exercise | None, *, calibrate_s: float | None = None,
+                      raw: list[Measurement] | None = None) -> Counted:
     """The one measuring-and-counting path: a landmark series in, measurements, reps and holds out.
 
     ``formcheck analyze``, ``benchmarks/accuracy.py``, ``benchmarks/real_clips.py`` and their regression gates
     all call this, so what the benchmarks measure is what users get.
     """
-    ms, neutral = measure_series(series, exercise, calibrate_s=calibrate_s)
+    ms, neutral = measure_series(series, exercise, calibrate_s=calibrate_s, raw=raw)
     if exercise is None:
         return Counted(ms, neutral, [None] * len(ms), [], None)
     session = ExerciseSession(exercise)

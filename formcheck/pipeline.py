@@ -13,8 +13,10 @@ error, Ctrl-C) stops its thread and closes its iterator on that thread.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Generic, TypeVar
@@ -27,6 +29,21 @@ T = TypeVar("T")
 DEFAULT_DEPTH = 4
 
 _POLL_S = 0.1
+
+#: Python's thread switch interval while stages share the GIL (Python's default is 5 ms): a thread that
+#: wants the GIL back (the model's, between two frames) waits at most this long for one running Python code.
+GIL_SWITCH_INTERVAL_S = 0.0005
+
+
+@contextlib.contextmanager
+def switch_interval(seconds: float) -> Iterator[None]:
+    """Python's thread switch interval set to ``seconds`` for the block."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(seconds)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
 
 
 class _End:
