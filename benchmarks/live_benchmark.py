@@ -6,8 +6,10 @@ looped to ``--seconds``, then played as a camera (``formcheck live --source``, h
 the live loop is then limited by processing, as with a real 30-60 fps camera, and drops the frames it
 cannot take. Then ``PoseEstimator.detect`` alone runs over every frame of the same file.
 
-The displayed rate should stay within 10% of the raw inference rate: the capture thread, geometry, the
-coach's drawing and the files written must cost little beside the model.
+The displayed rate should be at least 95% of the raw inference rate (the capture thread, geometry, the
+coach's drawing and the files written must cost little beside the model), and the capture-to-display
+latency within one inference plus one frame of the source (a frame waits at most one frame for the model
+when the model takes the newest; then the model; drawing and showing must add little).
 
     .venv/bin/python benchmarks/live_benchmark.py [VIDEO] [--fps 60] [--seconds 12] [--window]
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -73,6 +76,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=12.0, help="length of the played clip (default 12)")
     parser.add_argument("--window", action="store_true", help="show a window on $DISPLAY instead of headless")
     args = parser.parse_args()
+    print(f"load             {os.getloadavg()[0]:.2f} (1 min) at the start, {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="formcheck-live-bench-") as tmp:
         clip = Path(tmp) / "clip.mp4"
         frames = retimed_loop(args.video, clip, args.fps, args.seconds)
@@ -91,8 +95,13 @@ def main() -> int:
     print(f"  model in loop  {live['inference_fps']:.1f} fps (time inside PoseEstimator.detect on the pose thread)")
     print(f"  latency        capture->display p50 {lat['p50']} ms, p95 {lat['p95']} ms, max {lat['max']} ms")
     print(f"raw inference    {raw_fps:.1f} fps (PoseEstimator.detect alone, {raw_frames} frames of the same file)")
-    verdict = "OK" if ratio >= 0.9 else "BELOW the 90% goal"
+    verdict = "OK" if ratio >= 0.95 else "BELOW the 95% goal"
     print(f"displayed / raw  {ratio:.1%}  {verdict}")
+    bound_ms = 1000 / live["inference_fps"] + 1000 / args.fps if live["inference_fps"] else float("nan")
+    for name in ("p50", "p95"):
+        ok = "within" if lat[name] <= bound_ms else "ABOVE"
+        print(f"latency {name}      {lat[name]} ms: {ok} one inference plus one frame ({bound_ms:.0f} ms)")
+    print(f"load             {os.getloadavg()[0]:.2f} (1 min) at the end, {os.cpu_count()} cores")
     return 0
 
 

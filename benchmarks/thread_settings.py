@@ -8,6 +8,11 @@ settings interleaved over ``--rounds`` rounds, the best round kept; printed: the
 time it takes per frame (all threads), and the same through ``PoseEstimator.detect`` on BGR frames at the
 source's size (the live coach's path, which also scales and converts).
 
+Then the hand-over between two stages, threads against processes: the wall time per picture to pass 200
+decoded pictures (at the model's size, 640x480 and 540x960 RGB) from a decoding stage to the next through
+a ``queue.Queue`` (threads: the picture is not copied) and through a ``multiprocessing.Queue`` (processes: the
+picture is pickled, copied through a pipe and unpickled).
+
     .venv/bin/python benchmarks/thread_settings.py [VIDEO] [--rounds 3] [--frames 200]
 """
 
@@ -75,6 +80,42 @@ def measure(video: Path, frames: int, env: dict[str, str]) -> dict[str, dict[str
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
+def _pass_on(q: object, items: list) -> None:  # noqa: ANN001 (a queue.Queue or a multiprocessing.Queue)
+    for item in items:
+        q.put(item)  # type: ignore[attr-defined]
+    q.put(None)  # type: ignore[attr-defined]
+
+
+def handoff_ms(size_wh: tuple[int, int], frames: int = 200) -> dict[str, float]:
+    """Wall milliseconds per picture handed from one stage to the next: threads, then processes."""
+    import multiprocessing as mp
+    import queue
+    import threading
+    import time
+
+    import numpy as np
+
+    w, h = size_wh
+    pictures = [np.random.default_rng(i).integers(0, 255, (h, w, 3), dtype=np.uint8) for i in range(8)]
+    out = {}
+    for kind in ("thread", "process"):
+        items = [pictures[i % len(pictures)] for i in range(frames)]
+        if kind == "thread":
+            q: object = queue.Queue(maxsize=4)
+            worker: object = threading.Thread(target=_pass_on, args=(q, items))
+        else:
+            q = mp.get_context("fork").Queue(maxsize=4)
+            worker = mp.get_context("fork").Process(target=_pass_on, args=(q, items))
+        start = time.perf_counter()
+        worker.start()  # type: ignore[attr-defined]
+        n = 0
+        while q.get() is not None:  # type: ignore[attr-defined]
+            n += 1
+        worker.join()  # type: ignore[attr-defined]
+        out[kind] = 1000 * (time.perf_counter() - start) / n
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("video", nargs="?", type=Path, default=DEFAULT_VIDEO)
@@ -99,6 +140,11 @@ def main() -> None:
         for setting in SETTINGS:
             m, d = best[(clip, setting, "model")], best[(clip, setting, "detect")]
             print(f"{clip:<10} {setting:<26} {m['fps']:>10.1f} {m['cpu_ms']:>13.1f} {d['fps']:>11.1f} {d['cpu_ms']:>13.1f}")
+    print("hand-over of a picture to the next stage (wall ms per picture)")
+    for size_wh in ((640, 480), (540, 960)):
+        ms = handoff_ms(size_wh)
+        print(f"  {size_wh[0]}x{size_wh[1]} RGB: threads (queue.Queue) {ms['thread']:.3f} ms, "
+              f"processes (multiprocessing.Queue) {ms['process']:.3f} ms")
     print(f"load {os.getloadavg()[0]:.2f} (1 min) at the end")
 
 

@@ -7,7 +7,7 @@ A recorded video is known whole, so it is analysed in three passes (:mod:`formch
    (:func:`~formcheck.passes.measure_and_count`): the person's neutral comes from where they rest, every
    frame is in that one basis, metrics are smoothed zero-phase, and the exercise session counts;
 3. writing: ``frames.csv``, ``reps.csv`` and the annotated video, drawn from the final results (the file is
-   decoded a second time, one frame in memory).
+   decoded a second time at the video's size, a few frames in flight between decoding, drawing and encoding).
 
 The files go through an :class:`~formcheck.output_folder.OutputFolder`: one run at a time in a folder, each
 file written as ``NAME.partial`` and put in place with the others once the set is finished, so a folder holds
@@ -19,6 +19,7 @@ This module only wires the passes to the sinks and keeps the statistics of the s
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import signal
 import sys
@@ -164,6 +165,10 @@ def _run(
             bar.close()
             raise
         bar.close()
+        # The decoder's pictures (a few full-size frames per decoding thread: over 100 MiB at 4K) are not
+        # needed any more: the video pass decodes the file again on its own.
+        source.close()
+        release_freed_memory()
         interrupted = stop.requested
         stop.reset()  # honoured: the frames read are written in full unless another signal stops that too
         calibration = None
@@ -190,6 +195,16 @@ def _run(
         write_json(folder.partial(SUMMARY_NAME), summary, shown_as=folder.final(SUMMARY_NAME))
         folder.commit()  # the whole set in place at once (a signal now waits until it is)
     return summary
+
+
+def release_freed_memory() -> None:
+    """Hands memory freed by the C libraries (FFmpeg's pictures) back to the system (glibc's ``malloc_trim``;
+    elsewhere nothing): the video pass's decoder then does not stack its pictures on top of the landmark
+    pass's freed ones."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def person_span_s(series: PoseSeries) -> float | None:
