@@ -11,6 +11,12 @@ MediaPipe's landmarks are cached per clip in ``benchmarks/landmarks/<clip>.npz``
 so the evaluation itself takes seconds; ``--refresh`` runs the model again (about a minute for all clips).
 
     .venv/bin/python benchmarks/accuracy.py [--refresh] [--write] [CLIP ...]
+    .venv/bin/python benchmarks/accuracy.py --set wide [--write] [CLIP ...]
+
+``--set wide`` evaluates the wide evaluation set of issue 11 (other bodies, arm positions, cameras, lenses,
+rooms: ``tools/render/wide.py``) from its committed cache ``benchmarks/wide_landmarks/`` (no videos needed;
+``benchmarks/wide_cache.py`` makes it) and reports errors per clip, per factor and per exercise
+(``benchmarks/wide_eval.py``); ``--write`` then writes ``docs/accuracy_wide.json``.
 
 Errors are measured where the truth and formcheck both have a value and the clip's camera view suits the
 metric. Metrics made relative to the person's neutral are compared with the truth's change from its own value
@@ -273,9 +279,13 @@ def write_docs(results: list[dict[str, Any]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("clips", nargs="*", help="clip names (default: every sample clip with a truth file)")
+    parser.add_argument("--set", dest="clip_set", choices=("samples", "wide"), default="samples",
+                        help="the sample videos (default) or the wide evaluation set's cache")
     parser.add_argument("--refresh", action="store_true", help="run MediaPipe again for every clip")
     parser.add_argument("--write", action="store_true", help="write docs/accuracy.md and docs/accuracy.json")
     args = parser.parse_args(argv)
+    if args.clip_set == "wide":
+        return main_wide(args.clips, args.write)
     videos = [v for v in sample_clips() if not args.clips or v.stem in args.clips]
     for video in videos:
         cache = cache_path(video)
@@ -287,6 +297,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         write_docs(results)
         print(f"\nwrote {DOCS / 'accuracy.md'} and {DOCS / 'accuracy.json'}", file=sys.stderr)
+    return 0
+
+
+def main_wide(clips: list[str], write: bool) -> int:
+    import wide_cache
+    import wide_eval
+
+    names = [c for c in wide_cache.cached_clips() if not clips or c in clips]
+    if not names:
+        print("accuracy: no wide clips cached in benchmarks/wide_landmarks/: render the set "
+              "(tools/render_samples.py --set wide --out DIR), then run benchmarks/wide_cache.py DIR", file=sys.stderr)
+        return 2
+    results = [wide_eval.evaluate(c) for c in names]
+    print(wide_eval.report(results))
+    if write:
+        slim = [{k: v for k, v in r.items() if k != "scapular_applied_deg"} for r in results]
+        (DOCS / "accuracy_wide.json").write_text(json.dumps(slim, indent=1) + "\n")
+        print(f"\nwrote {DOCS / 'accuracy_wide.json'}", file=sys.stderr)
     return 0
 
 

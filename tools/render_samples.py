@@ -8,6 +8,10 @@ then ``pip install PyOpenGL==3.1.7``) and Debian's ``libosmesa6``. Rendering run
     python tools/render_samples.py --only seated_rotation_front --jobs 1
     python tools/render_samples.py --truth-only    # re-pose and rewrite the truth files, no rendering
     python tools/render_samples.py --recompute-metrics   # only the metrics, from the stored landmarks
+    nice -n 19 python tools/render_samples.py --set wide --out /tmp/wide_renders   # the wide evaluation set
+
+The wide evaluation set (``tools/render/wide.py``, issue 11) is not shipped: render it outside the repository,
+then cache its landmarks and truth with ``benchmarks/wide_cache.py DIR``.
 """
 
 from __future__ import annotations
@@ -42,19 +46,37 @@ def _check_environment() -> None:
                  "pip install PyOpenGL==3.1.7 (pyrender pins an older one)")
 
 
-def main(argv: list[str] | None = None) -> int:
-    from tools.render.clips import CLIPS, CLIPS_BY_NAME
+def _clip_specs(which: str) -> dict:
+    if which == "wide":
+        from tools.render.wide import wide_clips
 
+        return {c.spec.name: c.spec for c in wide_clips()}
+    from tools.render.clips import CLIPS
+
+    return {c.name: c for c in CLIPS}
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="+", metavar="CLIP", choices=sorted(CLIPS_BY_NAME),
-                        help="render only these clips")
+    parser.add_argument("--set", dest="clip_set", choices=("samples", "wide"), default="samples",
+                        help="the shipped sample clips (default) or the wide evaluation set (needs --out)")
+    parser.add_argument("--only", nargs="+", metavar="CLIP", help="render only these clips")
     parser.add_argument("--jobs", type=int, default=2, help="clips rendered at once (default 2: the cores)")
     parser.add_argument("--truth-only", action="store_true", help="re-pose and rewrite the truth files only")
     parser.add_argument("--recompute-metrics", action="store_true",
                         help="rewrite only the metrics of the existing truth files from their stored landmarks")
-    parser.add_argument("--out", type=Path, default=OUT_DIR)
+    parser.add_argument("--out", type=Path, default=None, help=f"output folder (default {OUT_DIR} for the samples)")
+    parser.add_argument("--skip-existing", action="store_true", help="skip clips whose video is already there")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if args.out is None:
+        if args.clip_set == "wide":
+            parser.error("--set wide needs --out DIR (a folder outside the repository: the wide set is not shipped)")
+        args.out = OUT_DIR
+    CLIPS_BY_NAME = _clip_specs(args.clip_set)
+    unknown = sorted(set(args.only or ()) - set(CLIPS_BY_NAME))
+    if unknown:
+        parser.error(f"unknown clip(s) {', '.join(unknown)} in the {args.clip_set} set")
 
     if args.recompute_metrics:
         from tools.render.truth import recompute_metrics
@@ -65,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     _check_environment()
-    names = args.only or [c.name for c in CLIPS]
+    names = args.only or list(CLIPS_BY_NAME)
+    if args.skip_existing:
+        names = [n for n in names if not (args.out / f"{n}.mp4").is_file()]
     if len(names) == 1 or args.jobs <= 1:
         from tools.render.render import build_truth
 
@@ -83,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     while pending or running:
         while pending and len(running) < args.jobs:
             name = pending.pop(0)
-            cmd = [sys.executable, __file__, "--only", name, "--jobs", "1", "--out", str(args.out), *extra]
+            cmd = [sys.executable, __file__, "--set", args.clip_set, "--only", name, "--jobs", "1",
+                   "--out", str(args.out), *extra]
             running.append((name, subprocess.Popen(cmd, env=env)))
         time.sleep(0.5)
         for item in list(running):

@@ -78,6 +78,14 @@ SHAPES: dict[str, BodyShape] = {
     "average_male": BodyShape("average_male", gender=0.0, age=0.72, muscle=0.55, weight=0.5, height=0.55),
     "slim_female": BodyShape("slim_female", gender=1.0, age=0.7, muscle=0.45, weight=0.35, height=0.45),
     "heavy_male": BodyShape("heavy_male", gender=0.1, age=0.85, muscle=0.4, weight=0.85, height=0.5),
+    # Only in the wide evaluation set (tools/render/wide.py): other heights, weights and proportions.
+    "tall_male": BodyShape("tall_male", gender=0.0, age=0.7, muscle=0.6, weight=0.45, height=0.9, proportions=0.6),
+    "short_female": BodyShape("short_female", gender=1.0, age=0.75, muscle=0.4, weight=0.55, height=0.15),
+    "heavy_female": BodyShape("heavy_female", gender=0.95, age=0.85, muscle=0.35, weight=0.9, height=0.4),
+    "tall_slim_female": BodyShape("tall_slim_female", gender=1.0, age=0.68, muscle=0.5, weight=0.25, height=0.8,
+                                  proportions=0.3),
+    "short_stocky_male": BodyShape("short_stocky_male", gender=0.05, age=0.9, muscle=0.7, weight=0.7, height=0.2,
+                                   proportions=0.7),
 }
 
 
@@ -110,6 +118,9 @@ OUTFITS: dict[str, Outfit] = {
     "blue_grey": Outfit("blue_grey", (0.15, 0.35, 0.70), (0.25, 0.25, 0.28), (0.9, 0.9, 0.9)),
     "red_black": Outfit("red_black", (0.75, 0.18, 0.15), (0.08, 0.08, 0.10), (0.3, 0.3, 0.35)),
     "green_navy": Outfit("green_navy", (0.20, 0.55, 0.35), (0.12, 0.15, 0.30), (0.85, 0.85, 0.8), False),
+    # Only in the wide evaluation set: a light shirt on a light wall, a dark one on a dark wall.
+    "white_khaki": Outfit("white_khaki", (0.90, 0.90, 0.88), (0.60, 0.50, 0.35), (0.35, 0.25, 0.15)),
+    "black_jeans": Outfit("black_jeans", (0.10, 0.10, 0.11), (0.20, 0.30, 0.50), (0.95, 0.95, 0.95)),
 }
 
 #: MediaPipe's 33 landmarks: how each is taken from the body model. ``("bone", label)`` is that bone's head

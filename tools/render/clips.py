@@ -26,6 +26,7 @@ class ClipSpec:
     target_xy_m: tuple[float, float] = (0.0, 0.0)
     hfov_deg: float = 60.0
     fps: float = 15.0
+    resolution_wh: tuple[int, int] = (640, 480)
     options: dict = field(default_factory=dict)
     note: str = ""
 

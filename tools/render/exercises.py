@@ -106,21 +106,77 @@ def _upright(body: Body, seated: bool, arms: dict[str, Limb]) -> tuple[np.ndarra
     return np.array([0.0, 0.0, -z0]), props
 
 
+def hands_on_shoulders() -> dict[str, Limb]:
+    """Elbows forward and a little down, each hand back on its own shoulder (carried by the thorax)."""
+    return {
+        "L": Limb(upper=_n([0.15, -0.80, -0.55]), lower=_n([-0.10, 0.75, 0.65]), frame="thorax"),
+        "R": Limb(upper=_n([-0.15, -0.80, -0.55]), lower=_n([0.10, 0.75, 0.65]), frame="thorax"),
+    }
+
+
+def hands_behind_head() -> dict[str, Limb]:
+    """Elbows out to the sides and up, the hands behind the back of the head (carried by the thorax)."""
+    return {
+        "L": Limb(upper=_n([0.60, 0.20, 0.75]), lower=_n([-0.85, 0.40, 0.30]), frame="thorax"),
+        "R": Limb(upper=_n([-0.60, 0.20, 0.75]), lower=_n([0.85, 0.40, 0.30]), frame="thorax"),
+    }
+
+
+def hands_on_knees(body: Body, translation: np.ndarray) -> dict[str, Limb]:
+    """Seated, each hand planted on its thigh towards the knee (two-bone IK: the hands stay as the trunk turns)."""
+    neutral = Posture(legs=seated_legs(), placement=placement(np.eye(3), translation))
+    heads = _heads_scene(body, neutral, ["upperleg01.L", "upperleg01.R", "lowerleg01.L", "lowerleg01.R"])
+    limbs = {}
+    for s, out in (("L", 1.0), ("R", -1.0)):
+        hip, knee = heads[f"upperleg01.{s}"], heads[f"lowerleg01.{s}"]
+        target = hip + 0.6 * (knee - hip) + np.array([0.0, 0.0, 0.09])
+        limbs[s] = Limb(target_scene=target, pole=np.array([out, 0.6, -0.2]), end=np.array([0.0, -1.0, -0.3]))
+    return limbs
+
+
+ARM_POSITIONS = ("crossed", "shoulders", "behind_head", "knees")
+
+
+def _arms(name: str, body: Body, translation: np.ndarray) -> dict[str, Limb]:
+    if name == "crossed":
+        return arms_crossed()
+    if name == "shoulders":
+        return hands_on_shoulders()
+    if name == "behind_head":
+        return hands_behind_head()
+    if name == "knees":
+        return hands_on_knees(body, translation)
+    raise ValueError(f"unknown arm position {name!r}: one of {', '.join(ARM_POSITIONS)}")
+
+
 def thoracic_rotation(body: Body, fps: float, seated: bool, peak_deg: float = 45.0, hold_s: float = 3.0,
-                      reps_each: int = 2, move_s: float = 1.6) -> Motion:
-    """Alternating left / right turns of the thoracic spine, the pelvis still; arms folded on the chest."""
+                      reps_each: int = 2, move_s: float = 1.6, rest_s: float = 0.6, arms: str = "crossed",
+                      bend_deg: float = 0.0) -> Motion:
+    """Alternating left / right turns of the thoracic spine, the pelvis still; arms folded on the chest
+    (or ``arms`` one of :data:`ARM_POSITIONS`).
+
+    With ``bend_deg`` the person bends sideways instead of turning (no axial rotation at all): 60 % of the
+    lateral flexion in the thoracic spine, 40 % in the lumbar spine. Such a clip has no rotation reps: its
+    truth says 0 reps per side and no holds (a side bend must not count as a turn)."""
     sides = ["left", "right"] * reps_each
-    segments = tl.reps(sides, move_s=move_s, hold_s=hold_s, return_s=move_s, rest_s=0.6)
+    segments = tl.reps(sides, move_s=move_s, hold_s=hold_s, return_s=move_s, rest_s=rest_s)
     samples = tl.sample(segments, fps)
-    arms = arms_crossed()
-    translation, props = _upright(body, seated, arms)
+    translation, props = _upright(body, seated, arms_crossed())
+    arm_limbs = _arms(arms, body, translation)
     legs = seated_legs() if seated else standing_legs()
     postures = []
     for s in samples:
-        axial = SIDE_SIGN[s.side] * peak_deg * s.amount
-        postures.append(Posture(thoracic_axial_deg=axial, thoracic_ext_deg=tl.breathing(s.time_s, 0.8),
-                                arms=arms, legs=legs, placement=placement(np.eye(3), translation)))
-    return _finish(segments, samples, postures, props)
+        amount = SIDE_SIGN[s.side] * s.amount
+        axial = 0.0 if bend_deg else peak_deg * amount
+        lateral = bend_deg * amount
+        postures.append(Posture(thoracic_axial_deg=axial, thoracic_lat_deg=0.6 * lateral,
+                                lumbar_lat_deg=0.4 * lateral, thoracic_ext_deg=tl.breathing(s.time_s, 0.8),
+                                arms=arm_limbs, legs=legs, placement=placement(np.eye(3), translation)))
+    motion = _finish(segments, samples, postures, props)
+    if bend_deg:
+        motion.reps_per_side = {"left": 0, "right": 0}
+        motion.hold_intervals = []
+    return motion
 
 
 def thoracic_extension(body: Body, fps: float, peak_deg: float = 20.0, hold_s: float = 4.0, reps_n: int = 3) -> Motion:
@@ -138,8 +194,13 @@ def thoracic_extension(body: Body, fps: float, peak_deg: float = 20.0, hold_s: f
     return _finish(segments, samples, postures, props)
 
 
-def scapular_squeeze(body: Body, fps: float, peak_deg: float = 14.0, hold_s: float = 3.0, reps_n: int = 4) -> Motion:
-    """Standing, elbows bent at the sides: squeeze the shoulder blades (clavicles turn back)."""
+def scapular_squeeze(body: Body, fps: float, peak_deg: float = 14.0, hold_s: float = 3.0, reps_n: int = 4,
+                     chin_tuck_deg: float = 0.0) -> Motion:
+    """Standing, elbows bent at the sides: squeeze the shoulder blades (clavicles turn back).
+
+    ``chin_tuck_deg`` (the wide set) also flexes the neck by that much at every squeeze: the head moves
+    with the shoulders, as people often do, so a metric that follows the head rather than the shoulder
+    blades shows up."""
     segments = tl.reps(["none"] * reps_n, move_s=1.2, hold_s=hold_s, return_s=1.2, rest_s=0.8)
     samples = tl.sample(segments, fps)
     arms = arms_bent_at_sides()
@@ -148,9 +209,14 @@ def scapular_squeeze(body: Body, fps: float, peak_deg: float = 14.0, hold_s: flo
     postures = []
     for s in samples:
         postures.append(Posture(scapular_retraction_deg=peak_deg * s.amount,
+                                neck_ext_deg=-chin_tuck_deg * s.amount,
                                 thoracic_ext_deg=3.0 * s.amount + tl.breathing(s.time_s, 0.5),
                                 arms=arms, legs=legs, placement=placement(np.eye(3), translation)))
-    return _finish(segments, samples, postures, props)
+    motion = _finish(segments, samples, postures, props)
+    if not peak_deg:  # chin tucks alone: nothing to count
+        motion.reps_per_side = {"none": 0}
+        motion.hold_intervals = []
+    return motion
 
 
 def empty(body: Body, fps: float, duration: float = 5.0) -> Motion:

@@ -22,7 +22,8 @@ CRF = 26  # H.264 quality: keeps all clips together well under 25 MB
 
 def camera_for(spec: ClipSpec) -> Camera:
     tx, ty = spec.target_xy_m
-    return Camera(eye_m=spec.camera_eye(), target_m=(tx, ty, spec.target_z_m), hfov_deg=spec.hfov_deg)
+    return Camera(eye_m=spec.camera_eye(), target_m=(tx, ty, spec.target_z_m), hfov_deg=spec.hfov_deg,
+                  resolution_wh=spec.resolution_wh)
 
 
 def build_truth(spec: ClipSpec, render_video: bool, out_dir: Path) -> dict:

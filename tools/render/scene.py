@@ -104,6 +104,11 @@ ROOMS: dict[str, Room] = {
                         light_dir=(0.5, -0.5, -1.0), light_intensity=3.5, ambient=0.3, mat_rgb=(0.2, 0.45, 0.55)),
     "green_warm": Room("green_warm", (0.60, 0.70, 0.58), (0.70, 0.62, 0.50), (0.66, 0.58, 0.46),
                        light_dir=(-0.7, 0.3, -1.0), light_intensity=2.6, ambient=0.45, mat_rgb=(0.55, 0.25, 0.45)),
+    # Only in the wide evaluation set: a bright office lit from the side, a dim room with a dark wall.
+    "white_office": Room("white_office", (0.92, 0.92, 0.90), (0.45, 0.45, 0.47), (0.42, 0.42, 0.44),
+                         light_dir=(0.9, -0.2, -0.6), light_intensity=3.2, ambient=0.4),
+    "dim_blue": Room("dim_blue", (0.22, 0.27, 0.40), (0.30, 0.24, 0.20), (0.27, 0.21, 0.18),
+                     light_dir=(-0.3, -0.8, -0.8), light_intensity=2.0, ambient=0.25, mat_rgb=(0.5, 0.5, 0.2)),
 }
 
 
