@@ -312,8 +312,7 @@ def main_wide(clips: list[str], write: bool) -> int:
     results = [wide_eval.evaluate(c) for c in names]
     print(wide_eval.report(results))
     if write:
-        slim = [{k: v for k, v in r.items() if k != "scapular_applied_deg"} for r in results]
-        (DOCS / "accuracy_wide.json").write_text(json.dumps(slim, indent=1) + "\n")
+        (DOCS / "accuracy_wide.json").write_text(json.dumps(results, indent=1) + "\n")
         print(f"\nwrote {DOCS / 'accuracy_wide.json'}", file=sys.stderr)
     return 0
 

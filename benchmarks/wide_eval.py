@@ -111,9 +111,38 @@ def evaluate(clip: str, measure: Measure = measure_and_count) -> dict[str, Any]:
                             + f["applied_angles_deg"]["lumbar_lateral_flexion_deg"] for f in truth["frames"]])
         res["side_bend_deg"] = float(np.max(np.abs(applied)))
     if group == "scapular":
-        applied = np.array([f["applied_angles_deg"]["scapular_retraction_deg"] for f in truth["frames"]])
-        res["scapular_applied_deg"] = applied[: len(ms)]
+        res["scapular"] = scapular_fit(truth, ms)
     return res
+
+
+#: Candidate measures of a scapular squeeze, read against the applied clavicle turn.
+SCAPULAR_METRICS = ("shoulders_back_deg", "shoulder_retraction_deg", "scapular_retraction_deg")
+
+
+def scapular_fit(truth: dict[str, Any], ms: list) -> dict[str, dict[str, float]]:
+    """For each candidate metric: its correlation ``r`` with the applied retraction (clavicles turned back, deg)
+    and with the applied neck flexion (a chin tuck), and its gain (metric units per degree of retraction).
+    A measure that follows the shoulder blades has r near 1 with the retraction and near 0 with the tuck."""
+    applied = np.array([f["applied_angles_deg"]["scapular_retraction_deg"] for f in truth["frames"]])[: len(ms)]
+    tuck = -np.array([f["applied_angles_deg"]["neck_extension_deg"] for f in truth["frames"]])[: len(ms)]
+    out = {}
+    for name in SCAPULAR_METRICS:
+        if not ms or name not in ms[0].angles:
+            continue
+        v = np.array([m.angles[name] for m in ms], dtype=float)
+        ok = np.isfinite(v)
+        if ok.sum() < 10:
+            continue
+        fit: dict[str, float] = {"retraction_peak_deg": float(applied.max()), "tuck_peak_deg": float(tuck.max())}
+        if np.ptp(applied[ok]) > 0:
+            fit["r_retraction"] = float(np.corrcoef(v[ok], applied[ok])[0, 1])
+            fit["gain_per_deg"] = float(np.polyfit(applied[ok], v[ok], 1)[0])
+        if np.ptp(tuck[ok]) > 0:
+            fit["r_tuck"] = float(np.corrcoef(v[ok], tuck[ok])[0, 1])
+        rest = ok & (applied < 0.05 * max(applied.max(), 1e-9)) & (tuck < 0.5)
+        fit["rest_sd"] = float(np.std(v[rest])) if rest.sum() > 3 else math.nan
+        out[name] = fit
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- report
@@ -204,4 +233,16 @@ def headline_lines(results: list[dict[str, Any]]) -> list[str]:
 def report(results: list[dict[str, Any]]) -> str:
     return "\n".join(["## Wide set: done-criteria", "", *headline_lines(results), "",
                       "## Trunk rotation per factor", "", *factor_table(results), "",
+                      "## Scapular squeeze: what follows the shoulder blades", "", *scapular_lines(results), "",
                       "## Per clip", "", *clip_table(results)])
+
+
+def scapular_lines(results: list[dict[str, Any]]) -> list[str]:
+    lines = ["| clip | view | retraction ° | chin tuck ° | metric | r (retraction) | r (chin tuck) | gain per ° | "
+             "rest sd |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        for name, f in r.get("scapular", {}).items():
+            lines.append(f"| {r['clip']} | {r['view']} | {f['retraction_peak_deg']:.0f} | {f['tuck_peak_deg']:.0f} | "
+                         f"{name} | {f.get('r_retraction', math.nan):.2f} | {f.get('r_tuck', math.nan):.2f} | "
+                         f"{f.get('gain_per_deg', math.nan):.3f} | {f['rest_sd']:.2f} |")
+    return lines

@@ -320,6 +320,8 @@ def measure_series(series: PoseSeries, exercise: Exercise | None, *, calibrate_s
         estimator = TrunkRotationEstimator()
         if estimator.learn([poses[i] for i in neutral.frames]):
             rotation = [estimator.measure(p) for p in poses]
+            if neutral.metric == "trunk_rotation_deg" and calibrate_s is None:
+                neutral, rotation = _refine_rotation_neutral(raw, poses, exercise, neutral, estimator, rotation)
     out = []
     for i, m in enumerate(raw):
         if neutral is not None:
@@ -329,6 +331,33 @@ def measure_series(series: PoseSeries, exercise: Exercise | None, *, calibrate_s
             m = replace(m, angles=angles)
         out.append(m)
     return smooth(out, _fps(series)), neutral
+
+
+def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exercise | None, neutral: Neutral,
+                             estimator: TrunkRotationEstimator, rotation: list[float]
+                             ) -> tuple[Neutral, list[float]]:
+    """The rest found again on the fused rotation instead of the raw world-landmark one.
+
+    The raw metric reads a third of a real turn, and turns towards an oblique camera even less, so its rest
+    and one side's holds can lie within its rest band: on the wide render set the first neutral sat in a turn
+    (11-28 deg) in 4 of 14 seated clips. The fused rotation spreads the same movement about three times wider,
+    so its rest stands apart. The same rule (:func:`_rest_frames`) runs on it; the estimator and every
+    neutral-relative metric then learn from those frames. Kept as it was when fewer than 3 frames are found.
+    """
+    values = np.array(rotation, dtype=float)
+    t = np.array([m.timestamp_ms for m in raw], dtype=float) / 1000.0
+    exit_p = abs(exercise.rep.threshold_progress(exercise.rep.exit)) if exercise is not None else None
+    frames = _rest_frames(values, t, _in_start(raw, exercise), "centre", "sides", "trunk_rotation_deg", exit_p)
+    idx = np.flatnonzero(frames)
+    if idx.size < 3 or not estimator.learn([poses[i] for i in idx]):
+        return neutral, rotation
+    neutral_values = {}
+    for n in neutral.values:
+        col = np.array([raw[i].angles.get(n, math.nan) for i in idx], dtype=float)
+        col = col[np.isfinite(col)]
+        neutral_values[n] = float(np.median(col)) if col.size else 0.0
+    refined = replace(neutral, frames=tuple(int(i) for i in idx), values=neutral_values)
+    return refined, [estimator.measure(p) for p in poses]
 
 
 def smooth(ms: list[Measurement], fps: float) -> list[Measurement]:

@@ -56,6 +56,8 @@ MAX_CAMERA_YAW_DEG = 60.0
 DEPTH_GAIN = 1.5
 WIDTH_GAIN = 2.2
 BLEND_C = 0.1
+IMAGE_DEPTH_GAIN = 1.0
+DEPTH_MIX = 0.5
 
 
 def fold_deg(angle_deg: float) -> float:
@@ -81,6 +83,44 @@ def _hip_yaw_deg(pose: Pose) -> float:
 def _shoulder_width_px(pose: Pose) -> float:
     xy = pose.xy_px
     return float(np.linalg.norm(xy[int(L.LEFT_SHOULDER)] - xy[int(L.RIGHT_SHOULDER)]))
+
+
+def _image_depth_yaw_deg(pose: Pose) -> float:
+    """The shoulder line's heading from the picture's x and MediaPipe's image depth ``z_px`` (scaled like x):
+    ``atan2(dz, dx)``, a second reading of the depth, made by another output of the model than the world
+    landmarks (0 when every ``z_px`` is 0, as on synthetic poses)."""
+    xy, z = pose.xy_px, pose.z_px
+    dx = float(xy[int(L.LEFT_SHOULDER), 0] - xy[int(L.RIGHT_SHOULDER), 0])
+    dz = float(z[int(L.LEFT_SHOULDER)] - z[int(L.RIGHT_SHOULDER)])
+    return math.degrees(math.atan2(dz, dx))
+
+
+def _shoulder_drop_px(pose: Pose) -> float:
+    """How far one shoulder sits below the other in the picture (px, unsigned): the side bend's share of the
+    shoulder line."""
+    xy = pose.xy_px
+    return float(abs(xy[int(L.LEFT_SHOULDER), 1] - xy[int(L.RIGHT_SHOULDER), 1]))
+
+
+def _cues(pose: Pose) -> tuple[float, float, float, float, float]:
+    """World shoulder yaw, world hip yaw, 2D shoulder width (px), image-depth shoulder yaw, shoulder drop (px)."""
+    return (_shoulder_yaw_deg(pose), _hip_yaw_deg(pose), _shoulder_width_px(pose), _image_depth_yaw_deg(pose),
+            _shoulder_drop_px(pose))
+
+
+def level_width_px(width_px: float, drop_px: float, line_length_px: float) -> float:
+    """The shoulder width the picture would show with the shoulders level (no side bend).
+
+    A side bend by ``b`` tilts the shoulder line within the person's frontal plane: seen at camera yaw ``psi``
+    its picture is ``(W cos b cos psi, W sin b)``. The vertical part ``W sin b`` (the drop) gives ``cos b =
+    sqrt(1 - (drop / W)^2)``; the horizontal part over ``cos b`` is ``W cos psi``, what the turn alone leaves.
+    ``W`` (``line_length_px``) is the neutral width seen square-on (level shoulders at neutral: ``w_0 /
+    cos(psi_0)``). Without this a 50 deg side bend seen at 45 deg widened the shoulders by a quarter, which
+    read as a turn towards the camera.
+    """
+    horizontal = math.sqrt(max(width_px * width_px - drop_px * drop_px, 0.0))
+    cos_b = math.sqrt(max(1.0 - (drop_px / line_length_px) ** 2, 0.25)) if line_length_px > 0 else 1.0
+    return horizontal / cos_b
 
 
 def _circular_median_deg(values: list[float]) -> float:
@@ -110,6 +150,9 @@ class TrunkRotationEstimator:
         depth_gain: float = DEPTH_GAIN,
         width_gain: float = WIDTH_GAIN,
         blend_c: float = BLEND_C,
+        image_depth_gain: float = IMAGE_DEPTH_GAIN,
+        depth_mix: float = DEPTH_MIX,
+        level_width: bool = True,
     ) -> None:
         if not calibrate_s > 0:
             raise ValueError("calibration duration must be positive")
@@ -117,18 +160,21 @@ class TrunkRotationEstimator:
         self.depth_gain = depth_gain
         self.width_gain = width_gain
         self.blend_c = blend_c
+        self.image_depth_gain = image_depth_gain
+        self.depth_mix = depth_mix
+        self.level_width = level_width
         self.reset()
 
     @classmethod
     def exact(cls, calibrate_s: float = 1.0) -> TrunkRotationEstimator:
         """An estimator for exact landmarks (synthetic or true): both gains 1."""
-        return cls(calibrate_s, depth_gain=1.0, width_gain=1.0)
+        return cls(calibrate_s, depth_gain=1.0, width_gain=1.0, depth_mix=0.0)
 
     def reset(self) -> None:
         """Forgets the neutral; the next ``calibrate_s`` seconds with a person are learned again."""
         self._start_ms: int | None = None
-        self._samples: list[tuple[float, float, float]] = []
-        self._neutral: tuple[float, float, float] | None = None
+        self._samples: list[tuple[float, float, float, float, float]] = []
+        self._neutral: tuple[float, float, float, float] | None = None  # psi_s0, psi_0, w_0, z_0
         self._neutral_rel = 0.0  # the shoulder line's yaw against the hip line's at neutral (side views)
         self._ready = False
 
@@ -146,20 +192,14 @@ class TrunkRotationEstimator:
         """The trunk rotation in this frame, in degrees (positive to the person's left); NaN without a person."""
         if not pose.detected:
             return math.nan
-        cues = (_shoulder_yaw_deg(pose), _hip_yaw_deg(pose), _shoulder_width_px(pose))
-        if not all(math.isfinite(v) for v in cues):
+        cues = _cues(pose)
+        if not all(math.isfinite(v) for v in cues[:3]):
             return math.nan
         if not self._ready:
             if self._start_ms is None:
                 self._start_ms = timestamp_ms
             self._samples.append(cues)
-            s = np.asarray(self._samples)
-            self._neutral_rel = _circular_median_deg(list(wrap_deg(s[:, 0] - s[:, 1])))
-            self._neutral = (
-                _circular_median_deg(list(s[:, 0])),
-                fold_deg(_circular_median_deg(list(s[:, 1]))),
-                float(np.median(s[:, 2])),
-            )
+            self._set_neutral(np.asarray(self._samples))
             if timestamp_ms - self._start_ms >= self.calibrate_s * 1000:
                 self._ready = True
                 self._samples = []
@@ -168,34 +208,43 @@ class TrunkRotationEstimator:
     def learn(self, poses: list[Pose]) -> bool:
         """Sets the neutral from chosen poses (e.g. the frames where the person rests between reps, found
         over a whole recording) instead of the first ``calibrate_s`` seconds. Returns whether it could."""
-        cues = [(_shoulder_yaw_deg(p), _hip_yaw_deg(p), _shoulder_width_px(p)) for p in poses if p.detected]
-        cues = [c for c in cues if all(math.isfinite(v) for v in c)]
+        cues = [_cues(p) for p in poses if p.detected]
+        cues = [c for c in cues if all(math.isfinite(v) for v in c[:3])]
         if not cues:
             return False
-        s = np.asarray(cues)
+        self._set_neutral(np.asarray(cues))
+        self._ready = True
+        self._samples = []
+        return True
+
+    def _set_neutral(self, s: np.ndarray) -> None:
+        """The neutral from rows of :func:`_cues`."""
         self._neutral_rel = _circular_median_deg(list(wrap_deg(s[:, 0] - s[:, 1])))
+        z = s[:, 3][np.isfinite(s[:, 3])]
         self._neutral = (
             _circular_median_deg(list(s[:, 0])),
             fold_deg(_circular_median_deg(list(s[:, 1]))),
             float(np.median(s[:, 2])),
+            _circular_median_deg(list(z)) if z.size else math.nan,
         )
-        self._ready = True
-        self._samples = []
-        return True
 
     def measure(self, pose: Pose) -> float:
         """The rotation of one pose against the neutral already learnt (NaN without a person or a neutral)."""
         if self._neutral is None or not pose.detected:
             return math.nan
-        cues = (_shoulder_yaw_deg(pose), _hip_yaw_deg(pose), _shoulder_width_px(pose))
-        if not all(math.isfinite(v) for v in cues):
+        cues = _cues(pose)
+        if not all(math.isfinite(v) for v in cues[:3]):
             return math.nan
         return self.estimate(*cues)
 
-    def estimate(self, shoulder_yaw_deg: float, hip_yaw_deg: float, shoulder_width_px: float) -> float:
+    def estimate(self, shoulder_yaw_deg: float, hip_yaw_deg: float, shoulder_width_px: float,
+                 depth_yaw_deg: float = math.nan, shoulder_drop_px: float = 0.0) -> float:
         """The fused rotation for one frame's cues against the current neutral (see the module docstring)."""
         assert self._neutral is not None
-        psi_s0, psi_0, w_0 = self._neutral
+        psi_s0, psi_0, w_0, z_0 = self._neutral
+        if self.level_width and math.isfinite(shoulder_drop_px) and abs(psi_0) <= MAX_CAMERA_YAW_DEG:
+            true_width_px = w_0 / math.cos(math.radians(psi_0))  # the shoulder line's length, seen square-on
+            shoulder_width_px = level_width_px(shoulder_width_px, shoulder_drop_px, true_width_px)
         if abs(psi_0) > MAX_CAMERA_YAW_DEG or not w_0 > 0:
             # Side view: the width says nothing, and the shoulder line is read against the hip line rather than
             # against the camera, so a camera that pans or cuts to another shot (common in real footage) does
@@ -205,6 +254,9 @@ class TrunkRotationEstimator:
         # Front, back or oblique: the pelvis is assumed to stay at neutral (MediaPipe's hip line follows the
         # shoulders, so subtracting it would under-read).
         r_d = self.depth_gain * float(wrap_deg(shoulder_yaw_deg - psi_s0))
+        if self.depth_mix > 0 and math.isfinite(depth_yaw_deg) and math.isfinite(z_0):
+            r_z = self.image_depth_gain * float(wrap_deg(depth_yaw_deg - z_0))
+            r_d = (1.0 - self.depth_mix) * r_d + self.depth_mix * r_z
         # Not folded: with an oblique camera a turn away can carry the shoulder line past perpendicular to
         # the camera (|psi| > 90), where the width starts to grow again; folding it flipped the side.
         psi_d = psi_0 + r_d
@@ -214,6 +266,8 @@ class TrunkRotationEstimator:
         if abs(psi_d) > 90.0:
             psi_w = 180.0 - psi_w
         r_w = side * psi_w - psi_0
-        s2 = math.sin(math.radians(psi_d)) ** 2
+        # the width's weight from both readings of the angle: a turn the depth under-reads (arms raised, a
+        # far shoulder hidden) still gives the width its say when the width sees a large angle
+        s2 = 0.5 * (math.sin(math.radians(psi_d)) ** 2 + math.sin(math.radians(side * psi_w)) ** 2)
         a = s2 / (s2 + self.blend_c) if self.blend_c > 0 else 1.0
         return a * r_w + (1.0 - a) * r_d

@@ -10,7 +10,7 @@ import pytest
 from builders import synthetic_pose_arrays
 from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.measure import Measurer
-from formcheck.rotation import TrunkRotationEstimator, fold_deg
+from formcheck.rotation import TrunkRotationEstimator, fold_deg, level_width_px
 from formcheck.types import Pose
 
 
@@ -91,3 +91,45 @@ def test_measurer_reports_the_estimator_with_calibration_and_the_raw_metric_with
     assert cal.update(pose, t).angles["trunk_rotation_deg"] > 25.0
     cal.recalibrate()
     assert cal.update(pose, t + 67).angles["trunk_rotation_deg"] == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("facing_deg", [0.0, 30.0, -30.0, 45.0, -45.0])
+@pytest.mark.parametrize("lateral_deg", [-50.0, -30.0, 30.0, 50.0])
+def test_a_side_bend_without_a_turn_reads_no_rotation(facing_deg, lateral_deg):
+    """Issue 11: a side bend tilts the shoulder line; seen obliquely it also widens it in the picture, which read
+    as a turn. The level width (:func:`level_width_px`) takes the drop out."""
+    est = TrunkRotationEstimator.exact(1.0)
+    t = calibrated(est, facing_deg)
+    assert abs(est.update(make_pose(0.0, facing_deg, lateral_deg=lateral_deg), t)) < 1.0
+    plain = TrunkRotationEstimator(1.0, depth_gain=1.0, width_gain=1.0, depth_mix=0.0, level_width=False)
+    t = calibrated(plain, facing_deg)
+    if abs(facing_deg) >= 45 and abs(lateral_deg) >= 50:  # what the level width is for (14 deg without it)
+        assert abs(plain.update(make_pose(0.0, facing_deg, lateral_deg=lateral_deg), t)) > 10.0
+
+
+@pytest.mark.parametrize("facing_deg", [0.0, 30.0, -30.0])
+def test_a_turn_with_a_side_bend_still_reads_the_turn(facing_deg):
+    est = TrunkRotationEstimator.exact(1.0)
+    t = calibrated(est, facing_deg)
+    assert est.update(make_pose(35.0, facing_deg, lateral_deg=20.0), t) == pytest.approx(35.0, abs=3.0)
+
+
+def test_level_width_of_a_tilted_line():
+    # a line of 100 px tilted by 50 deg (drop 76.6 px, horizontal 64.3 px) is 100 px level
+    assert level_width_px(100.0, 100.0 * math.sin(math.radians(50)), 100.0) == pytest.approx(100.0, abs=1e-6)
+    # no drop: the width as it is
+    assert level_width_px(80.0, 0.0, 100.0) == pytest.approx(80.0)
+
+
+def test_image_depth_cue_reads_a_turn_from_z_px():
+    """The image-depth cue alone (depth_mix 1, width blended out) follows MediaPipe's z_px."""
+    est = TrunkRotationEstimator(1.0, depth_gain=1.0, image_depth_gain=1.0, depth_mix=1.0, width_gain=1.0,
+                                 blend_c=1e9)
+    xy0, xyz0 = synthetic_pose_arrays(rotation_deg=0.0)
+    ones = np.ones(NUM_LANDMARKS)
+    scale_px_per_m = 600.0 / 3.0  # the builder's orthographic scale at 3 m
+    def pose(rot: float) -> Pose:
+        xy, xyz = synthetic_pose_arrays(rotation_deg=rot)
+        return Pose(xy, xyz[:, 2] * scale_px_per_m, xyz, ones, ones, (640, 480))
+    est.learn([pose(0.0)] * 5)
+    assert est.measure(pose(30.0)) == pytest.approx(30.0, abs=1.0)
