@@ -65,6 +65,7 @@ class Clip:
     neutral: Any  # the first neutral (formcheck.passes.Neutral), found on the raw metric
     truth_deg: np.ndarray  # truth's trunk_rotation_deg (absolute: made relative per measurement)
     half_window: int
+    hands: str = "chest"  # where the hands rest at neutral (formcheck.rotation.hands_position)
 
 
 def _clip(name: str, group: str, factors: dict[str, str], series, truth_frames: list, exercise_name: str) -> Clip:
@@ -75,7 +76,9 @@ def _clip(name: str, group: str, factors: dict[str, str], series, truth_frames: 
     true = np.array([np.nan if (f.get("metrics") or {}).get("trunk_rotation_deg") is None
                      else f["metrics"]["trunk_rotation_deg"] for f in truth_frames], dtype=float)[: len(poses)]
     half = max(1, round(SMOOTH_HALF_WINDOW_S * _fps(series)))
-    return Clip(name, group, factors, poses, raw, exercise, neutral, true, half)
+    clip = Clip(name, group, factors, poses, raw, exercise, neutral, true, half)
+    clip.hands = _hands(clip)
+    return clip
 
 
 def load_pool() -> list[Clip]:
@@ -115,39 +118,133 @@ def clip_errors(clip: Clip, params: dict[str, float]) -> dict[str, float]:
             "peak": float(np.max(np.abs(v[ok])))}
 
 
+#: Shared constants (a grid) and the width gains tried for each hands position (chosen per position: a clip's
+#: error depends only on the gain of its own hands position, so each is chosen on its own clips).
 GRIDS = {
-    "small": {"depth_gain": (1.0, 1.5, 2.0), "width_gain": (1.0, 1.6, 2.2), "blend_c": (0.05, 0.2),
-              "depth_mix": (0.0, 0.5)},
+    "small": {"depth_gain": (1.0, 1.5, 2.0), "image_depth_gain": (1.0,), "depth_mix": (0.0, 0.5),
+              "blend_c": (0.05, 0.2)},
     "full": {"depth_gain": (1.0, 1.5, 2.0), "image_depth_gain": (0.8, 1.0, 1.25), "depth_mix": (0.0, 0.5, 1.0),
-             "width_gain": (1.0, 1.3, 1.6, 2.0, 2.5), "blend_c": (0.05, 0.2, 0.5)},
+             "blend_c": (0.05, 0.2, 0.5)},
 }
+WIDTH_GAINS = (1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.2, 2.5, 3.0)
+HANDS_KEYS = {"chest": "width_gain", "low": "width_gain_hands_low", "high": "width_gain_hands_high"}
 
 
-def score_grid(pool: list[Clip], grid: dict[str, tuple[float, ...]]) -> tuple[list[dict[str, float]], np.ndarray]:
-    """Every parameter set of the grid and each clip's MAE under it: ``(params, mae[param, clip])``."""
+def _hands(clip: Clip) -> str:
+    est = TrunkRotationEstimator()
+    est.learn([clip.poses[i] for i in clip.neutral.frames])
+    return est.hands
+
+
+def score_grid(pool: list[Clip], grid: dict[str, tuple[float, ...]]
+               ) -> tuple[list[dict[str, float]], np.ndarray]:
+    """Every shared parameter set of the grid and each clip's MAE under it for each width gain (the same gain
+    for every hands position): ``(shared params, mae[param, gain, clip])``."""
     keys = list(grid)
-    params = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(grid[k] for k in keys))]
-    mae = np.array([[clip_errors(c, p)["mae"] for c in pool] for p in params])
-    return params, mae
+    shared = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(grid[k] for k in keys))]
+    mae = np.array([[[clip_errors(c, {**p, "width_gain": g, "width_gain_hands_low": g, "width_gain_hands_high": g}
+                                  )["mae"] for c in pool] for g in WIDTH_GAINS] for p in shared])
+    return shared, mae
 
 
-def cross_validate(pool: list[Clip], params: list[dict[str, float]], mae: np.ndarray, factor: str
+def choose(pool: list[Clip], shared: list[dict[str, float]], mae: np.ndarray, train: list[int]
+           ) -> dict[str, float]:
+    """The constants with the lowest mean clip MAE on ``train``: shared constants and a width gain per hands
+    position (a position without training clips keeps the chest's gain)."""
+    train = [i for i in train if pool[i].group != "side_bend"]
+    hands = [pool[i].hands for i in train]
+    best: tuple[float, dict[str, float]] | None = None
+    for p, per_gain in enumerate(mae):
+        total = 0.0
+        gains: dict[str, float] = {}
+        for position in HANDS_KEYS:
+            idx = [i for i, h in zip(train, hands, strict=True) if h == position]
+            if not idx:
+                continue
+            g = int(np.argmin(per_gain[:, idx].sum(axis=1)))
+            gains[position] = WIDTH_GAINS[g]
+            total += float(per_gain[g, idx].sum())
+        total /= max(len(train), 1)
+        if best is None or total < best[0]:
+            chest = gains.get("chest", 2.2)
+            best = (total, {**shared[p], **{key: gains.get(pos, chest) for pos, key in HANDS_KEYS.items()}})
+    assert best is not None
+    return best[1]
+
+
+def cross_validate(pool: list[Clip], shared: list[dict[str, float]], mae: np.ndarray, factor: str
                    ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, float]]]:
     """Leave-one-level-out over ``factor``: per fold the chosen constants and the held-out MAE; per clip the
     held-out errors (each clip measured with the constants chosen without its fold)."""
     folds: dict[str, dict[str, Any]] = {}
     held: dict[str, dict[str, float]] = {}
-    levels = sorted({c.factors[factor] for c in pool})
-    for level in levels:
+    for level in sorted({c.factors[factor] for c in pool}):
         test = [i for i, c in enumerate(pool) if c.factors[factor] == level]
         train = [i for i, c in enumerate(pool) if c.factors[factor] != level]
-        best = int(np.argmin(mae[:, train].mean(axis=1)))
+        params = choose(pool, shared, mae, train)
         for i in test:
-            held[pool[i].name] = clip_errors(pool[i], params[best])
+            held[pool[i].name] = clip_errors(pool[i], params)
         scored = [i for i in test if pool[i].group != "side_bend"]
-        folds[level] = {"params": params[best], "clips": len(test),
+        folds[level] = {"params": params, "clips": len(test),
                         "mae": float(np.mean([held[pool[i].name]["mae"] for i in scored])) if scored else math.nan}
     return folds, held
+
+
+def camera_group(camera_deg: str) -> str:
+    a = abs(float(camera_deg))
+    return "front" if a == 0 else "oblique 15" if a < 20 else "oblique 30-45"
+
+
+def markdown(result: dict[str, Any]) -> list[str]:
+    """The held-out tables for docs/accuracy.md from :func:`run`'s result."""
+    lines = ["| held out | level | clips | held-out MAE ° | held-out max ° | constants chosen without it |",
+             "|---|---|---|---|---|---|"]
+    for factor in ("body", "camera_deg"):
+        cv = result[factor]
+        for level, f in cv["folds"].items():
+            clips = [c for c, e in cv["held_out"].items() if cv["meta"][c]["factors"][factor] == level
+                     and cv["meta"][c]["group"] != "side_bend"]
+            mx = max((cv["held_out"][c]["max"] for c in clips), default=math.nan)
+            consts = ", ".join(f"{k} {v:g}" for k, v in f["params"].items())
+            lines.append(f"| {factor} | {level} | {len(clips)} | {f['mae']:.1f} | {mx:.1f} | {consts} |")
+    lines += ["", "Held-out errors per factor (each clip measured with constants chosen without its body, and "
+              "without its camera angle), trunk rotation MAE in degrees (mean over clips):", "",
+              "| factor | level | clips | leave-one-body-out | leave-one-camera-out |", "|---|---|---|---|---|"]
+    meta = result["body"]["meta"]
+    for factor in ("group", "camera", "body", "arms", "hands", "lens", "distance", "height"):
+        levels: dict[str, list[str]] = defaultdict(list)
+        for c, m in meta.items():
+            if m["group"] == "side_bend":
+                continue
+            level = (m["group"] if factor == "group" else camera_group(m["factors"]["camera_deg"]) if factor == "camera"
+                     else m["hands"] if factor == "hands" else m["factors"].get(factor, "–"))
+            levels[level].append(c)
+        for level in sorted(levels):
+            cs = levels[level]
+            lobo = np.mean([result["body"]["held_out"][c]["mae"] for c in cs])
+            loco = np.mean([result["camera_deg"]["held_out"][c]["mae"] for c in cs])
+            lines.append(f"| {factor} | {level} | {len(cs)} | {lobo:.1f} | {loco:.1f} |")
+    bends = [c for c, m in meta.items() if m["group"] == "side_bend"]
+    if bends:
+        lines += ["", "Side bends without a turn, largest trunk rotation read (held out): " + ", ".join(
+            f"{c} {max(result['body']['held_out'][c]['peak'], result['camera_deg']['held_out'][c]['peak']):.1f}°"
+            for c in bends)]
+    return lines
+
+
+def run(grid: dict[str, tuple[float, ...]]) -> dict[str, Any]:
+    pool = load_pool()
+    shared, mae = score_grid(pool, grid)
+    every = list(range(len(pool)))
+    best = choose(pool, shared, mae, every)
+    scored = [c for c in pool if c.group != "side_bend"]
+    out: dict[str, Any] = {"all": best, "clips": len(pool),
+                           "all_mean_clip_mae": float(np.mean([clip_errors(c, best)["mae"] for c in scored]))}
+    meta = {c.name: {"group": c.group, "factors": c.factors, "hands": c.hands} for c in pool}
+    for factor in ("body", "camera_deg"):
+        folds, held = cross_validate(pool, shared, mae, factor)
+        out[factor] = {"folds": folds, "held_out": held, "meta": meta}
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,27 +252,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--grid", choices=sorted(GRIDS), default="full")
     parser.add_argument("--json", type=Path, help="write the folds and held-out errors here")
     args = parser.parse_args(argv)
-    pool = load_pool()
-    params, mae = score_grid(pool, GRIDS[args.grid])
-    scored = [i for i, c in enumerate(pool) if c.group != "side_bend"]
-    best = int(np.argmin(mae[:, scored].mean(axis=1)))
-    print(f"pool: {len(pool)} clips; fit on all (training error, not published): {params[best]} "
-          f"mean clip MAE {mae[best, scored].mean():.2f}")
-    out: dict[str, Any] = {"all": params[best]}
-    for factor in ("body", "camera_deg"):
-        folds, held = cross_validate(pool, params, mae, factor)
-        out[factor] = {"folds": folds, "held_out": held}
-        print(f"\nleave-one-{factor}-out:")
-        for level, f in folds.items():
-            print(f"  {level:>18}: {f['clips']:2d} clips, held-out MAE {f['mae']:.2f}  constants {f['params']}")
-        by_group: dict[str, list[float]] = defaultdict(list)
-        for c in pool:
-            by_group[c.group].append(held[c.name]["mae"] if c.group != "side_bend" else held[c.name]["peak"])
-        for g, v in by_group.items():
-            label = "largest rotation read in a side bend" if g == "side_bend" else "mean clip MAE"
-            print(f"  {g}: {label} {np.mean(v) if g != 'side_bend' else np.max(v):.2f} over {len(v)} clips")
+    out = run(GRIDS[args.grid])
+    print(f"pool: {out['clips']} clips; fit on all (training error, not published): {out['all']} "
+          f"mean clip MAE {out['all_mean_clip_mae']:.2f}\n")
+    print("\n".join(markdown(out)))
     if args.json:
         args.json.write_text(json.dumps(out, indent=1) + "\n")
+        print(f"\nwrote {args.json}", file=sys.stderr)
     return 0
 
 

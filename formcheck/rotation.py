@@ -58,6 +58,27 @@ WIDTH_GAIN = 2.2
 BLEND_C = 0.1
 IMAGE_DEPTH_GAIN = 1.0
 DEPTH_MIX = 0.5
+#: A side bend fools MediaPipe: on the wide render set a 50 deg bend with no turn moved its world shoulder yaw
+#: by up to 35 deg, its image-depth yaw by up to 85 deg, and brought its 2D shoulders 8 % closer (35 deg of turn
+#: through the width). The bend shows as the drop of one shoulder below the other over the shoulder line's
+#: length seen square-on (``w_0 / cos(psi_0)``): ``sin`` of the bend, 0.77 at 50 deg (MediaPipe 0.83), 0.57 at
+#: 35 deg. A turn alone drops it too when the camera looks down or up (``sin(psi) sin(pitch)``: at most 0.42
+#: for a 25 deg pitch). So the reading is trusted fully below a drop of BEND_DROP_FULL, not at all from
+#: BEND_DROP_NONE (a bend of about 37 deg), linearly in between: bent sideways that far, formcheck reads no
+#: rotation and reports the lean (``trunk_lateral_tilt_deg``, the "stay upright" cue) instead.
+BEND_DROP_FULL = 0.42
+BEND_DROP_NONE = 0.60
+#: Frames whose shoulder drop over the picture's shoulder width exceeds this (a 15 deg tilt) are not learnt as
+#: the neutral when enough others are (a person bent sideways is not at neutral).
+BEND_DROP_NEUTRAL = 0.26
+#: Width gains by where the hands rest at neutral (:func:`hands_position`); ``chest`` uses WIDTH_GAIN.
+WIDTH_GAIN_HANDS_LOW = 1.2
+WIDTH_GAIN_HANDS_HIGH = 2.2
+#: Hands' height along the trunk (:func:`hands_height`) from which they count as low, up to which as high: the
+#: middle of the gaps between the arm positions of the wide render set (hands on the thighs 0.93-1.06, crossed
+#: on the chest or on the shoulders 0.0-0.32, behind the head -0.57..-0.42).
+HANDS_LOW_FROM = 0.65
+HANDS_HIGH_TO = -0.2
 
 
 def fold_deg(angle_deg: float) -> float:
@@ -102,10 +123,29 @@ def _shoulder_drop_px(pose: Pose) -> float:
     return float(abs(xy[int(L.LEFT_SHOULDER), 1] - xy[int(L.RIGHT_SHOULDER), 1]))
 
 
-def _cues(pose: Pose) -> tuple[float, float, float, float, float]:
-    """World shoulder yaw, world hip yaw, 2D shoulder width (px), image-depth shoulder yaw, shoulder drop (px)."""
+def hands_height(pose: Pose) -> float:
+    """Where the wrists are along the trunk in the picture: 0 at the shoulders' height, 1 at the hips', negative
+    above the shoulders (``(wrist_y - shoulder_y) / (hip_y - shoulder_y)`` with midpoints, y down)."""
+    xy = pose.xy_px
+    s = 0.5 * (xy[int(L.LEFT_SHOULDER), 1] + xy[int(L.RIGHT_SHOULDER), 1])
+    h = 0.5 * (xy[int(L.LEFT_HIP), 1] + xy[int(L.RIGHT_HIP), 1])
+    w = 0.5 * (xy[int(L.LEFT_WRIST), 1] + xy[int(L.RIGHT_WRIST), 1])
+    return float((w - s) / (h - s)) if abs(h - s) > 1e-6 else math.nan
+
+
+def hands_position(height: float) -> str:
+    """``low`` (resting on the thighs or hanging: below :data:`HANDS_LOW_FROM`), ``high`` (above the shoulders:
+    below :data:`HANDS_HIGH_TO`, e.g. behind the head) or ``chest`` (crossed on the chest, on the shoulders)."""
+    if not math.isfinite(height):
+        return "chest"
+    return "low" if height >= HANDS_LOW_FROM else "high" if height <= HANDS_HIGH_TO else "chest"
+
+
+def _cues(pose: Pose) -> tuple[float, float, float, float, float, float]:
+    """World shoulder yaw, world hip yaw, 2D shoulder width (px), image-depth shoulder yaw, shoulder drop (px),
+    hands' height along the trunk."""
     return (_shoulder_yaw_deg(pose), _hip_yaw_deg(pose), _shoulder_width_px(pose), _image_depth_yaw_deg(pose),
-            _shoulder_drop_px(pose))
+            _shoulder_drop_px(pose), hands_height(pose))
 
 
 def level_width_px(width_px: float, drop_px: float, line_length_px: float) -> float:
@@ -153,6 +193,8 @@ class TrunkRotationEstimator:
         image_depth_gain: float = IMAGE_DEPTH_GAIN,
         depth_mix: float = DEPTH_MIX,
         level_width: bool = True,
+        width_gain_hands_low: float = WIDTH_GAIN_HANDS_LOW,
+        width_gain_hands_high: float = WIDTH_GAIN_HANDS_HIGH,
     ) -> None:
         if not calibrate_s > 0:
             raise ValueError("calibration duration must be positive")
@@ -163,12 +205,14 @@ class TrunkRotationEstimator:
         self.image_depth_gain = image_depth_gain
         self.depth_mix = depth_mix
         self.level_width = level_width
+        self.width_gains = {"chest": width_gain, "low": width_gain_hands_low, "high": width_gain_hands_high}
         self.reset()
 
     @classmethod
     def exact(cls, calibrate_s: float = 1.0) -> TrunkRotationEstimator:
         """An estimator for exact landmarks (synthetic or true): both gains 1."""
-        return cls(calibrate_s, depth_gain=1.0, width_gain=1.0, depth_mix=0.0)
+        return cls(calibrate_s, depth_gain=1.0, width_gain=1.0, depth_mix=0.0, width_gain_hands_low=1.0,
+                   width_gain_hands_high=1.0)
 
     def reset(self) -> None:
         """Forgets the neutral; the next ``calibrate_s`` seconds with a person are learned again."""
@@ -176,6 +220,7 @@ class TrunkRotationEstimator:
         self._samples: list[tuple[float, float, float, float, float]] = []
         self._neutral: tuple[float, float, float, float] | None = None  # psi_s0, psi_0, w_0, z_0
         self._neutral_rel = 0.0  # the shoulder line's yaw against the hip line's at neutral (side views)
+        self.hands = "chest"  # where the hands rest at neutral (hands_position): picks the width gain
         self._ready = False
 
     @property
@@ -212,7 +257,9 @@ class TrunkRotationEstimator:
         cues = [c for c in cues if all(math.isfinite(v) for v in c[:3])]
         if not cues:
             return False
-        self._set_neutral(np.asarray(cues))
+        # a person bent sideways is not at neutral (and MediaPipe's depth is off then): leave such frames out
+        level = [c for c in cues if c[2] > 0 and c[4] < c[2] * BEND_DROP_NEUTRAL]
+        self._set_neutral(np.asarray(level if len(level) >= 3 else cues))
         self._ready = True
         self._samples = []
         return True
@@ -227,6 +274,8 @@ class TrunkRotationEstimator:
             float(np.median(s[:, 2])),
             _circular_median_deg(list(z)) if z.size else math.nan,
         )
+        u = s[:, 5][np.isfinite(s[:, 5])]
+        self.hands = hands_position(float(np.median(u)) if u.size else math.nan)
 
     def measure(self, pose: Pose) -> float:
         """The rotation of one pose against the neutral already learnt (NaN without a person or a neutral)."""
@@ -238,10 +287,16 @@ class TrunkRotationEstimator:
         return self.estimate(*cues)
 
     def estimate(self, shoulder_yaw_deg: float, hip_yaw_deg: float, shoulder_width_px: float,
-                 depth_yaw_deg: float = math.nan, shoulder_drop_px: float = 0.0) -> float:
+                 depth_yaw_deg: float = math.nan, shoulder_drop_px: float = 0.0,
+                 hands_height_along_trunk: float = math.nan) -> float:
         """The fused rotation for one frame's cues against the current neutral (see the module docstring)."""
         assert self._neutral is not None
         psi_s0, psi_0, w_0, z_0 = self._neutral
+        line_px = w_0 / math.cos(math.radians(psi_0)) if abs(psi_0) <= MAX_CAMERA_YAW_DEG else w_0
+        bend_trust = 1.0
+        if math.isfinite(shoulder_drop_px) and line_px > 0:
+            drop = shoulder_drop_px / line_px
+            bend_trust = min(1.0, max(0.0, (BEND_DROP_NONE - drop) / (BEND_DROP_NONE - BEND_DROP_FULL)))
         if self.level_width and math.isfinite(shoulder_drop_px) and abs(psi_0) <= MAX_CAMERA_YAW_DEG:
             true_width_px = w_0 / math.cos(math.radians(psi_0))  # the shoulder line's length, seen square-on
             shoulder_width_px = level_width_px(shoulder_width_px, shoulder_drop_px, true_width_px)
@@ -257,10 +312,12 @@ class TrunkRotationEstimator:
         if self.depth_mix > 0 and math.isfinite(depth_yaw_deg) and math.isfinite(z_0):
             r_z = self.image_depth_gain * float(wrap_deg(depth_yaw_deg - z_0))
             r_d = (1.0 - self.depth_mix) * r_d + self.depth_mix * r_z
+        r_d *= bend_trust
         # Not folded: with an oblique camera a turn away can carry the shoulder line past perpendicular to
         # the camera (|psi| > 90), where the width starts to grow again; folding it flipped the side.
         psi_d = psi_0 + r_d
-        cos_psi = (1.0 - self.width_gain * (1.0 - shoulder_width_px / w_0)) * math.cos(math.radians(psi_0))
+        gain = self.width_gains[self.hands]
+        cos_psi = (1.0 - gain * (1.0 - shoulder_width_px / w_0)) * math.cos(math.radians(psi_0))
         side = 1.0 if psi_d >= 0 else -1.0
         psi_w = math.degrees(math.acos(min(1.0, max(0.0, cos_psi))))
         if abs(psi_d) > 90.0:
@@ -270,4 +327,4 @@ class TrunkRotationEstimator:
         # far shoulder hidden) still gives the width its say when the width sees a large angle
         s2 = 0.5 * (math.sin(math.radians(psi_d)) ** 2 + math.sin(math.radians(side * psi_w)) ** 2)
         a = s2 / (s2 + self.blend_c) if self.blend_c > 0 else 1.0
-        return a * r_w + (1.0 - a) * r_d
+        return bend_trust * (a * r_w + (1.0 - a) * r_d)

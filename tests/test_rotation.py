@@ -97,14 +97,11 @@ def test_measurer_reports_the_estimator_with_calibration_and_the_raw_metric_with
 @pytest.mark.parametrize("lateral_deg", [-50.0, -30.0, 30.0, 50.0])
 def test_a_side_bend_without_a_turn_reads_no_rotation(facing_deg, lateral_deg):
     """Issue 11: a side bend tilts the shoulder line; seen obliquely it also widens it in the picture, which read
-    as a turn. The level width (:func:`level_width_px`) takes the drop out."""
+    as a turn (14 deg at 50 deg seen at 45 deg). The level width (:func:`level_width_px`) takes the drop out, and
+    bent further than a drop of BEND_DROP_FULL the reading fades to 0."""
     est = TrunkRotationEstimator.exact(1.0)
     t = calibrated(est, facing_deg)
     assert abs(est.update(make_pose(0.0, facing_deg, lateral_deg=lateral_deg), t)) < 1.0
-    plain = TrunkRotationEstimator(1.0, depth_gain=1.0, width_gain=1.0, depth_mix=0.0, level_width=False)
-    t = calibrated(plain, facing_deg)
-    if abs(facing_deg) >= 45 and abs(lateral_deg) >= 50:  # what the level width is for (14 deg without it)
-        assert abs(plain.update(make_pose(0.0, facing_deg, lateral_deg=lateral_deg), t)) > 10.0
 
 
 @pytest.mark.parametrize("facing_deg", [0.0, 30.0, -30.0])
