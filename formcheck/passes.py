@@ -341,13 +341,16 @@ def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exer
     The raw metric reads a third of a real turn, and turns towards an oblique camera even less, so its rest
     and one side's holds can lie within its rest band: on the wide render set the first neutral sat in a turn
     (11-28 deg) in 4 of 14 seated clips. The fused rotation spreads the same movement about three times wider,
-    so its rest stands apart. The same rule (:func:`_rest_frames`) runs on it; the estimator and every
-    neutral-relative metric then learn from those frames. Kept as it was when fewer than 3 frames are found.
+    so its rest stands apart. The same rule (:func:`_rest_frames`) runs on it, keeping the frames where the
+    person is not bent sideways (a side bend reads no rotation, so it would look like rest); the estimator and
+    every neutral-relative metric then learn from those frames. Kept as it was when fewer
+    than 3 frames are found.
     """
     values = np.array(rotation, dtype=float)
     t = np.array([m.timestamp_ms for m in raw], dtype=float) / 1000.0
     exit_p = abs(exercise.rep.threshold_progress(exercise.rep.exit)) if exercise is not None else None
     frames = _rest_frames(values, t, _in_start(raw, exercise), "centre", "sides", "trunk_rotation_deg", exit_p)
+    frames &= np.array([p.detected and not estimator.bent(p) for p in poses], dtype=bool)
     idx = np.flatnonzero(frames)
     if idx.size < 3 or not estimator.learn([poses[i] for i in idx]):
         return neutral, rotation

@@ -61,13 +61,16 @@ DEPTH_MIX = 0.5
 #: A side bend fools MediaPipe: on the wide render set a 50 deg bend with no turn moved its world shoulder yaw
 #: by up to 35 deg, its image-depth yaw by up to 85 deg, and brought its 2D shoulders 8 % closer (35 deg of turn
 #: through the width). The bend shows as the drop of one shoulder below the other over the shoulder line's
-#: length seen square-on (``w_0 / cos(psi_0)``): ``sin`` of the bend, 0.77 at 50 deg (MediaPipe 0.83), 0.57 at
-#: 35 deg. A turn alone drops it too when the camera looks down or up (``sin(psi) sin(pitch)``: at most 0.42
-#: for a 25 deg pitch). So the reading is trusted fully below a drop of BEND_DROP_FULL, not at all from
-#: BEND_DROP_NONE (a bend of about 37 deg), linearly in between: bent sideways that far, formcheck reads no
-#: rotation and reports the lean (``trunk_lateral_tilt_deg``, the "stay upright" cue) instead.
-BEND_DROP_FULL = 0.42
-BEND_DROP_NONE = 0.60
+#: length seen square-on (``w_0 / cos(psi_0)``): ``sin`` of the bend, 0.77 at 50 deg (MediaPipe 0.83), 0.5 at
+#: 30 deg. A turn alone drops it too when the camera looks down or up, by ``sin(psi) sin(pitch)`` (0.3 for a
+#: shoulder line at 60 deg to a camera pitched 20 deg). So the reading is trusted fully below a drop of
+#: BEND_DROP_FULL, not at all from BEND_DROP_NONE (a bend of about 27 deg), linearly in between: bent sideways
+#: that far, formcheck reads no rotation and reports the lean (``trunk_lateral_tilt_deg``, the "stay upright"
+#: cue) instead. The price: a turn seen from 45 deg by a camera looking down 20 deg or more is partly faded at
+#: its far end. Chosen by looking at the wide set's side bends (0.42/0.6 left 42 deg read in a held 50 deg
+#: bend, 0.3/0.45 21 deg; the rotation clips were the same either way): not cross-validated.
+BEND_DROP_FULL = 0.30
+BEND_DROP_NONE = 0.45
 #: Frames whose shoulder drop over the picture's shoulder width exceeds this (a 15 deg tilt) are not learnt as
 #: the neutral when enough others are (a person bent sideways is not at neutral).
 BEND_DROP_NEUTRAL = 0.26
@@ -263,6 +266,12 @@ class TrunkRotationEstimator:
         self._ready = True
         self._samples = []
         return True
+
+    def bent(self, pose: Pose) -> bool:
+        """Whether the person is bent sideways in this pose (one shoulder dropped by more than
+        :data:`BEND_DROP_NEUTRAL` of the shoulder width in the picture): not a neutral to learn from."""
+        width, drop = _shoulder_width_px(pose), _shoulder_drop_px(pose)
+        return bool(width > 0 and drop >= width * BEND_DROP_NEUTRAL)
 
     def _set_neutral(self, s: np.ndarray) -> None:
         """The neutral from rows of :func:`_cues`."""
