@@ -113,7 +113,7 @@ def evaluate(clip: str, measure: Measure = measure_and_count) -> dict[str, Any]:
         held = (np.abs(applied[: len(rot)]) >= 0.9 * res["side_bend_deg"]) & np.isfinite(rot)
         res["side_bend_held_rotation_deg"] = float(np.max(np.abs(rot[held]))) if held.any() else math.nan
     if group == "scapular":
-        res["scapular"] = scapular_fit(truth, ms)
+        res["scapular"] = scapular_fit(truth, ms, series)
     return res
 
 
@@ -121,17 +121,40 @@ def evaluate(clip: str, measure: Measure = measure_and_count) -> dict[str, Any]:
 SCAPULAR_METRICS = ("shoulders_back_deg", "shoulder_retraction_deg", "scapular_retraction_deg")
 
 
-def scapular_fit(truth: dict[str, Any], ms: list) -> dict[str, dict[str, float]]:
+def scapular_candidates(series: PoseSeries) -> dict[str, np.ndarray]:
+    """Candidate measures that are not formcheck metrics (yet), from MediaPipe's landmarks:
+
+    * ``shoulder_hip_width_ratio``: the 2D shoulder width over the 2D hip width (front: narrows as the
+      shoulders go back);
+    * ``world_shoulder_depth_ratio``: how far the world shoulder midpoint sits behind the hip midpoint (camera
+      depth), over the world shoulder width;
+    * ``image_shoulder_depth_ratio``: the same with MediaPipe's image depth ``z_px`` over the 2D shoulder width.
+    """
+    a = series.arrays()
+    xy, w, z = a["xy_px"].astype(float), a["world_xyz_m"].astype(float), a["z_px"].astype(float)
+    sw = np.linalg.norm(xy[:, 11] - xy[:, 12], axis=1)
+    hw = np.linalg.norm(xy[:, 23] - xy[:, 24], axis=1)
+    wsw = np.linalg.norm(w[:, 11] - w[:, 12], axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {
+            "shoulder_hip_width_ratio": sw / hw,
+            "world_shoulder_depth_ratio": ((w[:, 11, 2] + w[:, 12, 2]) - (w[:, 23, 2] + w[:, 24, 2])) / 2 / wsw,
+            "image_shoulder_depth_ratio": ((z[:, 11] + z[:, 12]) - (z[:, 23] + z[:, 24])) / 2 / sw,
+        }
+
+
+def scapular_fit(truth: dict[str, Any], ms: list, series: PoseSeries) -> dict[str, dict[str, float]]:
     """For each candidate metric: its correlation ``r`` with the applied retraction (clavicles turned back, deg)
     and with the applied neck flexion (a chin tuck), and its gain (metric units per degree of retraction).
     A measure that follows the shoulder blades has r near 1 with the retraction and near 0 with the tuck."""
     applied = np.array([f["applied_angles_deg"]["scapular_retraction_deg"] for f in truth["frames"]])[: len(ms)]
     tuck = -np.array([f["applied_angles_deg"]["neck_extension_deg"] for f in truth["frames"]])[: len(ms)]
     out = {}
-    for name in SCAPULAR_METRICS:
-        if not ms or name not in ms[0].angles:
-            continue
-        v = np.array([m.angles[name] for m in ms], dtype=float)
+    candidates = {name: np.array([m.angles[name] for m in ms], dtype=float)
+                  for name in SCAPULAR_METRICS if ms and name in ms[0].angles}
+    candidates |= scapular_candidates(series)
+    for name, v in candidates.items():
+        v = v[: len(applied)]
         ok = np.isfinite(v)
         if ok.sum() < 10:
             continue
@@ -139,6 +162,8 @@ def scapular_fit(truth: dict[str, Any], ms: list) -> dict[str, dict[str, float]]
         if np.ptp(applied[ok]) > 0:
             fit["r_retraction"] = float(np.corrcoef(v[ok], applied[ok])[0, 1])
             fit["gain_per_deg"] = float(np.polyfit(applied[ok], v[ok], 1)[0])
+        if np.ptp(applied[ok]) > 0 and np.ptp(tuck[ok]) > 0 and np.corrcoef(applied[ok], tuck[ok])[0, 1] > 0.99:
+            fit["r_tuck_confounded"] = 1.0  # tuck and squeeze move together here: r cannot tell them apart
         if np.ptp(tuck[ok]) > 0:
             fit["r_tuck"] = float(np.corrcoef(v[ok], tuck[ok])[0, 1])
         rest = ok & (applied < 0.05 * max(applied.max(), 1e-9)) & (tuck < 0.5)
@@ -250,6 +275,7 @@ def scapular_lines(results: list[dict[str, Any]]) -> list[str]:
     for r in results:
         for name, f in r.get("scapular", {}).items():
             lines.append(f"| {r['clip']} | {r['view']} | {f['retraction_peak_deg']:.0f} | {f['tuck_peak_deg']:.0f} | "
-                         f"{name} | {f.get('r_retraction', math.nan):.2f} | {f.get('r_tuck', math.nan):.2f} | "
+                         f"{name} | {f.get('r_retraction', math.nan):.2f} | "
+                         f"{'same frames' if f.get('r_tuck_confounded') else format(f.get('r_tuck', math.nan), '.2f')} | "
                          f"{f.get('gain_per_deg', math.nan):.3f} | {f['rest_sd']:.2f} |")
     return lines

@@ -53,11 +53,14 @@ from formcheck.types import Pose
 MAX_CAMERA_YAW_DEG = 60.0
 
 #: MediaPipe pose_landmarker_full gains (see the module docstring for how they were fitted).
-DEPTH_GAIN = 1.5
-WIDTH_GAIN = 2.2
-BLEND_C = 0.1
-IMAGE_DEPTH_GAIN = 1.0
+DEPTH_GAIN = 2.0
+WIDTH_GAIN = 2.5
+BLEND_C = 0.2
+IMAGE_DEPTH_GAIN = 0.8
 DEPTH_MIX = 0.5
+#: Side views (only the world depth, against the hip line): the first fit's gain, kept (the wide set has no
+#: side-view rotation with truth to refit it on).
+SIDE_DEPTH_GAIN = 1.5
 #: A side bend fools MediaPipe: on the wide render set a 50 deg bend with no turn moved its world shoulder yaw
 #: by up to 35 deg, its image-depth yaw by up to 85 deg, and brought its 2D shoulders 8 % closer (35 deg of turn
 #: through the width). The bend shows as the drop of one shoulder below the other over the shoulder line's
@@ -75,8 +78,8 @@ BEND_DROP_NONE = 0.45
 #: the neutral when enough others are (a person bent sideways is not at neutral).
 BEND_DROP_NEUTRAL = 0.26
 #: Width gains by where the hands rest at neutral (:func:`hands_position`); ``chest`` uses WIDTH_GAIN.
-WIDTH_GAIN_HANDS_LOW = 1.2
-WIDTH_GAIN_HANDS_HIGH = 2.2
+WIDTH_GAIN_HANDS_LOW = 1.0
+WIDTH_GAIN_HANDS_HIGH = 3.0
 #: Hands' height along the trunk (:func:`hands_height`) from which they count as low, up to which as high: the
 #: middle of the gaps between the arm positions of the wide render set (hands on the thighs 0.93-1.06, crossed
 #: on the chest or on the shoulders 0.0-0.32, behind the head -0.57..-0.42).
@@ -198,6 +201,7 @@ class TrunkRotationEstimator:
         level_width: bool = True,
         width_gain_hands_low: float = WIDTH_GAIN_HANDS_LOW,
         width_gain_hands_high: float = WIDTH_GAIN_HANDS_HIGH,
+        side_depth_gain: float = SIDE_DEPTH_GAIN,
     ) -> None:
         if not calibrate_s > 0:
             raise ValueError("calibration duration must be positive")
@@ -209,13 +213,14 @@ class TrunkRotationEstimator:
         self.depth_mix = depth_mix
         self.level_width = level_width
         self.width_gains = {"chest": width_gain, "low": width_gain_hands_low, "high": width_gain_hands_high}
+        self.side_depth_gain = side_depth_gain
         self.reset()
 
     @classmethod
     def exact(cls, calibrate_s: float = 1.0) -> TrunkRotationEstimator:
         """An estimator for exact landmarks (synthetic or true): both gains 1."""
         return cls(calibrate_s, depth_gain=1.0, width_gain=1.0, depth_mix=0.0, width_gain_hands_low=1.0,
-                   width_gain_hands_high=1.0)
+                   width_gain_hands_high=1.0, side_depth_gain=1.0)
 
     def reset(self) -> None:
         """Forgets the neutral; the next ``calibrate_s`` seconds with a person are learned again."""
@@ -314,7 +319,7 @@ class TrunkRotationEstimator:
             # against the camera, so a camera that pans or cuts to another shot (common in real footage) does
             # not read as a turn. Not checked against rendered truth (no side-view rotation render).
             rel = float(wrap_deg(shoulder_yaw_deg - hip_yaw_deg))
-            return self.depth_gain * float(wrap_deg(rel - self._neutral_rel))
+            return self.side_depth_gain * float(wrap_deg(rel - self._neutral_rel))
         # Front, back or oblique: the pelvis is assumed to stay at neutral (MediaPipe's hip line follows the
         # shoulders, so subtracting it would under-read).
         r_d = self.depth_gain * float(wrap_deg(shoulder_yaw_deg - psi_s0))
