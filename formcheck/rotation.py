@@ -54,7 +54,7 @@ MAX_CAMERA_YAW_DEG = 60.0
 
 #: MediaPipe pose_landmarker_full gains (see the module docstring for how they were fitted).
 DEPTH_GAIN = 2.0
-WIDTH_GAIN = 2.5
+WIDTH_GAIN = 2.2
 BLEND_C = 0.2
 IMAGE_DEPTH_GAIN = 0.8
 DEPTH_MIX = 0.5
