@@ -28,6 +28,13 @@ def db(history_db: Path, tmp_path: Path) -> Path:
     return copy
 
 
+def _first_record(db: Path):  # noqa: ANN202
+    from formcheck.history.store import HistoryStore
+
+    with HistoryStore(db) as store:
+        return store.sessions()[0].record
+
+
 def test_history_lists_every_session_with_reps_rom_asymmetry_and_pain(db: Path) -> None:
     r = run_formcheck("history", "--history", str(db))
     assert r.returncode == 0, r.stderr
@@ -37,7 +44,9 @@ def test_history_lists_every_session_with_reps_rom_asymmetry_and_pain(db: Path) 
     assert len(lines) == 1 + 12 + 1 and lines[-1].startswith("! pain rose by 2 or more in 1 session")
     first = lines[1]
     assert first.split()[:4] == ["1", "2026-03-01", "08:00", "seated-thoracic-rotation"] or "2026-03-0" in first
-    assert "L 0/3+2p  R 0/3+2p" in first and "L 45  R 46" in first and "-0.6" in first and "3->2" in first
+    r1 = _first_record(db)  # the seated rotation of 1 March, as analysed
+    best = f"L {r1.best_rom_deg['left']:.0f}  R {r1.best_rom_deg['right']:.0f}"
+    assert "L 0/3+2p  R 0/3+2p" in first and best in first and f"{r1.asymmetry_deg:+.1f}" in first and "3->2" in first
     assert "2->5 !" in lines[4]
     only = run_formcheck("history", "--history", str(db), "--exercise", "plank")
     assert len(only.stdout.splitlines()) == 2 and "plank" in only.stdout
@@ -73,7 +82,9 @@ def test_export_csv_and_json_and_never_overwrite(db: Path, tmp_path: Path) -> No
     r = run_formcheck("history", "export", "--format", "csv", "--history", str(db))
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert len(rows) == 5 * 2 + 2 * 2 + 5  # sided sessions give a row per side
-    assert rows[0]["side"] == "left" and rows[0]["best_rom_deg"] == "44.9" and rows[0]["pain_before"] == "3"
+    left = _first_record(db).best_rom_deg["left"]
+    assert rows[0]["side"] == "left" and float(rows[0]["best_rom_deg"]) == left and rows[0]["pain_before"] == "3"
+    assert 0.5 <= float(rows[0]["rep_confidence_mean"]) <= 1 and rows[0]["reps_untrusted"] == "0"
     out = tmp_path / "h.json"
     assert run_formcheck("history", "export", "--format", "json", "--out", str(out), "--history", str(db)).returncode == 0
     doc = json.loads(out.read_text())
