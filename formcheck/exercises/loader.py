@@ -399,19 +399,21 @@ def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, A
     return merged
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """The raw table of a TOML file; ConfigError naming the file if it cannot be read or parsed."""
+def read_toml(path: Path, kind: str = "exercise", see: str = "") -> dict[str, Any]:
+    """The raw table of a TOML file (an ``kind`` file: exercise, routine); ConfigError naming the file if it
+    cannot be read or parsed. ``see`` is added to the fix (e.g. where the shipped files are listed)."""
+    fix = f"give the path of a .toml {kind} file{see}"
     try:
         with open(path, "rb") as f:
             return tomllib.load(f)
     except FileNotFoundError:
-        raise ConfigError(f"{path}: exercise file not found; give the path of a .toml exercise file") from None
+        raise ConfigError(f"{path}: {kind} file not found; {fix}") from None
     except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder; give the path of a .toml exercise file") from None
+        raise ConfigError(f"{path}: is a folder; {fix}") from None
     except OSError as e:
-        raise ConfigError(f"{path}: cannot read exercise file: {e.strerror}") from None
+        raise ConfigError(f"{path}: cannot read the {kind} file ({e.strerror}); {fix}") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a UTF-8 text file; exercise files are TOML text") from None
+        raise ConfigError(f"{path}: not a UTF-8 text file; {kind} files are TOML text") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
 

@@ -11,13 +11,12 @@ Every problem raises :class:`~formcheck.errors.ConfigError` naming the file, the
 from __future__ import annotations
 
 import logging
-import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from formcheck.errors import ConfigError
-from formcheck.exercises.loader import MAX_COUNT, MAX_HOLD_S, MAX_SETS, NAME_PATTERN, _check_text, _Table
+from formcheck.exercises.loader import MAX_COUNT, MAX_HOLD_S, MAX_SETS, NAME_PATTERN, _check_text, _Table, read_toml
 from formcheck.exercises.model import Exercise
 from formcheck.routines.model import Routine, RoutineStep, with_prescription
 
@@ -40,20 +39,7 @@ def shipped_files() -> list[Path]:
 
 def read_routine_toml(path: Path) -> dict[str, Any]:
     """The raw table of a routine file; ConfigError naming the file if it cannot be read or parsed."""
-    fix = "give the path of a .toml routine file (see 'formcheck routines')"
-    try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: routine file not found; {fix}") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder; {fix}") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the routine file ({exc.strerror}); {fix}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a UTF-8 text file; routine files are TOML text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return read_toml(path, "routine", " (see 'formcheck routines')")
 
 
 def parse_routine(data: Mapping[str, Any], path: Path, exercises: Mapping[str, Exercise]) -> Routine:
