@@ -49,7 +49,7 @@ from formcheck.overlay import draw_skeleton
 from formcheck.pose import PoseEstimator
 from formcheck.record import new_session_id
 from formcheck.summary import FrameStats, count_lines, exercise_block, frames_header, frames_row, session_summary
-from formcheck.sinks import CsvSink, VideoSink
+from formcheck.sinks import CsvSink
 from formcheck.sound.coach import SoundCoach
 from formcheck.sound.engines import check_sound_log
 from formcheck.types import Measurement, Pose
@@ -68,6 +68,10 @@ class Display(Protocol):
     def poll_key(self) -> str | None: ...
 
     def close(self) -> None: ...
+
+
+class VideoOut(Protocol):
+    def write(self, image_bgr: Image, timestamp_ms: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -191,7 +195,7 @@ class LiveLoop:
         session: the exercise logic (``update(measurement) -> feedback``, ``summary()``, rep records).
         display: window or headless.
         frames_csv: the open ``frames.csv`` sink.
-        video: an open video sink for ``--record``, or None.
+        video: where ``--record``'s pictures go (encoded on their own thread), or None.
         mirror: mirror the drawn picture.
         calibrate_s: seconds the neutral is learnt over (None: the exercise's ``setup.still_s``).
         timings: phase durations.
@@ -201,7 +205,7 @@ class LiveLoop:
     """
 
     def __init__(self, exercise: Any, session_factory: Callable[[], Any], display: Display,  # noqa: ANN401
-                 frames_csv: CsvSink, video: VideoSink | None, *, mirror: bool, calibrate_s: float | None = None,
+                 frames_csv: CsvSink, video: VideoOut | None, *, mirror: bool, calibrate_s: float | None = None,
                  timings: FlowTimings, clock: Callable[[], float] = time.monotonic, keys_help: str = KEYS_HELP,
                  observer: SessionObserver | None = None) -> None:
         self.exercise = exercise

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -25,6 +24,7 @@ from formcheck.live.feedback import rep_rows
 from formcheck.live.inference import PoseWorker
 from formcheck.live.observe import SessionObserver
 from formcheck.live.record import prepare_record
+from formcheck.pipeline import GIL_SWITCH_INTERVAL_S, Drain, switch_interval
 from formcheck.pose import PoseEstimator
 from formcheck.record import FRAMES_NAME, REPS_NAME, SUMMARY_NAME
 from formcheck.sinks import CsvSink, VideoSink, prepare_output_dir, write_json
@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 
 #: The files of one session, in its output folder.
 SESSION_OUTPUTS = (FRAMES_NAME, REPS_NAME, SUMMARY_NAME)
-#: Python's thread switch interval during a live session (see :func:`_switch_interval`).
-GIL_SWITCH_INTERVAL_S = 0.0005
+#: Pictures of ``--record`` waiting for the encoder; when it falls this far behind, the main thread waits.
+RECORD_DEPTH = 4
 
 
 def prepare_session(options: LiveOptions) -> Path:
@@ -75,15 +75,14 @@ def run_session(options: LiveOptions, exercise: Any, source: Any, estimator: Pos
 def _run(options: LiveOptions, exercise: Any, factory: Callable[[], Any], source: Any, estimator: PoseEstimator,  # noqa: ANN401
          display: Display, out: Path, outputs: list[str], *, keys_help: str, end_keys: dict[str, str],
          observer: SessionObserver | None = None) -> dict[str, Any]:
-    info = source.info
-    video = VideoSink(options.record, info.resolution_wh, info.fps) if options.record is not None else None
     interrupted = False
     started_s = time.monotonic()
     grabber = LatestFrameGrabber(source)
     worker = PoseWorker(grabber, estimator)
-    with CsvSink(out / FRAMES_NAME, live_frames_header()) as frames_csv, _switch_interval(GIL_SWITCH_INTERVAL_S):
-        if video is not None:
-            video.__enter__()
+    # The switch interval: the main thread's Python (measuring, counting, the coach) and the pose thread's
+    # (MediaPipe's result conversion) share the GIL; see formcheck.pipeline.
+    with CsvSink(out / FRAMES_NAME, live_frames_header()) as frames_csv, \
+            switch_interval(GIL_SWITCH_INTERVAL_S), _recording(options.record, source.info) as video:
         loop = LiveLoop(exercise, factory, display, frames_csv, video, mirror=options.mirror,
                         calibrate_s=options.calibrate_s, timings=options.flow_timings(), keys_help=keys_help,
                         observer=observer)
@@ -94,8 +93,6 @@ def _run(options: LiveOptions, exercise: Any, factory: Callable[[], Any], source
             interrupted = True
         finally:
             loop.rows.release()  # the rows still held back while the neutral was being learnt
-            if video is not None:
-                video.__exit__(None, None, None)
     if getattr(source, "lost", False):
         log.debug("%s; the session so far is saved in %s", source.problem, out)
     loop.session.close()  # a rep still going on when the session ended is recorded too
@@ -107,21 +104,28 @@ def _run(options: LiveOptions, exercise: Any, factory: Callable[[], Any], source
     return summary
 
 
-@contextlib.contextmanager
-def _switch_interval(seconds: float) -> Iterator[None]:
-    """Python's thread switch interval set to ``seconds`` for the block.
+class _DrainedVideo:
+    """``write(image_bgr, timestamp_ms)`` hands the picture to the ``--record`` encoder's thread (a
+    :class:`formcheck.pipeline.Drain`), so H.264 encoding runs beside the main thread instead of on it. The
+    pictures handed over are the coach's drawn copies, which nothing changes afterwards."""
 
-    The main thread's Python (measuring, counting) and the pose thread's (MediaPipe's result conversion)
-    share the GIL. In a two-thread test (the model on one thread, 2.4 ms of geometry per result on the
-    other) the model's 16.9 ms a frame grew to 19.4 ms with Python's default 5 ms and to 18.2-18.9 ms with
-    0.5 ms.
-    """
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(seconds)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(previous)
+    def __init__(self, drain: Drain[tuple[Any, int]]) -> None:
+        self._drain = drain
+
+    def write(self, image_bgr: Any, timestamp_ms: int) -> None:  # noqa: ANN401 (an image)
+        self._drain.put((image_bgr, timestamp_ms))
+
+
+@contextlib.contextmanager
+def _recording(record: Path | None, info: Any) -> Iterator[_DrainedVideo | None]:  # noqa: ANN401 (SourceInfo)
+    """The ``--record`` video, encoded on its own thread; None without ``--record``. On leaving, the encoder
+    finishes what was handed over (or drops it after an error) and the file is closed either way."""
+    if record is None:
+        yield None
+        return
+    with VideoSink(record, info.resolution_wh, info.fps) as video, \
+            Drain(lambda item: video.write(*item), depth=RECORD_DEPTH, name="formcheck-record") as drain:
+        yield _DrainedVideo(drain)
 
 
 def _drive(loop: LiveLoop, worker: PoseWorker, stop: StopRequest, end_keys: Mapping[str, str]) -> bool:

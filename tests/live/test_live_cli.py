@@ -69,6 +69,8 @@ def test_headless_live_runs_the_whole_session_and_saves_it(live_run) -> None:
     assert indices == sorted(set(indices))
     assert read_csv(out / "reps.csv") is not None and (out / "reps.csv").read_text().startswith("index,side,")
     assert record.stat().st_size > 0 and str(record) in summary["outputs"]
+    with VideoFileSource(record) as recorded:  # encoded on its own thread: every frame shown is in it
+        assert sum(1 for _ in recorded) == live["frames_shown"]
 
 
 @pytest.mark.model
