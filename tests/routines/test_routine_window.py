@@ -54,6 +54,11 @@ def _is_card_background(window: np.ndarray) -> bool:
     return bool(np.abs(corner - np.array(BACKGROUND_BGR)).max() < 3)
 
 
+# Known bug, not yet fixed: now and then the OpenCV/Qt window (formcheck.live.window_host) under Xvfb stays
+# black (mapped, never painted) for a whole session, in this test and in the live window test alike (about 1
+# run in 5 on a loaded 2-core machine). The session itself runs; only the picture is missing. Until the cause is
+# found the test is run again when it fails (pytest-rerunfailures); it still asserts everything on each run.
+@pytest.mark.flaky(reruns=2, reruns_delay=1)
 def test_a_routine_shows_its_rest_and_summary_cards_in_a_window(xvfb: str, tmp_path: Path) -> None:
     routine_file = write_routine(tmp_path)
     routine = load_routine_file(routine_file, load_catalogue())
@@ -82,6 +87,8 @@ def test_a_routine_shows_its_rest_and_summary_cards_in_a_window(xvfb: str, tmp_p
         pressed_s = -100.0
         while rest_found is None and time.monotonic() < deadline:
             window = _window(xvfb)
+            if window is not None:
+                cv2.imwrite(str(ARTIFACTS / "routine_rest_last_try.png"), window)
             if window is not None and _is_card_background(window):
                 best = min(expected, key=lambda s: _difference(window, expected[s]))
                 if _difference(window, expected[best]) < SAME_CARD:
@@ -89,8 +96,11 @@ def test_a_routine_shows_its_rest_and_summary_cards_in_a_window(xvfb: str, tmp_p
                     cv2.imwrite(str(ARTIFACTS / "routine_rest_card.png"), window)
                     break
                 cv2.imwrite(str(ARTIFACTS / "routine_rest_last_try.png"), window)
-            elif time.monotonic() - pressed_s > 6.0:  # not yet taken (Qt still mapping the window): again
-                keys.press("n")  # (never while the rest card is up: n there starts the next exercise)
+            elif window is not None and time.monotonic() - pressed_s > 6.0:  # not yet taken (Qt still mapping
+                # the window): again, but only while the plank's own picture is on screen. Never while the rest
+                # card is up (n there starts the next exercise), nor on a black screen (the window not yet
+                # painted again after the plank's session ended: the rest card may be behind it).
+                keys.press("n")
                 pressed_s = time.monotonic()
             time.sleep(0.3)
         assert rest_found is not None, f"no rest card (see {ARTIFACTS / 'routine_rest_last_try.png'})"
