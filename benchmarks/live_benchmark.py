@@ -14,6 +14,12 @@ when the model takes the newest; then the model; drawing and showing must add li
 The raw rate is measured just before and just after the live session and their mean is the reference, so a
 change in the machine's load during the run shows as a difference between the two (both are printed).
 
+Rates move with the machine's load; the CPU time each thread of the live process spends per displayed frame
+does much less, so it is printed too: read from ``/proc/PID/task`` (every 50 ms, from the capture thread's
+start to the pose thread's end, so the start-up and the model's loading are left out), by role: the main
+thread (measuring, counting, the coach, the files), the capture thread with FFmpeg's decoder threads, the
+pose thread with MediaPipe's (``drishti``) threads, and anything else.
+
     .venv/bin/python benchmarks/live_benchmark.py [VIDEO] [--fps 60] [--seconds 12] [--window]
 """
 
@@ -26,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -59,17 +66,96 @@ def retimed_loop(src: Path, dst: Path, fps: int, seconds: float) -> int:
     return total
 
 
-def run_live(video: Path, out: Path, window: bool) -> tuple[float, dict]:
+#: Roles of the live process's threads, by the name the kernel has for them (formcheck names its own threads:
+#: formcheck.live.threadname); the main thread is the one whose id is the process's.
+ROLES = (("capture", ("fc-capture", "av:")), ("model", ("fc-pose", "drishti")))
+CLOCK_TICKS_S = 1.0 / os.sysconf("SC_CLK_TCK")
+
+
+def _thread_cpu_s(pid: int) -> dict[int, tuple[str, float]]:
+    """CPU seconds of every thread of ``pid`` so far, with its name: ``schedstat``'s nanoseconds where the
+    kernel has them, else ``stat``'s user + system clock ticks."""
+    found: dict[int, tuple[str, float]] = {}
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            name = (task / "comm").read_text().strip()
+            try:
+                cpu_s = int((task / "schedstat").read_text().split()[0]) / 1e9
+            except (OSError, ValueError, IndexError):
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                cpu_s = (int(fields[11]) + int(fields[12])) * CLOCK_TICKS_S
+        except (OSError, ValueError, IndexError):
+            continue  # the thread ended between listing and reading
+        found[int(task.name)] = (name, cpu_s)
+    return found
+
+
+def _role(pid: int, tid: int, name: str) -> str:
+    if tid == pid:
+        return "main"
+    return next((role for role, prefixes in ROLES if name.startswith(prefixes)), "other")
+
+
+@dataclass
+class ThreadCpu:
+    """CPU seconds per role of the live process's threads while the session runs (capture thread started to
+    pose thread ended), sampled from the outside."""
+
+    pid: int
+    started_s: float | None = None
+    ended_s: float | None = None
+    _base: dict[int, float] = field(default_factory=dict)
+    _last: dict[int, tuple[str, float]] = field(default_factory=dict)
+
+    def sample(self) -> None:
+        now = _thread_cpu_s(self.pid)
+        names = {name for name, _ in now.values()}
+        if self.started_s is None:
+            if "fc-capture" not in names:
+                return
+            self.started_s = time.perf_counter()
+            self._base = {tid: cpu for tid, (_, cpu) in now.items()}
+        elif self.ended_s is not None:
+            return
+        if self._last and "fc-pose" not in names and any(n == "fc-pose" for n, _ in self._last.values()):
+            self.ended_s = time.perf_counter()  # the pose thread has ended: the session's frames are done
+            return
+        self._last.update(now)
+
+    def per_role_s(self) -> dict[str, float]:
+        roles: dict[str, float] = {"main": 0.0, "capture": 0.0, "model": 0.0, "other": 0.0}
+        for tid, (name, cpu_s) in self._last.items():
+            roles[_role(self.pid, tid, name)] += cpu_s - self._base.get(tid, 0.0)
+        return roles
+
+    @property
+    def seconds(self) -> float:
+        if self.started_s is None or self.ended_s is None:
+            return 0.0
+        return self.ended_s - self.started_s
+
+
+def run_live(video: Path, out: Path, window: bool) -> tuple[float, dict, ThreadCpu]:
     args = [sys.executable, "-m", "formcheck", "live", "--exercise", EXERCISE, "--source", str(video),
-            "--out", str(out), "--force"]
+            "--out", str(out), "--force", "--no-history"]
     if not window:
         args.append("--headless")
     start = time.perf_counter()
-    child = subprocess.run(args, capture_output=True, text=True, check=False)
-    wall_s = time.perf_counter() - start
-    if child.returncode:
-        raise SystemExit(f"live failed: {child.stderr.strip()}")
-    return wall_s, json.loads((out / "summary.json").read_text())
+    with tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err, text=True)
+        cpu = ThreadCpu(child.pid)
+        while child.poll() is None:
+            cpu.sample()
+            time.sleep(0.05)
+        wall_s = time.perf_counter() - start
+        if child.returncode:
+            err.seek(0)
+            raise SystemExit(f"live failed: {err.read().strip()}")
+    return wall_s, json.loads((out / "summary.json").read_text()), cpu
 
 
 def main() -> int:
@@ -84,7 +170,7 @@ def main() -> int:
         clip = Path(tmp) / "clip.mp4"
         frames = retimed_loop(args.video, clip, args.fps, args.seconds)
         raw_before_fps, raw_frames = raw_inference_fps(clip)
-        wall_s, summary = run_live(clip, Path(tmp) / "out", args.window)
+        wall_s, summary, cpu = run_live(clip, Path(tmp) / "out", args.window)
         raw_after_fps, _ = raw_inference_fps(clip)
     raw_fps = (raw_before_fps + raw_after_fps) / 2
     live = summary["live"]
@@ -109,6 +195,21 @@ def main() -> int:
     for name in ("p50", "p95"):
         ok = "within" if lat[name] <= bound_ms else "ABOVE"
         print(f"latency {name}      {lat[name]} ms: {ok} one inference plus one frame ({bound_ms:.0f} ms)")
+    shown = live.get("frames_shown") or 0
+    if shown and cpu.seconds:
+        roles = cpu.per_role_s()
+        print(f"CPU per displayed frame (ms), over the session's {cpu.seconds:.1f} s, {shown} frames shown:")
+        for role, what in (("main", "measuring, counting, the coach, the files"),
+                           ("capture", "capture thread and FFmpeg's decoder threads"),
+                           ("other", "other threads"),
+                           ("model", "pose thread and MediaPipe's threads")):
+            print(f"  {role:<8} {1000 * roles[role] / shown:6.2f}  ({what})")
+        rest = roles["main"] + roles["capture"] + roles["other"]
+        print(f"  non-model {1000 * rest / shown:5.2f}  (all but the model), "
+              f"model per processed frame {1000 * roles['model'] / max(1, live['frames_processed']):.2f}")
+        print(f"  process  {sum(roles.values()) / cpu.seconds:6.2f} cores busy on average")
+    else:
+        print("CPU per thread: not measured (no /proc, or the session's threads were not seen)")
     print(f"load             {os.getloadavg()[0]:.2f} (1 min) at the end, {os.cpu_count()} cores")
     return 0
 

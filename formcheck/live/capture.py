@@ -19,10 +19,14 @@ from dataclasses import dataclass
 
 from formcheck.errors import FormcheckError
 from formcheck.live.handoff import HandsOff, NewestWins
+from formcheck.live.threadname import name_os_thread
 from formcheck.sources import FrameSource
 from formcheck.types import Frame
 
 log = logging.getLogger(__name__)
+
+#: The capture thread's name for the operating system (:mod:`formcheck.live.threadname`).
+OS_THREAD_NAME = "fc-capture"
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ class LatestFrameGrabber(HandsOff):
         return self
 
     def _run(self) -> None:
+        name_os_thread(OS_THREAD_NAME)
         error: FormcheckError | None = None
         try:
             for frame in self.source:

@@ -17,10 +17,14 @@ from dataclasses import dataclass
 
 from formcheck.live.capture import Captured, LatestFrameGrabber
 from formcheck.live.handoff import HandsOff, NewestWins
+from formcheck.live.threadname import name_os_thread
 from formcheck.pose import PoseEstimator
 from formcheck.types import Pose
 
 log = logging.getLogger(__name__)
+
+#: The pose thread's name for the operating system (:mod:`formcheck.live.threadname`).
+OS_THREAD_NAME = "fc-pose"
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class PoseWorker(HandsOff):
         return self
 
     def _run(self) -> None:
+        name_os_thread(OS_THREAD_NAME)
         error: BaseException | None = None
         try:
             while not self._stop.is_set():
