@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from formcheck.exercises.model import Exercise
+from formcheck.exercises.model import Exercise, VariantSpec
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +116,33 @@ class PostureGate:
         if timestamp_s - self._since >= self.settle_s:
             self.ready = True
         return self.ready
+
+
+class VariantWatch:
+    """Whether the person is in one of an exercise's variants of the target position (:class:`VariantSpec`).
+
+    A variant is entered when all its conditions hold and left when one of them is broken by more than the
+    variant's ``margin`` (hysteresis). A condition whose metric is not measured in a frame (NaN, absent)
+    does not hold.
+    """
+
+    def __init__(self, variants: tuple[VariantSpec, ...]) -> None:
+        self.variants = variants
+        self.active: VariantSpec | None = None
+
+    def reset(self) -> None:
+        self.active = None
+
+    def update(self, angles: dict[str, float]) -> bool:
+        """Take one frame's metrics; returns whether the person is in a variant now."""
+        if self.active is not None and self._holds(self.active, angles, self.active.margin):
+            return True
+        self.active = next((v for v in self.variants if self._holds(v, angles, 0.0)), None)
+        return self.active is not None
+
+    @staticmethod
+    def _holds(variant: VariantSpec, angles: dict[str, float], slack: float) -> bool:
+        return all(c.holds(angles.get(c.metric, math.nan), slack) for c in variant.when)
 
 
 class StillnessGate:
@@ -230,6 +257,7 @@ class _Excursion:
     peak_value: float = math.nan
     reached: bool = False
     last_p: float = math.nan
+    by_variant: bool = False  # a variant of the target position was reached (VariantWatch)
     hold: HoldTimer = field(default_factory=HoldTimer)
     cues: list[str] = field(default_factory=list)
 
@@ -306,7 +334,7 @@ class RepCounter:
 
     # ----------------------------------------------------------------------------------------- update
     def update(self, timestamp_s: float, value: float, target_value: float | None = None,
-               cues: Iterable[str] = ()) -> RepRecord | None:
+               cues: Iterable[str] = (), *, variant: bool = False) -> RepRecord | None:
         """Add one sample.
 
         Args:
@@ -314,6 +342,8 @@ class RepCounter:
             value: the rep metric (NaN when it cannot be measured now).
             target_value: the target metric, when it differs from the rep metric (NaN when not measurable).
             cues: form cues showing now; they are attached to the rep in progress.
+            variant: the person is in a variant of the target position (:class:`VariantWatch`): a rep is
+                under way (or starts) and it is in the target, whatever the rep metric reads.
 
         Returns:
             The rep that ended with this sample, if one did (in ``cycle`` mode: the completed cycle).
@@ -335,10 +365,10 @@ class RepCounter:
         if active is not None and self._two_way and sign != active.sign and p >= self._exit_p:
             ended = self._finish(t)  # jumped straight across neutral between two samples
             active = None
-        if active is not None and p < self._exit_p:
+        if active is not None and p < self._exit_p and not variant:
             return self._finish(t)
         if active is None:
-            if p < self._enter_p:
+            if p < self._enter_p and not variant:
                 return ended
             active = self._active = _Excursion(start_s=t, sign=sign, last_seen_s=t,
                                                hold=HoldTimer(self.dropout_s))
@@ -346,7 +376,8 @@ class RepCounter:
         active.last_p = p
         if p > active.peak_p:
             active.peak_p, active.peak_value = p, value
-        inside = self.in_target(value, target_value)
+        inside = variant or self.in_target(value, target_value)
+        active.by_variant = active.by_variant or variant
         active.reached = active.reached or inside
         active.hold.update(t, inside)
         active.add_cues(cues)
@@ -383,9 +414,9 @@ class RepCounter:
         near = self._target_near_p
         return ex.reached and near is not None and math.isfinite(ex.last_p) and ex.last_p < near
 
-    def _share(self, peak_p: float, hold_s: float, reached: bool) -> float:
-        if self._target_near_p is not None:
-            return max(0.0, min(1.0, peak_p / self._target_near_p))
+    def _share(self, peak_p: float, hold_s: float, reached: bool, by_variant: bool = False) -> float:
+        if self._target_near_p is not None:  # how far towards the band: all the way in a variant of it
+            return 1.0 if by_variant else max(0.0, min(1.0, peak_p / self._target_near_p))
         hold_needed = self.exercise.prescription.hold_s
         if hold_needed > 0:
             return max(0.0, min(1.0, hold_s / hold_needed))
@@ -411,7 +442,7 @@ class RepCounter:
             time_in_target_s=ex.hold.total_in_s,
             hold_s=hold_s,
             reached_target=ex.reached,
-            share_of_target=self._share(ex.peak_p, hold_s, ex.reached),
+            share_of_target=self._share(ex.peak_p, hold_s, ex.reached, ex.by_variant),
             complete=ex.reached and hold_s >= self.exercise.prescription.hold_s,
             cues=tuple(ex.cues),
         )

@@ -25,6 +25,7 @@ from formcheck.exercises.model import (
     REP_MODES,
     SIDES,
     VIEWS,
+    Condition,
     Exercise,
     NEUTRAL_FROM,
     FormRule,
@@ -33,6 +34,7 @@ from formcheck.exercises.model import (
     SetupSpec,
     StatusCues,
     TargetSpec,
+    VariantSpec,
     ViewSpec,
 )
 from formcheck.geometry import BODY_PARTS, METRICS_BY_NAME
@@ -382,6 +384,30 @@ def _rule(t: _Table, views: tuple[str, ...]) -> FormRule:
     return rule
 
 
+def _condition(t: _Table, views: tuple[str, ...]) -> Condition:
+    metric = _metric(t, "metric", views, every_view=False)
+    limit = value_limit(metric)
+    c = Condition(metric=metric, above=t.number("above", default=math.nan, minimum=-limit, maximum=limit),
+                  below=t.number("below", default=math.nan, minimum=-limit, maximum=limit))
+    if math.isnan(c.above) and math.isnan(c.below):
+        raise t.error("above", "a condition needs 'above' and/or 'below'")
+    if not math.isnan(c.above) and not math.isnan(c.below) and c.below <= c.above:
+        raise t.error("below", f"must be above 'above' (got below={c.below:g}, above={c.above:g}): "
+                               "the condition holds inside (above, below)")
+    t.finish()
+    return c
+
+
+def _variant(t: _Table, views: tuple[str, ...]) -> VariantSpec:
+    name = t.text("name")
+    when = tuple(_condition(c, views) for c in t.tables("when"))
+    if not when:
+        raise t.error("when", "a variant needs at least one condition ([[variants.when]])")
+    margin = t.number("margin", default=0.0, minimum=0.0, maximum=MAX_ANGLE_DEG)
+    t.finish()
+    return VariantSpec(name=name, when=when, margin=margin)
+
+
 def _cues(t: _Table) -> StatusCues:
     fields = ("ready", "start", "below", "in_target", "above", "done")
     cues = StatusCues(**{f: _check_text(t, f, t.text(f)) for f in fields})
@@ -446,6 +472,7 @@ def parse_exercise(data: Mapping[str, Any], path: Path) -> Exercise:
         instructions=tuple(_check_text(t, "instructions", s) for s in t.texts("instructions")),
         safety=tuple(_check_text(t, "safety", s) for s in t.texts("safety")),
         source_file=path,
+        variants=tuple(_variant(v, view.allowed) for v in t.tables("variants")),
     )
     t.finish()
     return exercise

@@ -231,6 +231,43 @@ class FormRule:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """One metric's limit in a :class:`VariantSpec`: the value is above ``above`` and / or below ``below``."""
+
+    metric: str
+    above: float = math.nan
+    below: float = math.nan
+
+    def holds(self, value: float, slack: float = 0.0) -> bool:
+        """Whether ``value`` lies within the limits, each widened by ``slack`` (False for NaN)."""
+        if math.isnan(value):
+            return False
+        return (math.isnan(self.above) or value > self.above - slack) and (
+            math.isnan(self.below) or value < self.below + slack)
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    """Another way of being in the exercise's target position, seen on other metrics than the rep metric.
+
+    Some exercises have variants whose position the rep metric does not reach: an extended child's pose with
+    the hips above the heels bends the hips only as far as on hands and knees, yet it is the same kneeling
+    forward fold with the arms reaching. While every condition holds, a rep is under way (or starts) and the
+    person is in the target, whatever the rep metric reads; the rep's reported peak stays the rep metric's.
+
+    Attributes:
+        name: short identifier (logs, tests).
+        when: conditions that must all hold.
+        margin: hysteresis, in the conditions' units: once in the variant, each limit is widened by this
+            much before the person counts as out of it (no flicker at an edge).
+    """
+
+    name: str
+    when: tuple[Condition, ...]
+    margin: float = 0.0
+
+
+@dataclass(frozen=True)
 class StatusCues:
     """Cue text for the plain statuses (shown when no form rule or view guidance is more important).
 
@@ -269,6 +306,7 @@ class Exercise:
         instructions: how to do it, step by step.
         safety: safety notes for this exercise.
         source_file: the file it was loaded from.
+        variants: other ways of being in the target position (:class:`VariantSpec`).
     """
 
     name: str
@@ -284,6 +322,7 @@ class Exercise:
     instructions: tuple[str, ...]
     safety: tuple[str, ...]
     source_file: Path
+    variants: tuple[VariantSpec, ...] = ()
 
     @property
     def metrics(self) -> tuple[str, ...]:

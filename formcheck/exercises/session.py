@@ -25,7 +25,7 @@ from typing import Any
 from formcheck.confidence import ConfidenceTrack, FrameConfidence
 from formcheck.confidence import rules as confidence_rules
 from formcheck.exercises import feedback as fb
-from formcheck.exercises.counting import PostureGate, RepCounter, RepRecord
+from formcheck.exercises.counting import PostureGate, RepCounter, RepRecord, VariantWatch
 from formcheck.exercises.feedback import Cue, CueSelector, FormWatch
 from formcheck.exercises.model import Exercise
 from formcheck.types import Measurement
@@ -117,6 +117,7 @@ class ExerciseSession:
         self.exercise = exercise
         self.counter = RepCounter(exercise)
         self.gate = PostureGate(exercise.setup.posture, exercise.setup.settle_s)
+        self.variants = VariantWatch(exercise.variants)  # another way of being in the target position
         self.set_view = ""  # the camera's view for the set, decided when counting starts
         self.form = FormWatch(exercise.rules)
         self.cues = CueSelector(min_display_s)
@@ -158,6 +159,7 @@ class ExerciseSession:
         usable = not hint and not missing
         value = m.angles.get(ex.rep.metric, math.nan) if usable else math.nan
         target_value = m.angles.get(ex.target.metric, math.nan) if usable else math.nan
+        in_variant = self.variants.update(m.angles) if usable and not skip else False
 
         if usable and not math.isnan(value) and not skip:
             if self._last_seen_s is not None and t - self._last_seen_s > LOST_RESET_S and not self.counter.in_rep:
@@ -184,12 +186,14 @@ class ExerciseSession:
             self._baseline_pending = False
         if self.gate.ready and not skip:
             active_rules = self.form.update(t, m, self.counter.in_rep) if usable else []
-            new_rep = self.counter.update(t, value, target_value, cues=[r.cue for r in active_rules])
+            new_rep = self.counter.update(t, value, target_value, cues=[r.cue for r in active_rules],
+                                          variant=in_variant)
             if new_rep is not None:
                 new_rep = self._check_tempo(t, new_rep)
                 new_rep = self._assess(t, new_rep)
 
-        status = self._status_for(hint, bool(missing) or calibrating, active_rules, value, target_value)
+        status = self._status_for(hint, bool(missing) or calibrating, active_rules, value, target_value,
+                                  in_variant)
         candidates = self._candidates(t, status, hint, missing, active_rules)
         if soft_hint and not hint:
             candidates.append(Cue(soft_hint, fb.SOFT_VIEW_PRIORITY, "info"))
@@ -275,7 +279,8 @@ class ExerciseSession:
             return fb.ABOVE_TARGET
         return fb.IN_TARGET
 
-    def _status_for(self, hint: str, missing: bool, rules: list, value: float, target_value: float) -> str:
+    def _status_for(self, hint: str, missing: bool, rules: list, value: float, target_value: float,
+                    in_variant: bool = False) -> str:
         ex = self.exercise
         if hint:
             status = fb.VIEW
@@ -285,6 +290,8 @@ class ExerciseSession:
             status = fb.COMPENSATION
         elif not self.counter.in_rep or math.isnan(value):
             status = fb.BELOW_TARGET
+        elif in_variant:  # in a variant of the target position: no "further" cue while it is held
+            status = fb.IN_TARGET
         elif ex.target_is_rep_metric and ex.rep.mode in ("sides", "cycle"):
             status = self._band_status(ex.rep.progress(value)[0], ex.target.lo, ex.target.hi)
         elif math.isnan(target_value):
