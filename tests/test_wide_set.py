@@ -81,6 +81,19 @@ def test_wide_accuracy_does_not_regress(clip):
         assert now["side_bend_held_rotation_deg"] <= before["side_bend_held_rotation_deg"] + MAX_TOLERANCE
 
 
+def test_scapular_squeezes_count_side_on_and_chin_tucks_seen_from_the_front_do_not():
+    """From the side every rendered squeeze counts (one clip with a chin tuck on the same frames); from the
+    front, where MediaPipe's landmarks follow a chin tuck as much as the shoulder blades
+    (``benchmarks/scapular_front.py``), nothing is counted: the clip of chin tucks alone used to count 4."""
+    side = [c for c in wide_cache.cached_clips() if c.startswith("scapular_") and c.endswith(("_l90", "_r90"))]
+    assert len(side) >= 3
+    for clip in side:
+        assert wide_eval.evaluate(clip)["counts"]["match"], clip
+    tucks = wide_eval.evaluate("scapular_05_short_female_front")
+    assert tucks["view"] == "front" and tucks["scapular"]["shoulders_back_deg"]["retraction_peak_deg"] == 0.0
+    assert tucks["counts"]["counted"] == {"all": 0}
+
+
 def test_accuracy_wide_runs_from_the_cache_alone():
     """``benchmarks/accuracy.py --set wide CLIP`` in a real subprocess: the tables, without any video."""
     name = next(c for c in wide_cache.cached_clips() if c.startswith("seated_rot"))
