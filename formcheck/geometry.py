@@ -329,7 +329,9 @@ def shoulders_back_deg(xyz_m: FloatArray) -> FloatArray:
     (:func:`shoulder_retraction_deg` read about 0.1 deg where the truth read 3.4), while its world shoulder
     depth does: on the rendered squeeze this correlates r = 0.95 with the true retraction (0.99 on the true
     landmarks) and reads about a third of the true change; filmed from behind, a real W retraction (arms
-    opening) raises it by several degrees.
+    opening) raises it by several degrees. Seen from the front it follows the squeeze poorly (r 0.39-0.66 on
+    the wide render set) and moves with a chin tuck, so the scapular squeeze is not counted in that view
+    (``benchmarks/scapular_front.py``, docs/accuracy.md).
     """
     left = body_left_axis(xyz_m)
     forward = np.cross(left, UP)
