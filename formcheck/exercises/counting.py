@@ -409,10 +409,22 @@ class RepCounter:
 
     # --------------------------------------------------------------------------------------- internal
     def _on_its_way_back(self, ex: _Excursion) -> bool:
-        """The movement reached the target and has come back out of it, below the band's near edge: the
-        recording ended on the way back (a rep that is done), not at the peak (one that may be cut off)."""
+        """The recording ended on the way back (a rep that is done), not at the peak (one that may be cut off).
+
+        On the way back: the movement reached the target and came back out of it, below the band's near edge;
+        or it has come back from its peak by more than the rep's hysteresis (``enter`` - ``exit``, the noise
+        a value may have without starting or ending a rep), which a held peak does not. A real Russian twist
+        whose last turn is returning in the last 0.7 s of the clip had come back 16 deg (hysteresis 6) and
+        was lost whenever its peak fell short of the band; held peaks cut off by the end of real clips came
+        back 0-4.5 deg (a twist, hysteresis 6), 1.7 deg (a bridge, hysteresis 5) and none (a cat-cow).
+        """
+        if not math.isfinite(ex.last_p):
+            return False
         near = self._target_near_p
-        return ex.reached and near is not None and math.isfinite(ex.last_p) and ex.last_p < near
+        if ex.reached and near is not None and ex.last_p < near:
+            return True
+        hysteresis = abs(self._enter_p - self._exit_p)
+        return hysteresis > 0 and ex.peak_p - ex.last_p > hysteresis
 
     def _share(self, peak_p: float, hold_s: float, reached: bool, by_variant: bool = False) -> float:
         if self._target_near_p is not None:  # how far towards the band: all the way in a variant of it

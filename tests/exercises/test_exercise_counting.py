@@ -298,3 +298,29 @@ def test_counter_uses_the_exercise_thresholds_not_constants():
     s = Series(30).hold(0.5, 0.0).rep(25.0, hold_s=2.0)
     assert len(count(ROTATION, s)) == 1
     assert len(count(strict, s)) == 0
+
+
+# ------------------------------------------------------------------------------ the end of the recording
+def test_a_turn_returning_when_the_recording_ends_is_a_rep_though_short_of_the_band():
+    # Out to 32 deg (short of the 35 band), then 16 deg back when the recording ends: on its way back, more
+    # than the rep's hysteresis (enter 12 - exit 6), so a partial rep, not one cut off at its peak.
+    s = Series(30).hold(0.5, 0.0).rep(40.0, hold_s=0.5).move(-40.0, 1.0).hold(0.3).move(0.0, 0.7).move(32.0, 0.6)
+    s.move(16.0, 0.5)
+    records = count_unfinished_dropped(ROTATION, s)
+    assert [r.side for r in records] == ["left", "right", "left"]
+    assert not records[-1].reached_target
+
+
+@pytest.mark.parametrize("back_deg", [0.0, 3.0, 5.5])
+def test_a_held_peak_wavering_when_the_recording_ends_is_not_a_rep(back_deg):
+    s = Series(30).hold(0.5, 0.0).rep(40.0, hold_s=0.5).move(45.0, 1.0).hold(1.0).move(45.0 - back_deg, 0.3)
+    records = count_unfinished_dropped(ROTATION, s)
+    assert [r.side for r in records] == ["left"]  # the second turn may have been cut off at its peak
+
+
+def count_unfinished_dropped(exercise, series: Series) -> list[RepRecord]:
+    counter = RepCounter(exercise)
+    for t, value in series.samples:
+        counter.update(t, value)
+    counter.close(keep_unfinished=False)
+    return counter.records

@@ -1,0 +1,254 @@
+"""Stress test of counting: the cached real and rendered landmark series, changed as real footage changes.
+
+Each clip with a known count (the real clips of ``benchmarks/real_landmarks/`` scored as reps or holds, and the
+rendered samples of ``benchmarks/landmarks/`` with an exercise) is counted by formcheck's own path
+(:func:`formcheck.passes.measure_and_count`) as cached, and again after each stress:
+
+* ``start_mid``: the recording starts in the middle of the first rep (at its peak) or a quarter into the
+  first hold: the person was already moving when the camera started;
+* ``fps_half``: every other frame dropped (a phone or webcam that drops frames; clips of 25 fps or more);
+* ``jitter``: every landmark moved by Gaussian noise of 1% of the person's trunk length (pixels and world);
+* ``hands_feet_hidden``: wrists, hands, ankles and feet seen badly (visibility 0.05) on every frame;
+* ``portrait``: the picture cropped to a 9:16 portrait window around the hips (a phone held upright): what
+  falls outside is out of the frame. A crop that cuts off a part the exercise's metric needs on most frames
+  (a plank lying across a narrow picture) must be refused with "Step back": listed, not scored;
+* ``dropouts``: three gaps of 0.3 s with no person found (at 30%, 55% and 80% of the recording).
+
+A stressed clip holds when it counts what the unstressed one counts (reps per side, full and partial; for a
+hold, the longest hold within 1 s); ``start_mid`` may lose the first rep (half of it is cut off) and the held
+time cut off. A negative control holds when it still counts no full rep. Seeds are fixed: the same run prints the same table.
+
+    .venv/bin/python benchmarks/stress_counts.py [--only STRESS] [CLIP ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from formcheck.exercises import Exercise, load_catalogue
+from formcheck.landmarks import Landmark as L
+from formcheck.passes import measure_and_count
+from formcheck.series import PoseSeries
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT / "benchmarks" / "real_landmarks"
+RENDERED = ROOT / "benchmarks" / "landmarks"
+SAMPLES = ROOT / "sample_videos"
+HOLD_TOL_S = 1.0
+
+LIMB_ENDS = [int(L.LEFT_WRIST), int(L.RIGHT_WRIST), *range(int(L.LEFT_PINKY), int(L.RIGHT_THUMB) + 1),
+             int(L.LEFT_ANKLE), int(L.RIGHT_ANKLE), *range(int(L.LEFT_HEEL), int(L.RIGHT_FOOT_INDEX) + 1)]
+
+
+# ------------------------------------------------------------------------------------------- series
+def rebuild(series: PoseSeries, arrays: dict[str, np.ndarray], keep: np.ndarray,
+            resolution_wh: tuple[int, int] | None = None) -> PoseSeries:
+    """A new series of the frames ``keep`` of ``arrays`` (same timestamps)."""
+    out = PoseSeries(resolution_wh=resolution_wh or series.resolution_wh)
+    out._arrays = {k: np.ascontiguousarray(v[keep]).astype(np.float32) for k, v in arrays.items()}
+    out._chunks = {k: list(out._arrays[k]) for k in out._arrays}
+    out.timestamps_ms = [series.timestamps_ms[i] for i in np.flatnonzero(keep)]
+    out.frame_indices = [series.frame_indices[i] for i in np.flatnonzero(keep)]
+    return out
+
+
+def copy_arrays(series: PoseSeries) -> dict[str, np.ndarray]:
+    return {k: v.astype(np.float64).copy() for k, v in series.arrays().items()}
+
+
+def trunk_px(a: dict[str, np.ndarray]) -> float:
+    xy = a["xy_px"]
+    sh = 0.5 * (xy[:, int(L.LEFT_SHOULDER)] + xy[:, int(L.RIGHT_SHOULDER)])
+    hp = 0.5 * (xy[:, int(L.LEFT_HIP)] + xy[:, int(L.RIGHT_HIP)])
+    d = np.linalg.norm(sh - hp, axis=-1)
+    return float(np.nanmedian(d)) if np.isfinite(d).any() else 100.0
+
+
+def start_mid(series: PoseSeries, crop_s: float) -> PoseSeries:
+    t = np.asarray(series.timestamps_ms) / 1000.0
+    return rebuild(series, copy_arrays(series), t >= crop_s)
+
+
+def fps_half(series: PoseSeries) -> PoseSeries | None:
+    t = np.asarray(series.timestamps_ms, dtype=float)
+    if len(t) < 3 or 1000.0 / np.median(np.diff(t)) < 25.0:
+        return None
+    keep = np.zeros(len(t), dtype=bool)
+    keep[::2] = True
+    return rebuild(series, copy_arrays(series), keep)
+
+
+def jitter(series: PoseSeries, seed: int = 1) -> PoseSeries:
+    rng = np.random.default_rng(seed)
+    a = copy_arrays(series)
+    sigma = 0.01 * trunk_px(a)
+    a["xy_px"] += rng.normal(0.0, sigma, a["xy_px"].shape)
+    a["world_xyz_m"] += rng.normal(0.0, 0.01 * 0.5, a["world_xyz_m"].shape)  # 1% of a 0.5 m trunk
+    return rebuild(series, a, np.ones(len(series), dtype=bool))
+
+
+def hands_feet_hidden(series: PoseSeries) -> PoseSeries:
+    a = copy_arrays(series)
+    a["visibility"][:, LIMB_ENDS] = 0.05
+    return rebuild(series, a, np.ones(len(series), dtype=bool))
+
+
+def portrait(series: PoseSeries) -> PoseSeries | None:
+    w, h = series.resolution_wh
+    new_w = int(round(h * 9 / 16))
+    if new_w >= w:
+        return None
+    a = copy_arrays(series)
+    hips_x = 0.5 * (a["xy_px"][:, int(L.LEFT_HIP), 0] + a["xy_px"][:, int(L.RIGHT_HIP), 0])
+    centre = float(np.nanmedian(hips_x)) if np.isfinite(hips_x).any() else w / 2
+    x0 = int(round(min(max(centre - new_w / 2, 0), w - new_w)))
+    a["xy_px"][..., 0] -= x0
+    return rebuild(series, a, np.ones(len(series), dtype=bool), (new_w, h))
+
+
+def dropouts(series: PoseSeries) -> PoseSeries:
+    a = copy_arrays(series)
+    t = np.asarray(series.timestamps_ms) / 1000.0
+    for start in t[0] + (t[-1] - t[0]) * np.array([0.3, 0.55, 0.8]):
+        gap = (t >= start) & (t < start + 0.3)
+        for k in a:
+            a[k][gap] = np.nan
+    return rebuild(series, a, np.ones(len(series), dtype=bool))
+
+
+# ------------------------------------------------------------------------------------------- clips
+def real_clips() -> list[dict[str, Any]]:
+    truth = json.loads((REAL / "truth.json").read_text())["clips"]
+    out = []
+    for e in truth:
+        if e["kind"] not in ("reps", "hold", "negative") or not e.get("exercise"):
+            continue
+        if e["kind"] == "reps":
+            first = e["rep_times_s"][0]
+        elif e["kind"] == "hold":
+            first = max(e["holds_s"], key=lambda h: h[1] - h[0])
+        else:
+            first = None
+        crop = None
+        if first is not None:
+            crop = 0.5 * (first[0] + first[1]) if e["kind"] == "reps" else first[0] + 0.25 * (first[1] - first[0])
+        out.append({"clip": Path(e["clip"]).stem, "path": REAL / f"{Path(e['clip']).stem}.npz",
+                    "exercise": e["exercise"], "kind": e["kind"], "crop_s": crop})
+    return out
+
+
+def rendered_clips() -> list[dict[str, Any]]:
+    out = []
+    for truth_file in sorted(SAMPLES.glob("*.truth.json")):
+        truth = json.loads(truth_file.read_text())
+        name = truth_file.name.removesuffix(".truth.json")
+        if truth.get("exercise") not in load_catalogue() or not (RENDERED / f"{name}.npz").is_file():
+            continue
+        holds = truth.get("hold_intervals") or []
+        ex = load_catalogue()[truth["exercise"]]
+        kind = "hold" if ex.prescription.kind == "holds" else "reps"
+        crop = None
+        if holds:
+            h = holds[0]
+            crop = 0.5 * (h["start_s"] + h["end_s"]) if kind == "reps" else h["start_s"] + 0.25 * (h["end_s"] - h["start_s"])
+        out.append({"clip": name, "path": RENDERED / f"{name}.npz", "exercise": truth["exercise"], "kind": kind,
+                    "crop_s": crop})
+    return out
+
+
+# ----------------------------------------------------------------------------------------- counting
+def counts(series: PoseSeries, exercise: Exercise) -> dict[str, Any]:
+    counted = measure_and_count(series, exercise)
+    s = counted.session_summary
+    blocked = sum(bool(f is not None and f.view_hint.startswith("Step back")) for f in counted.feedback)
+    reps = {k: (v["full"], v["partial"]) for k, v in s["reps"].items()}
+    held = (s.get("holds") or {}).get("held_s") or []
+    return {"reps": reps, "total": sum(f + p for f, p in reps.values()),
+            "full": sum(f for f, _ in reps.values()), "hold_s": max(held) if held else 0.0,
+            "blocked_share": blocked / max(1, len(counted.feedback))}
+
+
+def holds_up(kind: str, base: dict[str, Any], got: dict[str, Any], stress: str, cut_s: float = 0.0) -> bool:
+    """Whether a stressed count is what the unstressed one was (see the module doc)."""
+    if kind == "negative":
+        return got["full"] == 0
+    if kind == "hold":
+        return abs(got["hold_s"] - max(0.0, base["hold_s"] - cut_s)) <= HOLD_TOL_S
+    if stress == "start_mid":
+        return base["total"] - 1 <= got["total"] <= base["total"]
+    return got["reps"] == base["reps"]
+
+
+def fmt(kind: str, c: dict[str, Any]) -> str:
+    if kind == "hold":
+        return f"hold {c['hold_s']:.1f} s"
+    return " ".join(f"{k[:1].upper() if k != 'all' else ''}{f}+{p}" for k, (f, p) in c["reps"].items())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("clips", nargs="*")
+    parser.add_argument("--only", action="append", help="run only this stress (repeatable)")
+    args = parser.parse_args(argv)
+    catalogue = load_catalogue()
+    stresses: dict[str, Callable[[PoseSeries, dict[str, Any]], PoseSeries | None]] = {
+        "start_mid": lambda s, c: start_mid(s, c["crop_s"]) if c["crop_s"] else None,
+        "fps_half": lambda s, c: fps_half(s),
+        "jitter": lambda s, c: jitter(s),
+        "hands_feet_hidden": lambda s, c: hands_feet_hidden(s),
+        "portrait": lambda s, c: portrait(s),
+        "dropouts": lambda s, c: dropouts(s),
+    }
+    if args.only:
+        stresses = {k: v for k, v in stresses.items() if k in args.only}
+    held: dict[str, list[int]] = {k: [0, 0] for k in stresses}
+    failures: list[str] = []
+    refused: list[str] = []
+    for source, clips in (("real", real_clips()), ("rendered", rendered_clips())):
+        for c in clips:
+            if args.clips and c["clip"] not in args.clips:
+                continue
+            exercise = catalogue[c["exercise"]]
+            series, _ = PoseSeries.load_npz(c["path"])
+            base = counts(series, exercise)
+            for name, make in stresses.items():
+                stressed = make(series, c)
+                if stressed is None:
+                    continue
+                got = counts(stressed, exercise)
+                cut = 0.0
+                if name == "start_mid" and c["kind"] == "hold":
+                    cut = c["crop_s"] - series.timestamps_ms[0] / 1000.0  # upper bound of the hold cut off
+                ok = holds_up(c["kind"], base, got, name, cut if name == "start_mid" else 0.0)
+                if name == "start_mid" and c["kind"] == "hold":  # the part of the hold before the crop is gone
+                    ok = got["hold_s"] <= base["hold_s"] + HOLD_TOL_S and got["hold_s"] >= base["hold_s"] - cut - HOLD_TOL_S
+                if name == "portrait" and not ok and got["blocked_share"] >= 0.5:
+                    refused.append(f"{source} {c['clip']}: {100 * got['blocked_share']:.0f}% of frames")
+                    continue  # the crop cut off a part the metric needs: the coach says so and counts nothing
+                held[name][0] += ok
+                held[name][1] += 1
+                if not ok:
+                    failures.append(f"{source} {c['clip']} ({c['exercise']}, {c['kind']}) {name}: "
+                                    f"{fmt(c['kind'], got)} (unstressed {fmt(c['kind'], base)})")
+    for name, (ok, n) in held.items():
+        print(f"{name:18s} {ok}/{n} clips count as unstressed")
+    print(f"total: {sum(v[0] for v in held.values())}/{sum(v[1] for v in held.values())}")
+    for f in failures:
+        print("  ✗", f)
+    if refused:
+        print("portrait crops that cut off a part the exercise's metric needs (refused with 'Step back', not scored):")
+        for r in refused:
+            print("   ", r)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
