@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
+import os
 import signal
 import sys
 import time
@@ -39,7 +40,7 @@ from formcheck.exercises import Exercise, Feedback, RepRecord
 from formcheck.interrupt import STOP_SIGNALS, StopRequest
 from formcheck.output_folder import OutputFolder
 from formcheck.overlay import METRIC_LABELS, annotate, scaled_pose
-from formcheck.passes import Counted, Neutral, landmark_pass, measure_and_count
+from formcheck.passes import Counted, Neutral, chunked_landmark_pass, landmark_chunks, measure_and_count
 from formcheck.pipeline import Drain, Prefetch
 from formcheck.pose import PoseEstimator
 from formcheck.progress import ProgressBar
@@ -100,8 +101,13 @@ def analyze_video(
     write_video: bool = True,
     exercise: Exercise | None = None,
     video_long_side_px: int | None = VIDEO_LONG_SIDE_PX,
+    chunks: int | None = None,
 ) -> dict[str, Any]:
     """Analyses a video file and writes its outputs into ``out_dir``; returns the summary.
+
+    ``chunks``: the landmark pass runs in this many stretches of the video at once
+    (:func:`~formcheck.passes.chunked_landmark_pass`); None: :func:`~formcheck.passes.landmark_chunks` of the
+    video and this machine's CPUs (a batch running several videos at once passes 1).
 
     The annotated video is at most ``video_long_side_px`` pixels on its long side (default 1280; None keeps
     the source's size); ``frames.csv`` is in the source's pixels either way.
@@ -128,7 +134,8 @@ def analyze_video(
                               description=f"analyze {Path(video_path).name}")
         with folder, PoseEstimator(model_path) as estimator:
             summary = _run(source, estimator, folder, progress=progress, calibrate_s=calibrate_s,
-                           write_video=write_video, exercise=exercise, video_long_side_px=video_long_side_px)
+                           write_video=write_video, exercise=exercise, video_long_side_px=video_long_side_px,
+                           chunks=landmark_chunks(source.info, usable_cpus()) if chunks is None else chunks)
     finally:
         source.close()
     return summary
@@ -144,6 +151,7 @@ def _run(
     write_video: bool,
     exercise: Exercise | None,
     video_long_side_px: int | None = VIDEO_LONG_SIDE_PX,
+    chunks: int = 1,
 ) -> dict[str, Any]:
     info = source.info
     started_s = time.monotonic()
@@ -160,7 +168,7 @@ def _run(
             return stop.requested
 
         try:
-            series = landmark_pass(source, estimator, on_frame=on_frame, measured=measured)
+            series = chunked_landmark_pass(source, estimator, chunks, on_frame=on_frame, measured=measured)
         except KeyboardInterrupt:  # a second Ctrl-C: stop at once, write nothing half-done
             bar.close()
             raise
@@ -189,12 +197,21 @@ def _run(
                         info.name)
         ex = exercise_block(exercise, counted.session.summary()) if counted.session is not None and exercise else None
         summary = _summary(source, estimator, stats, counted.neutral, series, interrupted, elapsed_s, passes_s,
-                           output_names(write_video=write_video, exercise=exercise is not None), exercise=ex)
+                           output_names(write_video=write_video, exercise=exercise is not None), exercise=ex,
+                           chunks=chunks)
         summary["interrupted_by"] = signal.Signals(stop.signum or signal.SIGINT).name if interrupted else None
         summary["calibration"] = calibration
         write_json(folder.partial(SUMMARY_NAME), summary, shown_as=folder.final(SUMMARY_NAME))
         folder.commit()  # the whole set in place at once (a signal now waits until it is)
     return summary
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
 
 
 def release_freed_memory() -> None:
@@ -321,6 +338,7 @@ def _summary(
     outputs: list[str],
     *,
     exercise: dict[str, Any] | None,
+    chunks: int = 1,
 ) -> dict[str, Any]:
     """``summary.json`` of an analysis: the common keys (:func:`formcheck.summary.session_summary`; the session
     id is made from the analysis key, the start time is the video's modification time, the recording's), then
@@ -343,6 +361,7 @@ def _summary(
         "seconds": round(elapsed_s, 3),
         "fps": round(stats.frames / elapsed_s, 2) if elapsed_s > 0 else None,
         "passes_s": {name: round(seconds, 3) for name, seconds in passes_s.items()},
+        "landmark_chunks": chunks,
     }
     return summary
 

@@ -150,6 +150,7 @@ def analyze(
     calibrate_s: float | None = None,
     exercise_files: Sequence[str | os.PathLike[str]] = (),
     video_size: int | None = VIDEO_LONG_SIDE_PX,
+    chunks: int | None = None,
 ) -> AnalysisResult:
     """Analyses one video file; writes ``summary.json``, ``frames.csv`` (``reps.csv`` with an exercise, and
     ``annotated.mp4`` unless ``write_video=False``) into ``out`` (default ``formcheck-out/<stem>``).
@@ -165,6 +166,8 @@ def analyze(
         exercise_files: extra exercise TOML files for the catalogue.
         video_size: the annotated video's long side in pixels at most (default 1280); None keeps the source's
             size.
+        chunks: run the landmark pass in this many stretches of the video at once (default: by the video's
+            length and size and this machine's CPUs, see ``docs/performance.md``); 1 reads it in one pass.
 
     Raises:
         formcheck.errors.FormcheckError: SourceError, ModelError, OutputError, ConfigError with a message that
@@ -176,7 +179,7 @@ def analyze(
     out_dir = Path(out) if out is not None else default_out_dir(video)
     summary = analyze_video(Path(video), out_dir, model_path=None if model is None else Path(model), force=force,
                             progress=progress, calibrate_s=calibrate_s, write_video=write_video, exercise=chosen,
-                            video_long_side_px=video_size)
+                            video_long_side_px=video_size, chunks=chunks)
     return AnalysisResult.from_folder(Path(video), out_dir, summary)
 
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,7 +29,7 @@ from formcheck.pipeline import GIL_SWITCH_INTERVAL_S, Drain, Prefetch, switch_in
 from formcheck.pose import ModelInput, PoseEstimator, model_size_wh
 from formcheck.rotation import TrunkRotationEstimator
 from formcheck.series import PoseSeries
-from formcheck.sources import FrameSource, VideoFileSource
+from formcheck.sources import FrameSource, SourceInfo, Span, SpanError, VideoFileSource
 from formcheck.types import Measurement, Pose
 
 log = logging.getLogger(__name__)
@@ -64,25 +66,152 @@ def landmark_pass(source: FrameSource, estimator: PoseEstimator, *,
             next frame; :func:`measure_and_count` takes it instead of measuring every frame again.
     """
     series = PoseSeries(resolution_wh=source.info.resolution_wh)
+    with switch_interval(GIL_SWITCH_INTERVAL_S) if measured is not None else contextlib.nullcontext():
+        _landmarks_into(model_inputs(source), estimator, series, measured, on_frame)
+    return series
+
+
+def _landmarks_into(inputs: Iterable[ModelInput], estimator: PoseEstimator, series: PoseSeries,
+                    measured: list[Measurement] | None, on_frame: Callable[[int], bool] | None) -> bool:
+    """Runs the model over ``inputs`` into ``series`` (and ``measured``, on a thread of its own); a warm-up
+    item is shown to the model and its pose dropped. Returns True when ``inputs`` ended (False: stopped)."""
     with contextlib.ExitStack() as stack:
-        inputs = stack.enter_context(Prefetch(model_inputs(source), name="formcheck-decode"))
+        ahead = stack.enter_context(Prefetch(inputs, name="formcheck-decode"))
         measure: Drain[tuple[Pose, int]] | None = None
         if measured is not None:
+            # The model releases the GIL while it works; the measuring thread must hand it back promptly
+            # when the model's Python side wants it (the caller sets Python's switch interval short).
             measure = stack.enter_context(Drain(lambda item: measured.append(raw_measurement(*item)),
                                                 depth=64, name="formcheck-measure"))
-            # The model releases the GIL while it works; the measuring thread must hand it back promptly
-            # when the model's Python side wants it (Python's default switch interval is 5 ms).
-            stack.enter_context(switch_interval(GIL_SWITCH_INTERVAL_S))
-        for item in inputs:
+        for item in ahead:
             pose = estimator.detect_input(item)
+            if item.warmup:
+                continue
             series.append(pose, item.timestamp_ms, item.index)
             if measure is not None:
                 measure.put((as_stored(pose, series.resolution_wh), series.timestamps_ms[-1]))
             if on_frame is not None and on_frame(len(series)):
-                break
+                return False
+    return True
+
+
+# ----------------------------------------------------------------------------- the landmark pass in chunks
+#: The landmark pass of a video at least this many seconds per chunk long is split into chunks run beside each
+#: other (each with its own decoder and landmarker): MediaPipe's landmarker waits on itself for about a third
+#: of each frame's time, so two at once on two cores give about 1.7x one (``docs/performance.md``).
+MIN_CHUNK_S = 4.0
+#: Each chunk after the first starts this long before its first frame: the model tracks and smooths the person
+#: over these frames (their landmarks are dropped), so at the boundary it is where one pass over the whole
+#: video would be (measured in ``docs/performance.md``).
+CHUNK_WARMUP_S = 1.0
+#: At most this many chunks; and at most this many full-size pictures' worth of decoders
+#: (:data:`MAX_CHUNK_MEGAPIXELS` x chunks), so a 4K video's memory stays under 600 MiB.
+MAX_CHUNKS = 4
+MAX_CHUNK_MEGAPIXELS = 9.0
+
+
+def landmark_chunks(info: SourceInfo, cpus: int) -> int:
+    """How many chunks the landmark pass of a video runs in: one per CPU, while each chunk holds at least
+    :data:`MIN_CHUNK_S` seconds and the chunks' pictures (width x height each) stay within
+    :data:`MAX_CHUNK_MEGAPIXELS`; at most :data:`MAX_CHUNKS`. Depends on the video and the CPUs only, never on
+    timing, so the same video on the same machine gives the same landmarks."""
+    w, h = info.resolution_wh
+    by_length = int(info.duration_s // MIN_CHUNK_S) if info.duration_s > 0 else 1
+    by_memory = int(MAX_CHUNK_MEGAPIXELS // max(w * h / 1e6, 1e-6))
+    return max(1, min(MAX_CHUNKS, cpus, by_length, by_memory))
+
+
+def chunk_spans(duration_s: float, chunks: int) -> list[Span]:
+    """``chunks`` spans of equal length that split a ``duration_s`` video (the last one open-ended), each
+    after the first with :data:`CHUNK_WARMUP_S` of warm-up."""
+    cuts = [round(duration_s * k / chunks, 3) for k in range(1, chunks)]
+    starts: list[float | None] = [None, *cuts]
+    stops: list[float | None] = [*cuts, None]
+    return [Span(start, stop, 0.0 if start is None else CHUNK_WARMUP_S) for start, stop in zip(starts, stops)]
+
+
+@dataclass
+class _Chunk:
+    """One chunk's results, filled on its own thread."""
+
+    span: Span
+    series: PoseSeries
+    measured: list[Measurement] | None
+    ended: bool = False  # read to its span's end
+    error: BaseException | None = None
+    end_s: float = 0.0
+
+
+def chunked_landmark_pass(source: VideoFileSource, estimator: PoseEstimator, chunks: int, *,
+                          on_frame: Callable[[int], bool] | None = None,
+                          measured: list[Measurement] | None = None) -> PoseSeries:
+    """:func:`landmark_pass` over ``chunks`` stretches of a video file at once (:func:`chunk_spans`), joined.
+
+    Each chunk has its own decoder (seeking to the key frame before its warm-up) and its own landmarker (the
+    first chunk uses ``estimator``), on a thread of its own. A file that cannot be read by span exactly as it is
+    read whole (:class:`~formcheck.sources.SpanError`: no timestamps, a damaged stretch, an imprecise seek) is
+    read again whole, in one pass with a fresh landmarker. Stopped by ``on_frame``, the series holds the frames
+    from the start up to the first chunk that did not finish. ``source`` is not read; its ``truncated`` is
+    judged on the joined frames.
+    """
+    if chunks <= 1:
+        return landmark_pass(source, estimator, on_frame=on_frame, measured=measured)
+    spans = chunk_spans(source.info.duration_s, chunks)
+    parts = [_Chunk(span, PoseSeries(resolution_wh=source.info.resolution_wh), None if measured is None else [])
+             for span in spans]
+    stop = threading.Event()
+    threads = [threading.Thread(target=_run_chunk,
+                                args=(source.path, estimator if k == 0 else None, estimator.model_path, part, stop),
+                                name=f"formcheck-chunk-{k}", daemon=True) for k, part in enumerate(parts)]
+    with switch_interval(GIL_SWITCH_INTERVAL_S):
+        try:
+            for thread in threads:
+                thread.start()
+            while any(thread.is_alive() for thread in threads):
+                threads[0].join(0.1)
+                if any(part.error is not None for part in parts):
+                    stop.set()
+                if on_frame is not None and not stop.is_set() and on_frame(sum(len(p.series) for p in parts)):
+                    stop.set()
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join()
+    errors = [part.error for part in parts if part.error is not None]
+    if any(isinstance(e, SpanError) for e in errors):
+        log.debug("reading %s again in one pass: %s", source.path, next(e for e in errors if isinstance(e, SpanError)))
+        with PoseEstimator(estimator.model_path) as fresh:
+            return landmark_pass(source, fresh, on_frame=on_frame, measured=measured)
+    if errors:
+        raise errors[0]
+    series = PoseSeries(resolution_wh=source.info.resolution_wh)
+    for part in parts:
+        first = len(series)
+        series.extend(part.series, index_offset=first)
+        if measured is not None and part.measured is not None:
+            measured.extend(m if m.timestamp_ms == t else replace(m, timestamp_ms=t)
+                            for m, t in zip(part.measured, series.timestamps_ms[first:], strict=True))
+        if not part.ended:
+            break
+    if all(part.ended for part in parts):
+        source.check_end(len(series), max(part.end_s for part in parts))
     return series
 
 
+def _run_chunk(path: Path, estimator: PoseEstimator | None, model_path: Path, part: _Chunk,
+               stop: threading.Event) -> None:
+    """One chunk's landmarks, on its own thread: its own decoder, and its own landmarker unless given one."""
+    try:
+        with contextlib.ExitStack() as stack:
+            reader = stack.enter_context(VideoFileSource(path))
+            if estimator is None:
+                estimator = stack.enter_context(PoseEstimator(model_path))
+            inputs = reader.model_inputs(model_size_wh(reader.info.resolution_wh), part.span)
+            part.ended = _landmarks_into(inputs, estimator, part.series, part.measured,
+                                         lambda _n: stop.is_set())
+            part.end_s = reader.end_s
+    except BaseException as exc:  # noqa: BLE001 (raised again, or acted on, in the caller's thread)
+        part.error = exc
 def as_stored(pose: Pose, resolution_wh: tuple[int, int]) -> Pose:
     """``pose`` as :class:`PoseSeries` gives it back (float32 values, in float64): what the passes measure."""
     return Pose(**{k: np.asarray(getattr(pose, k), dtype=np.float32).astype(float)

@@ -72,12 +72,15 @@ class ModelInput:
         resolution_wh: the full-resolution frame's size; the pose's pixels are in this frame.
         timestamp_ms: the frame's presentation time in milliseconds.
         index: the frame's position in its source.
+        warmup: the model sees this frame only to settle its tracking before the frames that count; its pose
+            is not kept (see :func:`formcheck.passes.chunked_landmark_pass`).
     """
 
     image_rgb: NDArray[np.uint8]
     resolution_wh: tuple[int, int]
     timestamp_ms: int
     index: int
+    warmup: bool = False
 
     @classmethod
     def from_frame(cls, frame: Frame) -> ModelInput:

@@ -55,6 +55,18 @@ class PoseSeries:
         self.frame_indices.append(len(self.frame_indices) if frame_index is None else int(frame_index))
         self._arrays = None
 
+    def extend(self, other: PoseSeries, *, index_offset: int = 0) -> None:
+        """Adds ``other``'s frames after these (their frame indices moved by ``index_offset``), timestamps kept
+        strictly increasing as :meth:`append` keeps them."""
+        for k in _FIELDS:
+            self._chunks[k].extend(other._chunks[k])
+        for t, i in zip(other.timestamps_ms, other.frame_indices, strict=True):
+            if self.timestamps_ms and t <= self.timestamps_ms[-1]:
+                t = self.timestamps_ms[-1] + 1
+            self.timestamps_ms.append(t)
+            self.frame_indices.append(i + index_offset)
+        self._arrays = None
+
     def __len__(self) -> int:
         return len(self.timestamps_ms)
 

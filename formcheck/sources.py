@@ -154,6 +154,39 @@ def _stream_duration_s(container: InputContainer, stream: VideoStream) -> float:
     return 0.0
 
 
+class SpanError(Exception):
+    """A file cannot be read by span exactly as it is read whole (no timestamps, timestamps that do not
+    increase, a seek that lands after the span's start, a decoding error): read it whole instead."""
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of a video file's frames, by presentation time from the stream's start.
+
+    The span holds the frames from ``start_s`` (None: the first frame) up to, not including, ``stop_s`` (None:
+    the last). The ``warmup_s`` seconds of frames before ``start_s`` are read too and marked as warm-up (a
+    tracker settles on them; their results are not kept). Spans that share their ends split a file's frames
+    exactly, whatever its frame rate: a frame belongs to the span its timestamp falls in.
+    """
+
+    start_s: float | None = None
+    stop_s: float | None = None
+    warmup_s: float = 0.0
+
+    def pts_bounds(self, start_pts: int, time_base: Fraction | None
+                   ) -> tuple[int | None, int | None, int | None] | None:
+        """``(warm-up start, start, stop)`` in the stream's timestamp units (None: open); None when the
+        stream has no time base."""
+        if time_base is None or not time_base:
+            return None
+
+        def pts(seconds: float | None) -> int | None:
+            return None if seconds is None else start_pts + int(round(Fraction(seconds) / time_base))
+
+        warmup_from = None if self.start_s is None else max(0.0, self.start_s - self.warmup_s)
+        return (None if not warmup_from else pts(warmup_from)), pts(self.start_s), pts(self.stop_s)
+
+
 class VideoFileSource:
     """Streams the frames of a video file with their presentation timestamps.
 
@@ -213,6 +246,8 @@ class VideoFileSource:
         #: Why the file could not be read to its end (set with ``truncated``).
         self.problem = ""
         self.frames_read = 0
+        #: Where the pictures read so far end, in seconds (the last one's time plus a nominal frame).
+        self.end_s = 0.0
 
     def __iter__(self) -> Iterator[Frame]:
         return self.frames()
@@ -220,17 +255,22 @@ class VideoFileSource:
     def frames(self, size_wh: tuple[int, int] | None = None) -> Iterator[Frame]:
         """The frames in BGR, at ``size_wh`` (as displayed; default the source's own size): FFmpeg decodes,
         scales and converts each picture in one step (area average when it scales down)."""
-        for image, timestamp_ms, index in self._pictures("bgr24", size_wh):
+        for image, timestamp_ms, index, _ in self._pictures("bgr24", size_wh):
             yield Frame(image_bgr=image, timestamp_ms=timestamp_ms, index=index)
 
-    def model_inputs(self, size_wh: tuple[int, int]) -> Iterator[ModelInput]:
+    def model_inputs(self, size_wh: tuple[int, int], span: Span | None = None) -> Iterator[ModelInput]:
         """The frames as the pose model takes them: RGB at ``size_wh`` (see
-        :func:`formcheck.pose.model_size_wh`), decoded, scaled and converted by FFmpeg in one step."""
-        for image, timestamp_ms, index in self._pictures("rgb24", size_wh):
-            yield ModelInput(image, self.info.resolution_wh, timestamp_ms, index)
+        :func:`formcheck.pose.model_size_wh`), decoded, scaled and converted by FFmpeg in one step.
 
-    def _pictures(self, pixel_format: str, size_wh: tuple[int, int] | None
-                  ) -> Iterator[tuple[NDArray[np.uint8], int, int]]:
+        With a ``span``, only that stretch of the file (see :class:`Span`): the decoder seeks to the key frame
+        before it; its warm-up frames come first, marked ``warmup``; ``index`` counts from 0 at the span's
+        first frame. Raises :class:`SpanError` when the file cannot be read by span exactly as it is read
+        whole (the caller then reads it whole)."""
+        for image, timestamp_ms, index, warmup in self._pictures("rgb24", size_wh, span):
+            yield ModelInput(image, self.info.resolution_wh, timestamp_ms, index, warmup=warmup)
+
+    def _pictures(self, pixel_format: str, size_wh: tuple[int, int] | None, span: Span | None = None
+                  ) -> Iterator[tuple[NDArray[np.uint8], int, int, bool]]:
         import av
 
         fps = self.info.fps or 30.0
@@ -241,10 +281,30 @@ class VideoFileSource:
         if size_wh is not None and tuple(size_wh) != self.info.resolution_wh:
             w, h = size_wh if quarter_turns_cw % 2 == 0 else (size_wh[1], size_wh[0])  # the stored picture's
             convert |= {"width": int(w), "height": int(h), "interpolation": "AREA"}
+        bounds = None if span is None else span.pts_bounds(start_pts or 0, time_base)
+        if span is not None and bounds is None:
+            raise SpanError(f"{self.path}: the video stream has no time base")
+        if bounds is not None and bounds[0] is not None:
+            self._container.seek(bounds[0], backward=True, any_frame=False, stream=self._stream)
         index = 0
+        last_pts: int | None = None
         end_s = 0.0  # where the pictures read so far end (the last one's time plus a nominal frame)
         try:
             for vframe in self._container.decode(self._stream):
+                warmup = False
+                if bounds is not None:  # read by span: only where every frame's place is certain
+                    warmup_pts, first_pts, stop_pts = bounds
+                    pts = vframe.pts
+                    if pts is None or (last_pts is not None and pts <= last_pts):
+                        raise SpanError(f"{self.path}: frames without increasing timestamps")
+                    if last_pts is None and warmup_pts is not None and pts > warmup_pts:
+                        raise SpanError(f"{self.path}: seeking landed after the span's start")
+                    last_pts = pts
+                    if stop_pts is not None and pts >= stop_pts:
+                        return
+                    if warmup_pts is not None and pts < warmup_pts:
+                        continue  # between the key frame and the warm-up: decoded, not converted
+                    warmup = first_pts is not None and pts < first_pts
                 if vframe.pts is not None and time_base is not None:
                     offset = vframe.pts - (start_pts or 0)
                     timestamp_ms = int(round(float(offset * time_base) * 1000))
@@ -253,28 +313,44 @@ class VideoFileSource:
                 image = vframe.to_ndarray(**convert)
                 if quarter_turns_cw:
                     image = np.ascontiguousarray(np.rot90(image, k=-quarter_turns_cw))
+                if warmup:
+                    yield image, timestamp_ms, -1, True
+                    continue
                 self.frames_read = index + 1
                 end_s = max(end_s, timestamp_ms / 1000 + 1 / fps)
-                yield image, timestamp_ms, index
+                self.end_s = end_s
+                yield image, timestamp_ms, index, False
                 index += 1
         except av.error.FFmpegError as exc:
+            if span is not None:
+                raise SpanError(f"{self.path}: decoding failed in a span ({_first_line(exc)})") from None
             self.truncated = True
             self.problem = f"{self.path} is damaged or cut short: decoding stopped after {index} frames ({_first_line(exc)})"
             log.debug(self.problem)
+        if span is not None:  # the caller judges the whole file's end (check_end)
+            return
         if index == 0:
             raise SourceError(f"no frame could be decoded from {self.path}: {_video_fix(self.path)}")
         if self.truncated:
             return
+        self.check_end(index, end_s)
+
+    def check_end(self, frames: int, end_s: float) -> None:
+        """Sets :attr:`truncated` when ``frames`` pictures ending at ``end_s`` seconds stop before the end the
+        container announces (done by the reading itself, unless it read by span)."""
         info = self.info
+        fps = info.fps or 30.0
+        if frames == 0:
+            raise SourceError(f"no frame could be decoded from {self.path}: {_video_fix(self.path)}")
         if info.frame_count_estimated:
             # The count is duration x nominal rate, which a variable frame rate makes wrong: judge by time.
             if end_s < info.duration_s - max(END_SLACK_S, 3 / fps):
                 self.truncated = True
                 self.problem = (f"{self.path} is cut short: its pictures stop at {end_s:.1f} s of the "
                                 f"{info.duration_s:.1f} s it announces")
-        elif info.frame_count and index < info.frame_count * 0.98:
+        elif info.frame_count and frames < info.frame_count * 0.98:
             self.truncated = True
-            self.problem = f"{self.path} is cut short: it ended after {index} of the {info.frame_count} frames it announces"
+            self.problem = f"{self.path} is cut short: it ended after {frames} of the {info.frame_count} frames it announces"
         if self.truncated:
             log.debug(self.problem)
 

@@ -146,7 +146,8 @@ def write_rows(path: Path, header: list[str], rows: list) -> str:
 def test_the_pipelined_analysis_writes_the_sequential_loops_frames_csv_and_reps(tmp_path: Path):
     video = SAMPLES / "plank_side.mp4"
     exercise = load_catalogue()["plank"]
-    summary = analyze_video(video, tmp_path / "out", progress=False, exercise=exercise, video_long_side_px=320)
+    summary = analyze_video(video, tmp_path / "out", progress=False, exercise=exercise, video_long_side_px=320,
+                            chunks=1)  # one landmark pass, as the plain loop
     # The reference: the sequential loop's landmarks through the same measuring and counting.
     series = sequential_series(video)
     counted = measure_and_count(series, exercise)

@@ -181,6 +181,8 @@ def run_batch(
         else:
             index.set(BatchRow(video, out_dir))
             todo.append(i)
+    if backend == "ray" or (jobs is not None and jobs > 1 and len(todo) > 1):
+        options["chunks"] = 1  # the videos at once fill the CPUs: each reads its video in one landmark pass
     with _connected(backend, ray_address, needed=bool(todo)):  # Ray reached before anything is written
         out.mkdir(parents=True, exist_ok=True)
         index.write()
