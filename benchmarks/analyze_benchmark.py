@@ -10,7 +10,8 @@ On the same frames, at 640x480 (a sample clip) and at 1080x1920 (a portrait clip
 - **formcheck analyze**: the command (a subprocess, with the annotated video), its frames per second over
   the analysis (``summary.json``'s ``processing``: the three passes, without start-up and model load);
 
-and their ratios to the raw rate. Each is run ``--rounds`` times, interleaved, and the best round kept (the
+and their ratios to the raw rate; and ``formcheck analyze`` with its landmark pass in one chunk (``chunks=1``)
+against the default (two chunks on two CPUs for a clip this long: ``docs/performance.md``). Each is run ``--rounds`` times, interleaved, and the best round kept (the
 machine is shared: a round that another process slowed down says nothing about formcheck).
 
 Then peak resident memory of ``formcheck analyze`` for a short clip and the same clip 4x longer, at 640x480
@@ -46,6 +47,12 @@ r = subprocess.run([sys.executable, "-m", "formcheck", *sys.argv[1:]], capture_o
 if r.returncode:
     sys.exit(r.stderr)
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+#: ``formcheck.analyze`` with the landmark pass in one chunk (``chunks=1``), the annotated video written.
+_CHILD_ONE_CHUNK = """
+import sys, formcheck
+formcheck.analyze(sys.argv[1], out=sys.argv[2], force=True, chunks=1)
 """
 
 Transform = Callable[[np.ndarray], np.ndarray]
@@ -101,6 +108,16 @@ def run_analyze(video: Path, out: Path, *extra: str) -> tuple[float, int, dict]:
         raise SystemExit(f"analyze failed: {child.stderr.strip()}")
     peak_kib = int(child.stdout.strip().splitlines()[-1])
     return wall_s, peak_kib, json.loads((out / "summary.json").read_text())
+
+
+def analyze_one_chunk_fps(video: Path, out: Path) -> float:
+    """``formcheck analyze``'s frames per second (``processing``, as :func:`run_analyze`) with its landmark pass
+    in one chunk, for comparison with the default (``landmark_chunks`` in the summary)."""
+    child = subprocess.run([sys.executable, "-c", _CHILD_ONE_CHUNK, str(video), str(out)], capture_output=True,
+                           text=True, check=False, env=os.environ | {"FORMCHECK_HOME": str(out.parent / "home")})
+    if child.returncode:
+        raise SystemExit(f"analyze (one chunk) failed: {child.stderr.strip()}")
+    return float(json.loads((out / "summary.json").read_text())["processing"]["fps"])
 
 
 def raw_model_fps(video: Path) -> tuple[float, int]:
@@ -168,11 +185,19 @@ def load() -> str:
 def speed_section(clips: dict[str, Path], tmp: Path, rounds: int) -> None:
     print(f"speed: best of {rounds} interleaved rounds; {load()} at the start")
     best: dict[tuple[str, str], float] = {}
+    chunks: dict[str, int] = {}
+
+    def analyze_fps(label: str, video: Path) -> float:
+        summary = run_analyze(video, tmp / f"a_{label}")[2]
+        chunks[label] = summary["processing"].get("landmark_chunks", 1)
+        return summary["processing"]["fps"]
+
     for r in range(rounds):
         for label, video in clips.items():
             for what, measure in (("raw", lambda v: raw_model_fps(v)[0]),
                                   ("naive", lambda v: naive_loop_fps(v, tmp / "naive.mp4")),
-                                  ("analyze", lambda v: run_analyze(v, tmp / f"a_{label}")[2]["processing"]["fps"])):
+                                  ("analyze", lambda v: analyze_fps(label, v)),
+                                  ("one chunk", lambda v: analyze_one_chunk_fps(v, tmp / f"c_{label}"))):
                 fps = measure(video)
                 best[(label, what)] = max(best.get((label, what), 0.0), fps)
         print(f"  round {r + 1} done, {load()}")
@@ -182,16 +207,22 @@ def speed_section(clips: dict[str, Path], tmp: Path, rounds: int) -> None:
         raw, naive, ana = best[(label, "raw")], best[(label, "naive")], best[(label, "analyze")]
         print(f"{label:<22} {raw:>13.1f} {naive:>10.1f} {ana:>12.1f} {naive / raw:>10.2f} {ana / raw:>12.2f} "
               f"{ana / naive:>14.2f}")
+    print("landmark pass in chunks (docs/performance.md): analyze as above against its landmark pass in one chunk")
+    for label in clips:
+        raw, ana, one = best[(label, "raw")], best[(label, "analyze")], best[(label, "one chunk")]
+        print(f"{label:<22} {chunks.get(label, 1)} chunks {ana:>6.1f} fps ({ana / raw:.2f} of raw); one chunk "
+              f"{one:>6.1f} fps ({one / raw:.2f} of raw); chunks / one chunk {ana / one:.2f}x")
 
 
 def memory_section(rows: list[tuple[str, Path]], tmp: Path) -> None:
     print(f"memory: peak resident memory of formcheck analyze (with the annotated video); {load()}")
-    print(f"{'run':<26} {'frames':>7} {'wall s':>8} {'fps':>7} {'peak RSS MiB':>13}")
+    print(f"{'run':<26} {'frames':>7} {'chunks':>7} {'wall s':>8} {'fps':>7} {'peak RSS MiB':>13}")
     peaks = []
     for label, video in rows:
         wall_s, peak_kib, summary = run_analyze(video, tmp / f"m_{label.replace(' ', '_')}")
         peaks.append(peak_kib / 1024)
-        print(f"{label:<26} {summary['frames']:>7} {wall_s:>8.2f} {summary['processing']['fps']:>7.1f} "
+        print(f"{label:<26} {summary['frames']:>7} {summary['processing'].get('landmark_chunks', 1):>7} "
+              f"{wall_s:>8.2f} {summary['processing']['fps']:>7.1f} "
               f"{peak_kib / 1024:>13.1f}")
     for k in range(0, len(rows), 2):
         print(f"peak memory {rows[k + 1][0]} / {rows[k][0]}: {peaks[k + 1] / peaks[k]:.2f} (flat = about 1.0)")

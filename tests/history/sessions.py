@@ -73,7 +73,7 @@ def analyze_from_cache(clip: str, out: Path, *, calibrate_s: float | None = None
     analyze.PoseEstimator = lambda model_path=None: ReplayEstimator(series)  # type: ignore[assignment]
     try:
         analyze.analyze_video(SAMPLES / f"{clip}.mp4", out, progress=False, write_video=False, exercise=exercise,
-                              calibrate_s=calibrate_s)
+                              calibrate_s=calibrate_s, chunks=1)  # the cache is one landmark pass
     finally:
         analyze.PoseEstimator = saved
     return out
