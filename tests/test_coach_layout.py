@@ -220,3 +220,63 @@ def test_steady_box_grows_at_once_and_shrinks_after_the_hold() -> None:
     assert steady.update(None, 2200) is None  # nobody for longer than the hold
     assert steady.update((10, 10, 20, 20), 3000) == (10, 10, 20, 20)
     assert steady.update((30, 30, 40, 40), 0) == (30, 30, 40, 40)  # time went back (a new clip): starts again
+
+
+def _uncached(image: np.ndarray, st: CoachState) -> tuple[np.ndarray, coach.CoachLayout]:
+    from formcheck.coach import layout
+
+    layout._planned.cache_clear()
+    return draw_coach(image, st), coach_layout(image, st)
+
+
+# A session's frames: the value, the hold time and the frame rate change every frame; the cue, the counts, the
+# view guidance and the person's box now and then (the box within a grid cell and across cells).
+SESSION = [
+    dict(value_deg=20.0, hold_s=0.0, fps=24.0),
+    dict(value_deg=-125.0, hold_s=2.5, fps=31.0),
+    dict(value_deg=float("nan"), hold_s=9.9, fps=100.0),
+    dict(value_deg=48.0, cue="Keep your hips square and turn only your upper back, slowly"),
+    dict(value_deg=48.0, cue=""),
+    dict(value_deg=55.0, counts=(SideCount("L", 7, 10, True), SideCount("R", 5, 10))),
+    dict(value_deg=55.0, view_hint="Turn side-on to the camera so I can see your back"),
+    dict(value_deg=55.0, fps=None, paused=True),
+    dict(value_deg=12.0, metric_label="Thoracic extension relative to neutral", band_deg=(-10.0, 170.0)),
+    dict(value_deg=12.0, hold_target_s=0.0, band_deg=None),
+]
+
+
+@pytest.mark.parametrize(("w", "h"), [(640, 480), (360, 640), (1280, 720), (320, 240)])
+def test_the_cached_layout_draws_exactly_what_an_uncached_one_draws(w: int, h: int) -> None:
+    """Frame after frame, with layout inputs changed and unchanged, the cached layout gives the same picture
+    and the same places as measuring everything again."""
+    from formcheck.coach import layout
+
+    image = background(w, h)
+    boxes = [box_px(w, h, (0.30, 0.20, 0.70, 0.98)), box_px(w, h, (0.31, 0.21, 0.70, 0.98)),
+             box_px(w, h, (0.05, 0.20, 0.45, 0.98)), None]
+    layout._planned.cache_clear()
+    frames = [(box, changes) for box in boxes for changes in SESSION]
+    for box, changes in frames * 2:  # the second time round every layout comes from the cache
+        st = state(box, **changes)
+        cached, cached_layout = draw_coach(image, st), coach_layout(image, st)
+        expected, expected_layout = _uncached(image, st)
+        assert cached_layout == expected_layout, (box, changes)
+        assert np.array_equal(cached, expected), (box, changes)
+        layout._planned(h, w, layout.LayoutInputs.of(st, h, w))  # back into the cache for the next frame
+
+
+def test_a_frame_whose_layout_inputs_are_unchanged_is_not_measured_again() -> None:
+    from formcheck.coach import layout
+
+    image = background(640, 480)
+    layout._planned.cache_clear()
+    draw_coach(image, state((200, 60, 440, 470), value_deg=20.0, hold_s=1.0, fps=24.0))
+    # the value, the hold time, the frame rate and the person's box within its grid cell change: no new layout
+    out = draw_coach(image, state((203, 62, 441, 470), value_deg=-31.0, hold_s=4.5, fps=29.0))
+    assert layout._planned.cache_info().misses == 1 and layout._planned.cache_info().hits == 1
+    assert not np.array_equal(out, draw_coach(image, state((200, 60, 440, 470), value_deg=20.0, hold_s=1.0,
+                                                           fps=24.0)))  # yet the frame shows the new values
+    before = draw_coach(image, state((200, 60, 440, 470), value_deg=20.0))
+    after = draw_coach(image, state((200, 60, 440, 470), value_deg=20.0, cue="Sit tall"))  # a new cue
+    assert layout._planned.cache_info().misses == 2  # measured again: the cue's text and its place are new
+    assert not np.array_equal(before, after)

@@ -13,7 +13,9 @@ from formcheck.coach.layout import (
     _Block,
     _Header,
     _Hint,
+    _fps_text,
     _hold_text,
+    _label_lines,
     _plan,
     _shift,
     gauge_range,
@@ -74,7 +76,7 @@ def _draw_block(image: Image, state: CoachState, at: Rect, block: _Block, s: flo
     if min(lo, hi) < 0.0 < max(lo, hi):  # the neutral (0) tick
         zx = _angle_to_x(0.0, lo, hi, x0, x1)
         cv2.line(image, (zx, y0 - int(4 * s)), (zx, y1 + int(4 * s)), WHITE_BGR, max(1, round(s)))
-    for line, y in zip(block.label_lines, block.label_baselines):
+    for line, y in zip(_label_lines(state, block), block.label_baselines):
         _text(image, line, (x0, by + y), block.label_size, WHITE_BGR, block.label_thick)
     if math.isfinite(state.value_deg):
         mx = _angle_to_x(state.value_deg, lo, hi, x0, x1)
@@ -113,7 +115,8 @@ def draw_coach(image_bgr: Image, state: CoachState) -> Image:
     _draw_block(out, state, plan.block[0], plan.block[1], s)
     if plan.fps:
         (x0, y0, _, _), fps = plan.fps
-        _text(out, fps.text, (x0 + fps.pad, y0 + fps.pad + fps.above), fps.size, WHITE_BGR, fps.thick)
+        _text(out, _fps_text(state.fps or 0.0), (x0 + fps.pad, y0 + fps.pad + fps.above), fps.size, WHITE_BGR,
+              fps.thick)
     return out
 
 
