@@ -180,8 +180,10 @@ def main() -> int:
     print(f"source           {args.video.name} retimed to {args.fps} fps, {frames} frames, {args.seconds:.0f} s "
           f"({'window' if args.window else 'headless'})")
     print(f"live session     {wall_s:.1f} s wall (with start-up and model load)")
+    converted = live.get("frames_converted")
     print(f"  captured       {live['frames_captured']} frames, processed {live['frames_processed']}, "
-          f"dropped {live['frames_dropped']} (newest frame wins)")
+          f"dropped {live['frames_dropped']} (newest frame wins)"
+          + ("" if converted is None else f"; converted to BGR {converted}"))
     print(f"  displayed      {shown_fps:.1f} fps")
     print(f"  model in loop  {live['inference_fps']:.1f} fps (time inside PoseEstimator.detect on the pose thread)")
     print(f"  latency        capture->display p50 {lat['p50']} ms, p95 {lat['p95']} ms, max {lat['max']} ms")

@@ -11,11 +11,12 @@ from __future__ import annotations
 import errno
 import logging
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -61,6 +62,54 @@ class SourceInfo:
         d = asdict(self)
         d["resolution_wh"] = list(self.resolution_wh)
         return d
+
+
+class PendingFrame:
+    """A decoded picture whose conversion to BGR waits until someone needs it.
+
+    A video decoder gives YUV pictures; converting one to BGR (FFmpeg's ``sws_scale``) costs about as much as
+    decoding it. A live source delivers frames faster than the model takes them, so converting only the
+    frames that are used saves that work on every frame dropped. :meth:`frame` converts the picture the first
+    time it is called and returns the same :class:`Frame` afterwards; a second thread that asks while the
+    first is converting waits for it instead of converting again.
+
+    Attributes:
+        timestamp_ms: the frame's presentation time in milliseconds.
+        index: the frame's position in its source.
+    """
+
+    __slots__ = ("timestamp_ms", "index", "_convert", "_frame", "_lock")
+
+    def __init__(self, convert: Callable[[], NDArray[np.uint8]], timestamp_ms: int, index: int) -> None:
+        self.timestamp_ms = timestamp_ms
+        self.index = index
+        self._convert: Callable[[], NDArray[np.uint8]] | None = convert
+        self._frame: Frame | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, frame: Frame) -> PendingFrame:
+        """A frame that is already converted (a camera's, or a source without pending frames)."""
+        pending = cls(lambda: frame.image_bgr, frame.timestamp_ms, frame.index)
+        pending._frame, pending._convert = frame, None
+        return pending
+
+    @property
+    def converted(self) -> bool:
+        return self._frame is not None
+
+    def restamped(self, timestamp_ms: int) -> PendingFrame:
+        """The same picture at another time (the live capture clock's); converted once, whichever is used."""
+        return PendingFrame(lambda: self.frame().image_bgr, timestamp_ms, self.index)
+
+    def frame(self) -> Frame:
+        """The picture in BGR, converted now if nobody has converted it yet."""
+        with self._lock:
+            if self._frame is None:
+                assert self._convert is not None
+                self._frame = Frame(image_bgr=self._convert(), timestamp_ms=self.timestamp_ms, index=self.index)
+                self._convert = None  # frees the decoded picture
+            return self._frame
 
 
 class FrameSource(Protocol):
@@ -258,6 +307,13 @@ class VideoFileSource:
         for image, timestamp_ms, index, _ in self._pictures("bgr24", size_wh):
             yield Frame(image_bgr=image, timestamp_ms=timestamp_ms, index=index)
 
+    def pending_frames(self) -> Iterator[PendingFrame]:
+        """The frames decoded but not converted: each converts to BGR (at the source's size, turned as
+        displayed) when its :meth:`PendingFrame.frame` is first called, also after later frames were decoded
+        (the decoder does not reuse a picture something still holds)."""
+        for convert, timestamp_ms, index, _ in self._pictures("bgr24", None, later=True):
+            yield PendingFrame(convert, timestamp_ms, index)
+
     def model_inputs(self, size_wh: tuple[int, int], span: Span | None = None) -> Iterator[ModelInput]:
         """The frames as the pose model takes them: RGB at ``size_wh`` (see
         :func:`formcheck.pose.model_size_wh`), decoded, scaled and converted by FFmpeg in one step.
@@ -269,8 +325,10 @@ class VideoFileSource:
         for image, timestamp_ms, index, warmup in self._pictures("rgb24", size_wh, span):
             yield ModelInput(image, self.info.resolution_wh, timestamp_ms, index, warmup=warmup)
 
-    def _pictures(self, pixel_format: str, size_wh: tuple[int, int] | None, span: Span | None = None
-                  ) -> Iterator[tuple[NDArray[np.uint8], int, int, bool]]:
+    def _pictures(self, pixel_format: str, size_wh: tuple[int, int] | None, span: Span | None = None, *,
+                  later: bool = False) -> Iterator[tuple[Any, int, int, bool]]:
+        """``(picture, timestamp_ms, index, warmup)`` per frame; with ``later`` the picture is a function
+        that converts it when called (:meth:`pending_frames`), else the converted picture."""
         import av
 
         fps = self.info.fps or 30.0
@@ -310,9 +368,8 @@ class VideoFileSource:
                     timestamp_ms = int(round(float(offset * time_base) * 1000))
                 else:  # no timestamps in the container: derive them from the frame rate
                     timestamp_ms = int(round(index * 1000 / fps))
-                image = vframe.to_ndarray(**convert)
-                if quarter_turns_cw:
-                    image = np.ascontiguousarray(np.rot90(image, k=-quarter_turns_cw))
+                converter = _converter(vframe, convert, quarter_turns_cw)
+                image = converter if later else converter()
                 if warmup:
                     yield image, timestamp_ms, -1, True
                     continue
@@ -364,6 +421,17 @@ class VideoFileSource:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _converter(vframe: object, convert: dict[str, object], quarter_turns_cw: int
+               ) -> Callable[[], NDArray[np.uint8]]:
+    """Converts ``vframe`` (a PyAV picture) with ``convert``'s options and turns it as displayed, when called."""
+    def run() -> NDArray[np.uint8]:
+        image = vframe.to_ndarray(**convert)  # type: ignore[attr-defined]
+        if quarter_turns_cw:
+            image = np.ascontiguousarray(np.rot90(image, k=-quarter_turns_cw))
+        return image
+    return run
 
 
 def _first_line(exc: BaseException) -> str:

@@ -402,6 +402,7 @@ class LiveLoop:
                 "frames_captured": grabber.captured,
                 "frames_processed": worker.processed,
                 "frames_dropped": grabber.dropped + worker.dropped,
+                "frames_converted": grabber.converted,
                 "inference_fps": round(worker.processed / worker.inference_s, 2) if worker.inference_s > 0 else None,
                 "seconds": round(elapsed_s, 3),
                 "mirror": self.mirror,

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from formcheck.errors import SourceError
-from formcheck.sources import SourceInfo, VideoFileSource
+from formcheck.sources import PendingFrame, SourceInfo, VideoFileSource
 from formcheck.types import Frame
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,8 @@ class PacedFileSource:
 
     The file is decoded as it plays; the iteration sleeps until each frame is due (by ``clock``), so a reader
     that falls behind finds that frames went by without it, exactly as with a camera. Frames keep the file's
-    timestamps and indices.
+    timestamps and indices. :meth:`pending` gives them decoded but not yet converted to BGR, so that only the
+    frames a reader takes are converted (:class:`formcheck.live.capture.LatestFrameGrabber` uses it).
 
     Raises:
         SourceError: the file cannot be opened as a video (see :class:`formcheck.sources.VideoFileSource`).
@@ -134,8 +135,12 @@ class PacedFileSource:
         return self._file.truncated
 
     def __iter__(self) -> Iterator[Frame]:
+        return (pending.frame() for pending in self.pending())
+
+    def pending(self) -> Iterator[PendingFrame]:
+        """The frames at their own times, each converted to BGR only when its ``frame()`` is called."""
         start_s: float | None = None
-        for frame in self._file:
+        for frame in self._file.pending_frames():
             now = self._clock()
             if start_s is None:
                 start_s = now - frame.timestamp_ms / 1000.0

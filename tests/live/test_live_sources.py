@@ -14,7 +14,7 @@ from live_fakes import FakeCapture
 from formcheck.errors import SourceError
 from formcheck.live.capture import LatestFrameGrabber
 from formcheck.live.sources import MAX_FAILED_READS, CameraSource, PacedFileSource
-from formcheck.sources import SourceInfo
+from formcheck.sources import PendingFrame, SourceInfo
 from formcheck.types import Frame
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -192,3 +192,89 @@ def test_pose_worker_error_reaches_the_main_thread() -> None:
         with pytest.raises(RuntimeError, match="model failed"):
             while worker.get(timeout_s=1.0) is not None:
                 pass
+
+
+class PendingListSource(ListSource):
+    """``ListSource`` offering its frames unconverted, as a video file played as a camera does; counts the
+    conversions and the thread each ran on."""
+
+    def __init__(self, n: int, period_s: float) -> None:
+        super().__init__(n, period_s)
+        self.converted_on: list[tuple[int, str]] = []
+
+    def pending(self) -> Iterator[PendingFrame]:
+        for i in range(self.n):
+            time.sleep(self.period_s)
+            yield PendingFrame(self._converter(i), timestamp_ms=i * 1000, index=i)
+
+    def _converter(self, i: int):  # noqa: ANN202
+        def convert() -> np.ndarray:
+            self.converted_on.append((i, threading.current_thread().name))
+            time.sleep(0.002)  # a conversion takes a little while
+            return np.full((8, 8, 3), i % 256, np.uint8)
+        return convert
+
+
+def test_only_the_frames_the_consumer_takes_are_converted() -> None:
+    """Frames at 200 a second, a consumer taking one every 25 ms: most frames are dropped unconverted, every
+    frame taken is converted (its picture is its own), nearly all of them on the capture thread before the
+    consumer takes them."""
+    source = PendingListSource(120, 0.005)
+    taken: list[Frame] = []
+    with LatestFrameGrabber(source) as grabber:
+        while (item := grabber.get(timeout_s=1.0)) is not None:
+            taken.append(item.frame)
+            time.sleep(0.025)
+    converted = [i for i, _ in source.converted_on]
+    assert len(converted) == len(set(converted)) == grabber.converted  # each frame converted at most once
+    assert {f.index for f in taken} <= set(converted)
+    assert all(int(f.image_bgr[0, 0, 0]) == f.index % 256 for f in taken)
+    assert len(taken) < 40 and grabber.captured == 120
+    wasted = len(converted) - len(taken)  # converted, then replaced by a newer frame before it was taken
+    assert wasted <= 0.25 * len(taken), (len(converted), len(taken))
+    ahead = sum(name == "formcheck-capture" for _, name in source.converted_on)
+    assert ahead == grabber.converted_ahead and ahead >= 0.7 * len(taken)
+
+
+def test_a_source_without_pending_frames_is_delivered_as_it_comes() -> None:
+    source = ListSource(5, 0.002)
+    with LatestFrameGrabber(source) as grabber:
+        while (item := grabber.get(timeout_s=1.0)) is not None:
+            assert isinstance(item.picture, Frame)
+    assert grabber.converted == grabber.converted_ahead == 5
+
+
+def test_a_pending_frame_is_converted_once_whoever_asks() -> None:
+    calls: list[str] = []
+
+    def convert() -> np.ndarray:
+        calls.append(threading.current_thread().name)
+        time.sleep(0.05)
+        return np.zeros((4, 4, 3), np.uint8)
+
+    pending = PendingFrame(convert, timestamp_ms=40, index=2)
+    other = threading.Thread(target=pending.frame, name="other")
+    other.start()
+    time.sleep(0.01)
+    frame = pending.frame()  # waits for the other thread's conversion
+    other.join()
+    assert calls == ["other"] and pending.converted
+    assert (frame.timestamp_ms, frame.index) == (40, 2) and frame is pending.frame()
+
+
+def test_a_file_played_as_a_camera_gives_the_same_pictures_converted_late() -> None:
+    """Pictures converted after later ones were decoded (as the capture thread leaves them) are the file's
+    own: the decoder does not reuse a picture that is still held."""
+    from formcheck.sources import VideoFileSource
+
+    with VideoFileSource(CLIP) as file:
+        expected = [(f.timestamp_ms, f.index, f.image_bgr) for f in file]
+    source = PacedFileSource(CLIP, clock=FakeClock(), sleep=lambda s: None)
+    try:
+        pending = list(source.pending())  # every picture decoded first, none converted
+        late = [(p.timestamp_ms, p.index, p.frame().image_bgr) for p in reversed(pending)][::-1]
+    finally:
+        source.close()
+    assert len(late) == len(expected) > 10
+    for (ts, i, image), (ts_e, i_e, image_e) in zip(late, expected):
+        assert (ts, i) == (ts_e, i_e) and np.array_equal(image, image_e)
