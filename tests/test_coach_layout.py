@@ -280,3 +280,23 @@ def test_a_frame_whose_layout_inputs_are_unchanged_is_not_measured_again() -> No
     after = draw_coach(image, state((200, 60, 440, 470), value_deg=20.0, cue="Sit tall"))  # a new cue
     assert layout._planned.cache_info().misses == 2  # measured again: the cue's text and its place are new
     assert not np.array_equal(before, after)
+
+
+def test_a_long_cue_beside_a_centred_person_stays_readable() -> None:
+    """A seated person in the middle leaves two narrow columns: a long cue squeezed into one was unreadable
+    (about a fifth of its size). The block now goes where its cue keeps a readable size, over the person's
+    lower half rather than their head and shoulders."""
+    import dataclasses
+
+    from formcheck.coach import layout
+
+    w, h = 640, 480
+    box = (200, 40, 440, 480)
+    st = state(box, cue="Keep your hips facing forward: turn from your mid-back")
+    cue_size = layout._plan(h, w, st).block[1].cue_size
+    usual_size = layout._plan(h, w, dataclasses.replace(st, person_box_xyxy=None)).block[1].cue_size
+    assert cue_size >= layout.MIN_CUE_SHARE * usual_size
+    block = coach_layout(background(w, h), st).block
+    assert block[1] >= (box[1] + box[3]) // 2
+    short = coach_layout(background(w, h), state(box, cue="Sit tall"))  # a short cue still fits beside them
+    assert layout._overlap(short.block, box) == 0

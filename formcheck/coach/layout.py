@@ -250,6 +250,11 @@ class _Plan:
     fps: tuple[Rect, _Fps] | None
 
 
+#: A block narrower than the frame is used only if its cue keeps at least this share of its full-width size:
+#: a cue squeezed into a column beside the person is unreadable, and the cue matters more than the panel
+#: staying off the person (it is translucent).
+MIN_CUE_SHARE = 0.6
+
 GRID_STEPS = 16  # the person's box is snapped outwards to 1/16 of the frame's short side
 
 
@@ -292,10 +297,14 @@ class _Placer:
                 for y, y_moves in ys.items() if x >= 0 and y >= 0 and x + width <= w and y + height <= h}
 
     def key(self, r: Rect, default: Rect, placed: list[Rect], *, edge: bool, moves: bool,
-            squeezed: bool = False) -> tuple[int, int, float]:
-        """Smaller is better: (pixels covered; away from the top/bottom edge + moving with the person + text
-        squeezed; distance from the usual place)."""
+            squeezed: bool = False, upper_twice: bool = False) -> tuple[int, int, float]:
+        """Smaller is better: (pixels covered, with ``upper_twice`` those on the upper half of the person's box
+        twice; away from the top/bottom edge + moving with the person + text squeezed; distance from the usual
+        place)."""
         cover = _overlap(r, self.person) + 2 * sum(_overlap(r, p) for p in placed)
+        if upper_twice:  # the head and shoulders of someone upright matter more than their legs
+            x0, y0, x1, y1 = self.person
+            cover += _overlap(r, (x0, y0, x1, (y0 + y1) // 2))
         off_edge = int(edge and r[1] > self.m and r[3] < self.h - self.m) + int(moves) + int(squeezed)
         dist = (abs((r[0] + r[2]) - (default[0] + default[2])) / (2 * self.w)
                 + abs((r[1] + r[3]) - (default[1] + default[3])) / (2 * self.h)
@@ -406,8 +415,11 @@ def _planned(h: int, w: int, inputs: LayoutInputs) -> _Plan:
             widths.add(full - placer.gap - (h_choice[0][2] - h_choice[0][0]))
         for width in sorted(wd for wd in widths if wd >= min_block):
             piece = blocks.get(width) or blocks.setdefault(width, _block(inputs, width, s))
+            if width != full and piece.cue_size < MIN_CUE_SHARE * block.cue_size:
+                continue  # the cue would be too small to read in that column
             for r, moves in placer.candidates(width, piece.height, block_at, placed).items():
-                b_key = placer.key(r, block_at, placed, edge=True, moves=moves, squeezed=piece.height > block.height)
+                b_key = placer.key(r, block_at, placed, edge=True, moves=moves, squeezed=piece.height > block.height,
+                                   upper_twice=True)
                 total = (h_key[0] + b_key[0], h_key[1] + b_key[1], h_key[2] + b_key[2])
                 if best is None or total < best[0]:
                     best = (total, h_choice, (r, piece))
