@@ -187,6 +187,10 @@ def main() -> int:
     print(f"  displayed      {shown_fps:.1f} fps")
     print(f"  model in loop  {live['inference_fps']:.1f} fps (time inside PoseEstimator.detect on the pose thread)")
     print(f"  latency        capture->display p50 {lat['p50']} ms, p95 {lat['p95']} ms, max {lat['max']} ms")
+    parts = live.get("latency_parts_ms_p50")
+    if parts:
+        print("  latency parts  p50 " + ", ".join(f"{k} {v} ms" for k, v in parts.items())
+              + " (waiting for the model, the model, waiting for the main thread, the main thread)")
     print(f"raw inference    {raw_fps:.1f} fps (PoseEstimator.detect alone, {raw_frames} frames of the same file; "
           f"{raw_before_fps:.1f} before the session, {raw_after_fps:.1f} after)")
     if live["inference_fps"] and raw_fps:
@@ -209,6 +213,8 @@ def main() -> int:
         rest = roles["main"] + roles["capture"] + roles["other"]
         print(f"  non-model {1000 * rest / shown:5.2f}  (all but the model), "
               f"model per processed frame {1000 * roles['model'] / max(1, live['frames_processed']):.2f}")
+        print(f"  capture per captured frame {1000 * roles['capture'] / max(1, live['frames_captured']):.2f} ms "
+              f"(decoding every frame, converting those used)")
         print(f"  process  {sum(roles.values()) / cpu.seconds:6.2f} cores busy on average")
     else:
         print("CPU per thread: not measured (no /proc, or the session's threads were not seen)")

@@ -19,9 +19,8 @@ import dataclasses
 import logging
 import math
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
@@ -40,6 +39,7 @@ from formcheck.live.feedback import coach_state, side_complete
 from formcheck.live.flow import Action, FlowInput, FlowStep, FlowTimings, Phase, SessionFlow
 from formcheck.live.inference import PoseWorker, Processed
 from formcheck.live.pain import PainCheck, record_pain
+from formcheck.live.stats import DisplayStats
 from formcheck.live.neutral import HeldRows, LiveNeutral, NeutralStatus
 from formcheck.live.observe import SessionObserver, frame_view
 from formcheck.live.record import check_record
@@ -125,48 +125,6 @@ class LiveOptions:
         return FlowTimings()
 
 
-@dataclass
-class DisplayStats:
-    """Displayed frame rate and capture-to-display latency, one ``update`` per frame shown.
-
-    The latency samples kept are bounded (the last ``max_samples``), so memory stays flat in a long session.
-    """
-
-    max_samples: int = 20_000
-    frames: int = 0
-    first_s: float | None = None
-    last_s: float | None = None
-    fps_ema: float | None = None
-    _dt_ema: float | None = None
-    latencies_ms: deque[float] = field(default_factory=deque)
-
-    def update(self, shown_s: float, captured_s: float) -> None:
-        if self.last_s is not None and shown_s > self.last_s:
-            dt = shown_s - self.last_s  # the mean of the intervals, not of 1/interval (biased up by jitter)
-            self._dt_ema = dt if self._dt_ema is None else 0.9 * self._dt_ema + 0.1 * dt
-            self.fps_ema = 1.0 / self._dt_ema
-        if self.first_s is None:
-            self.first_s = shown_s
-        self.last_s = shown_s
-        self.frames += 1
-        self.latencies_ms.append((shown_s - captured_s) * 1000.0)
-        while len(self.latencies_ms) > self.max_samples:
-            self.latencies_ms.popleft()
-
-    @property
-    def fps(self) -> float | None:
-        """Frames shown per second over the whole session."""
-        if self.frames < 2 or self.first_s is None or self.last_s is None or self.last_s <= self.first_s:
-            return None
-        return (self.frames - 1) / (self.last_s - self.first_s)
-
-    def as_dict(self) -> dict[str, Any]:
-        lat = np.array(self.latencies_ms, dtype=float)
-        pct = (lambda q: round(float(np.percentile(lat, q)), 1)) if lat.size else (lambda q: None)
-        return {"frames_shown": self.frames, "fps": None if self.fps is None else round(self.fps, 2),
-                "latency_ms": {"p50": pct(50), "p95": pct(95), "max": pct(100)}}
-
-
 def mirror_pose(pose: Pose) -> Pose:
     """The pose as drawn on a horizontally mirrored picture: ``x -> width - x``. Landmark names (the
     person's left and right) are unchanged."""
@@ -247,6 +205,7 @@ class LiveLoop:
     # ----------------------------------------------------------------------------------------- per frame
     def step(self, processed: Processed, key: str | None) -> None:
         """Calibrates, counts, draws and shows one frame whose pose was found (on the pose thread)."""
+        started_s = self.clock()
         captured, pose = processed.captured, processed.pose
         frame = captured.frame
         raw = raw_measurement(pose, frame.timestamp_ms)
@@ -270,7 +229,8 @@ class LiveLoop:
             hint = status.message
         image = self._draw(frame.image_bgr, pose, m, step, hint)
         self._show(image, frame.timestamp_ms)
-        self.display_stats.update(self.clock(), captured.captured_s)
+        self.display_stats.update(self.clock(), captured.captured_s, taken_s=processed.taken_s,
+                                  posed_s=processed.posed_s, started_s=started_s)
         self.last_timestamp_ms = frame.timestamp_ms
         self.step_result = step
         self.done = step.phase == Phase.DONE

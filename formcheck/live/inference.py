@@ -11,6 +11,7 @@ The pose stage keeps VIDEO mode with the capture clock's timestamps (strictly in
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -34,10 +35,14 @@ class Processed:
     Attributes:
         captured: the frame and when it arrived.
         pose: the pose found in it (empty when there is nobody).
+        taken_s: when the pose thread took the frame (monotonic seconds; NaN: not known).
+        posed_s: when its pose was found.
     """
 
     captured: Captured
     pose: Pose
+    taken_s: float = math.nan
+    posed_s: float = math.nan
 
 
 class PoseWorker(HandsOff):
@@ -79,10 +84,12 @@ class PoseWorker(HandsOff):
                     if self.grabber.exhausted:
                         break
                     continue
+                taken_s = time.monotonic()
+                image = captured.frame  # converted here if the capture thread has not converted it already
                 started_s = time.perf_counter()
-                pose = self.estimator.detect(captured.frame)
+                pose = self.estimator.detect(image)
                 self.inference_s += time.perf_counter() - started_s
-                self._slot.put(Processed(captured, pose))
+                self._slot.put(Processed(captured, pose, taken_s, time.monotonic()))
         except Exception as exc:  # noqa: BLE001 (any failure is re-raised on the main thread by get())
             error = exc
         finally:
