@@ -110,6 +110,7 @@ class ThreadCpu:
     ended_s: float | None = None
     _base: dict[int, float] = field(default_factory=dict)
     _last: dict[int, tuple[str, float]] = field(default_factory=dict)
+    _seen_s: float | None = None
 
     def sample(self) -> None:
         now = _thread_cpu_s(self.pid)
@@ -125,6 +126,12 @@ class ThreadCpu:
             self.ended_s = time.perf_counter()  # the pose thread has ended: the session's frames are done
             return
         self._last.update(now)
+        self._seen_s = time.perf_counter()
+
+    def finish(self) -> None:
+        """The process has exited: a session whose end fell between two samples ends at the last one."""
+        if self.started_s is not None and self.ended_s is None:
+            self.ended_s = self._seen_s
 
     def per_role_s(self) -> dict[str, float]:
         roles: dict[str, float] = {"main": 0.0, "capture": 0.0, "model": 0.0, "other": 0.0}
@@ -151,6 +158,7 @@ def run_live(video: Path, out: Path, window: bool) -> tuple[float, dict, ThreadC
         while child.poll() is None:
             cpu.sample()
             time.sleep(0.05)
+        cpu.finish()
         wall_s = time.perf_counter() - start
         if child.returncode:
             err.seek(0)
