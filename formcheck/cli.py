@@ -281,15 +281,11 @@ def _cmd_analyze_many(args: argparse.Namespace) -> int:
 def _cmd_exercises(args: argparse.Namespace) -> int:
     from formcheck.exercises import format_exercise, format_exercise_list, get_exercise, load_catalogue
 
-    catalogue = load_catalogue(args.exercise_file)
-    if args.action == "show":
-        if args.name is None:
-            raise ConfigError("say which exercise to show: formcheck exercises show NAME (names: formcheck exercises)")
-        print(format_exercise(get_exercise(catalogue, args.name)))
-    else:
-        if args.name is not None:
-            raise ConfigError(f"unexpected {args.name!r}: did you mean 'formcheck exercises show {args.name}'?")
-        print(format_exercise_list(catalogue))
+    from formcheck.listing import list_or_show
+
+    print(list_or_show(args.action, args.name, load_catalogue(args.exercise_file), get=get_exercise,
+                       format_one=format_exercise, format_list=format_exercise_list, command="exercises",
+                       noun="exercise"))
     return 0
 
 

@@ -91,17 +91,11 @@ def _load(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_routines(args: argparse.Namespace) -> int:
     """``formcheck routines [show NAME]``."""
+    from formcheck.listing import list_or_show
     from formcheck.routines import format_routine, format_routine_list, get_routine
 
-    routines = _load(args)
-    if args.action == "show":
-        if args.name is None:
-            raise ConfigError("say which routine to show: formcheck routines show NAME (names: formcheck routines)")
-        print(format_routine(get_routine(routines, args.name)))
-    else:
-        if args.name is not None:
-            raise ConfigError(f"unexpected {args.name!r}: did you mean 'formcheck routines show {args.name}'?")
-        print(format_routine_list(routines))
+    print(list_or_show(args.action, args.name, _load(args), get=get_routine, format_one=format_routine,
+                       format_list=format_routine_list, command="routines", noun="routine"))
     return 0
 
 
