@@ -102,6 +102,19 @@ def window_region(screen: np.ndarray) -> np.ndarray:
     return screen[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
 
 
+@contextlib.contextmanager
+def window_session(keys: XTest, proc: subprocess.Popen) -> Iterator[None]:
+    """For the block that drives a session in a window: on the way out, closes the XTEST connection and kills
+    the session if it still runs (a failed check must not leave it behind)."""
+    try:
+        yield
+    finally:
+        keys.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
 class XTest:
     """Key presses sent to an X display through the XTEST extension (libXtst, with ctypes)."""
 

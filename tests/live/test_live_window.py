@@ -19,7 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from display_helpers import XTest, screenshot, window_is_up, window_region, xvfb_server
+from display_helpers import XTest, screenshot, window_is_up, window_region, window_session, xvfb_server
 from live_helpers import ROOT, env_without_display, looped_clip
 
 from formcheck import coach
@@ -122,7 +122,7 @@ def test_live_window_shows_the_coach(xvfb: str, tmp_path: Path) -> None:
     shot_path = ARTIFACTS / "live_window.png"
     problems: list[str] = ["the window never came up"]
     tries = 0
-    try:
+    with window_session(keys, proc):
         deadline = time.monotonic() + 90
         while proc.poll() is None and time.monotonic() < deadline:
             if window_is_up(xvfb, f"formcheck - {load_catalogue()[EXERCISE].title}"):
@@ -148,8 +148,6 @@ def test_live_window_shows_the_coach(xvfb: str, tmp_path: Path) -> None:
                     break
                 cv2.imwrite(str(ARTIFACTS / "live_window_last_try.png"), screen)
             time.sleep(0.4)
-    finally:
-        keys.close()
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)  # Ctrl-C: the session so far is saved
         stdout, stderr = proc.communicate(timeout=30)
@@ -171,7 +169,7 @@ def test_keys_pressed_in_the_window_reach_the_session(xvfb: str, tmp_path: Path)
     keys = XTest(xvfb)
     proc = subprocess.Popen([sys.executable, "-m", "formcheck", "live", "--exercise", EXERCISE, "--source", str(clip),
                              "--out", str(out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    with window_session(keys, proc):
         deadline = time.monotonic() + 60
         while not window_is_up(xvfb, f"formcheck - {load_catalogue()[EXERCISE].title}"):
             assert proc.poll() is None and time.monotonic() < deadline, "the window never came up"
@@ -184,11 +182,6 @@ def test_keys_pressed_in_the_window_reach_the_session(xvfb: str, tmp_path: Path)
         time.sleep(0.6)
         keys.press("q")  # 2 s after the window came up: before the card would have ended
         _, stderr = proc.communicate(timeout=20)
-    finally:
-        keys.close()
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
     assert proc.returncode == 0, stderr
     summary = json.loads((out / "summary.json").read_text())
     assert summary["ended_by"] == "quit" and not summary["interrupted"]
@@ -235,7 +228,7 @@ def test_the_pain_question_is_asked_in_the_window_before_and_after(xvfb: str, tm
     ARTIFACTS.mkdir(exist_ok=True)
     proc = subprocess.Popen([sys.executable, "-c", script, EXERCISE, str(out), str(ROOT / "sample_videos" /
                             "astronaut_clip.mp4")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    with window_session(keys, proc):
         asked = _wait_for(xvfb, proc, card=True, timeout_s=60)
         keys.pointer_to(200, 200)
         time.sleep(0.5)  # Qt takes keys once it has handled the window's mapping
@@ -259,11 +252,6 @@ def test_the_pain_question_is_asked_in_the_window_before_and_after(xvfb: str, tm
         cv2.imwrite(str(ARTIFACTS / "live_pain_warning.png"), warning)
         keys.press("space")
         _, stderr = proc.communicate(timeout=30)
-    finally:
-        keys.close()
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
     assert proc.returncode == 0, stderr
     pain = json.loads((out / "summary.json").read_text())["pain"]
     assert (pain["before"], pain["after"]) == (3, 6) and "bladder or bowel" in pain["warning"]

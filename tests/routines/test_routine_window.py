@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from display_helpers import XTest, screenshot, window_is_up, window_region, xvfb_server
+from display_helpers import XTest, screenshot, window_is_up, window_region, window_session, xvfb_server
 from routine_clips import ROOT, SAMPLES, write_routine
 
 from formcheck.exercises import load_catalogue
@@ -74,7 +74,7 @@ def test_a_routine_shows_its_rest_and_summary_cards_in_a_window(xvfb: str, tmp_p
     ARTIFACTS.mkdir(exist_ok=True)
     rest_found: float | None = None
     summary_shot: np.ndarray | None = None
-    try:
+    with window_session(keys, proc):
         deadline = time.monotonic() + 60
         while not window_is_up(xvfb, f"formcheck - {routine.title}"):
             assert proc.poll() is None and time.monotonic() < deadline, "the window never came up"
@@ -119,11 +119,6 @@ def test_a_routine_shows_its_rest_and_summary_cards_in_a_window(xvfb: str, tmp_p
             time.sleep(0.3)
         keys.press("q")  # closes the summary card
         _, stderr = proc.communicate(timeout=30)
-    finally:
-        keys.close()
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
     assert proc.returncode == 0, stderr
     result = json.loads((out / "routine.json").read_text())
     assert [p["ended_by"] for p in result["parts"]] == ["skipped", "quit"] and result["ended_by"] == "quit"
