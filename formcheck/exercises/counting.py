@@ -36,7 +36,10 @@ class HoldTimer:
     ``t0`` to ``t1`` counts exactly ``t1 - t0``. When samples fall outside (or are not measurable) for less
     than ``dropout_s``, the hold pauses: that time is not counted, but the hold goes on when the person is
     back inside. A dropout of ``dropout_s`` or more (or a gap of that long between samples) ends the hold;
-    the next time inside starts a new one.
+    the next time inside starts a new one. A dropout in which the metric could not be measured at all
+    (``measurable=False``: no person found, landmarks hidden), inside the band on both sides of it, is
+    counted as held: the person was there before and after, and nobody leaves a held position and comes
+    back within half a second (three 0.3 s detection gaps cut a real 5.2 s plank hold to 2.7 s).
     """
 
     def __init__(self, dropout_s: float = DROPOUT_S) -> None:
@@ -50,27 +53,46 @@ class HoldTimer:
         self._prev_t: float | None = None
         self._prev_in = False
         self._out_since: float | None = None  # first sample of the current dropout
+        self._last_in_t: float | None = None  # last sample inside before the current dropout
+        self._unmeasured_only = True  # the current dropout has had no sample measured outside the band
 
-    def update(self, timestamp_s: float, inside: bool) -> float:
-        """Add one sample; returns the current hold in seconds (0 once a hold has ended)."""
+    def update(self, timestamp_s: float, inside: bool, measurable: bool = True) -> float:
+        """Add one sample; returns the current hold in seconds (0 once a hold has ended).
+
+        ``measurable``: False when the metric could not be measured in this sample (``inside`` is then
+        False); see the class doc for how such a dropout is counted.
+        """
         t = timestamp_s
         if self._prev_t is not None and t - self._prev_t >= self.dropout_s:
             self._end_hold()  # a long gap between samples is a dropout too
             self._prev_in = False
+            self._last_in_t = None
         if inside:
             if self._out_since is not None and t - self._out_since >= self.dropout_s:
                 self._end_hold()
-            self._out_since = None
-            if self._prev_in and self._prev_t is not None:
+                self._last_in_t = None
+            bridged = (self._out_since is not None and self._unmeasured_only and self._last_in_t is not None
+                       and self.current_s > 0)
+            if bridged:
+                dt = t - self._last_in_t
+            elif self._prev_in and self._prev_t is not None:
                 dt = t - self._prev_t
-                self.current_s += dt
-                self.total_in_s += dt
-                self.best_s = max(self.best_s, self.current_s)
+            else:
+                dt = 0.0
+            self._out_since = None
+            self._unmeasured_only = True
+            self.current_s += dt
+            self.total_in_s += dt
+            self.best_s = max(self.best_s, self.current_s)
+            self._last_in_t = t
         else:
             if self._out_since is None:
                 self._out_since = t
+                self._unmeasured_only = True
+            self._unmeasured_only = self._unmeasured_only and not measurable
             if t - self._out_since >= self.dropout_s:
                 self._end_hold()
+                self._last_in_t = None
         self._prev_t, self._prev_in = t, inside
         return self.current_s
 
@@ -358,7 +380,7 @@ class RepCounter:
                     logger.debug("rep lost from view for %.1f s; ending it at %.2f s", t - active.last_seen_s,
                                  active.last_seen_s)
                     return self._finish(active.last_seen_s)
-                active.hold.update(t, False)
+                active.hold.update(t, False, measurable=False)
             return None
         p, sign = self.rep.progress(value)
         ended: RepRecord | None = None

@@ -65,6 +65,33 @@ def test_a_long_dropout_ends_the_hold(dropout_s):
     assert timer.total_in_s == pytest.approx(3.0 + 6.0 - back_s)
 
 
+@pytest.mark.parametrize("dropout_s", [0.1, 0.2, 0.4])
+def test_a_short_gap_with_nothing_measured_inside_the_band_on_both_sides_counts_as_held(dropout_s):
+    # No person found for a moment mid-hold: held before and after, so held through it (a measured dip out
+    # of the band still only pauses the hold, see above).
+    timer = HoldTimer(dropout_s=0.5)
+    for t, inside in _hold_series(dropout_s):
+        timer.update(t, inside, measurable=inside)
+    assert timer.current_s == pytest.approx(6.0)
+    assert timer.total_in_s == pytest.approx(6.0)
+
+
+def test_a_gap_partly_measured_outside_the_band_is_not_counted_as_held():
+    timer = HoldTimer(dropout_s=0.5)
+    for t, inside in _hold_series(0.4):
+        timer.update(t, inside, measurable=inside or round(t * 10) == 33)  # one sample measured outside
+    assert timer.current_s == pytest.approx(3.0 + (6.0 - 3.5))
+
+
+@pytest.mark.parametrize("dropout_s", [0.5, 0.8])
+def test_a_long_gap_with_nothing_measured_still_ends_the_hold(dropout_s):
+    timer = HoldTimer(dropout_s=0.5)
+    for t, inside in _hold_series(dropout_s):
+        timer.update(t, inside, measurable=inside)
+    assert timer.current_s == pytest.approx(6.0 - 3.1 - dropout_s)
+    assert timer.best_s == pytest.approx(3.0)
+
+
 def test_a_long_gap_between_samples_counts_as_a_dropout():
     timer = HoldTimer(dropout_s=0.5)
     for t in (0.0, 0.1, 0.2, 1.2, 1.3):
