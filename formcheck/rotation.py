@@ -39,7 +39,8 @@ cameras from the front to 45 deg either side, laptop and phone lenses):
   turn almost fully with the hands on the thighs and about half with the arms folded or raised;
 * side bends: the width levelled for the shoulders' drop (:func:`level_width_px`) and the reading faded out
   when bent further than about 27 deg (see :data:`BEND_DROP_FULL`);
-* the rest found again on this fused rotation (:func:`formcheck.passes._refine_rotation_neutral`).
+* the rest found again on this fused rotation (:func:`formcheck.passes._refine_rotation_neutral`), kept
+  only when it lasts (a second or more, or longer than the first rest).
 * with the elbows out beyond the shoulders at neutral (hands behind the head or on the shoulders:
   :data:`ELBOWS_OUT_RATIO`) the width is the elbows' 2D span, not the shoulders': the elbows stand out to the
   sides about the shoulders' plane, a line up to twice as long, and on the wide set its narrowing followed
