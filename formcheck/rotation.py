@@ -41,13 +41,13 @@ cameras from the front to 45 deg either side, laptop and phone lenses):
   when bent further than about 27 deg (see :data:`BEND_DROP_FULL`);
 * the rest found again on this fused rotation (:func:`formcheck.passes._refine_rotation_neutral`), kept
   only when it lasts (a second or more, or longer than the first rest).
-* with the elbows out beyond the shoulders at neutral (hands behind the head or on the shoulders:
-  :data:`ELBOWS_OUT_RATIO`) the width is the elbows' 2D span, not the shoulders': the elbows stand out to the
-  sides about the shoulders' plane, a line up to twice as long, and on the wide set its narrowing followed
-  ``cos`` of the true angle (0.73-0.77 of neutral at a 44 deg turn from the front, truth 0.70-0.73) where
-  MediaPipe's shoulders narrowed to 0.84-0.90. Its gain is ``width_gain_hands_high`` and the width's weight
+* with the hands behind the head (:func:`hands_position` ``high``) the width is the elbows' 2D span, not the
+  shoulders': the elbows stand out to the sides in the shoulders' plane, a line about twice as long, and on
+  the wide set its narrowing followed ``cos`` of the true angle with no gain (0.73-0.77 of neutral at a 44 deg
+  turn from the front, truth 0.70-0.73) where MediaPipe's shoulders narrowed to 0.84-0.90. The width's weight
   constant ``c`` is scaled by ``(w_0 / e_0)^2`` for it (an angle read off a line twice as long is twice as
-  steady). Arms crossed on the chest or hands low keep the shoulders.
+  steady). Hands on the chest, on the shoulders or low keep the shoulders (their elbows are in front of the
+  trunk or hang).
 * over a whole recording (:meth:`TrunkRotationEstimator.measure_series`, what ``formcheck analyze`` uses) a
   turn keeps the side it began on while the shoulders stay narrowed (:func:`turn_sides`): MediaPipe's depth
   flipped sides in a held standing turn with the hands behind the head (62 deg off), which the width cannot
@@ -110,17 +110,10 @@ WIDTH_GAIN_HANDS_HIGH = 1.2
 #: middle of the gaps between the arm positions of the wide render set (hands on the thighs 0.93-1.06, crossed
 #: on the chest or on the shoulders 0.0-0.32, behind the head -0.57..-0.42).
 HANDS_LOW_FROM = 0.65
-#: The elbows' 2D span at neutral over the shoulders' from which the elbow line is the width cue (and its gain
-#: ``width_gain_hands_high``), the hands being up (not :func:`hands_position` ``low``: hanging arms swing rather
-#: than turn with the trunk): on the wide set 1.29-1.68 with the hands on the shoulders, 1.61-2.29 behind the
-#: head, 0.27-0.96 with the arms crossed on the chest (0.78-0.97 hands on the thighs).
-ELBOWS_OUT_RATIO = 1.2
 #: A turn keeps its side (:func:`turn_sides`) while the width reads the shoulder line at least this far from
 #: square to the camera, and takes it from the depth over the first SIDE_ENTRY_S seconds of the turn.
 SIDE_HOLD_DEG = 15.0
 SIDE_ENTRY_S = 0.3
-#: A run shorter than this is a flicker of the width (single frames of MediaPipe's at rest), not a turn.
-SIDE_MIN_TURN_S = 0.5
 HANDS_HIGH_TO = -0.2
 
 
@@ -339,9 +332,6 @@ class TrunkRotationEstimator:
         self.hands = hands_position(float(np.median(u)) if u.size else math.nan)
         e = s[:, 6][np.isfinite(s[:, 6])] if s.shape[1] > 6 else np.array([])
         self._elbow_0 = float(np.median(e)) if e.size else math.nan
-        w_0 = self._neutral[2]
-        if self.use_elbows and self.hands != "low" and w_0 > 0 and self._elbow_0 >= ELBOWS_OUT_RATIO * w_0:
-            self.hands = "high"  # the elbows stand out beyond the shoulders: their line is the width cue
 
     def measure(self, pose: Pose) -> float:
         """The rotation of one pose against the neutral already learnt (NaN without a person or a neutral)."""
@@ -386,9 +376,9 @@ class TrunkRotationEstimator:
         width_px, drop_px, rest_px = shoulder_width_px, shoulder_drop_px, w_0
         blend_scale = 1.0
         if (self.use_elbows and self.hands == "high" and math.isfinite(elbow_span_px) and math.isfinite(elbow_drop_px)
-                and self._elbow_0 >= ELBOWS_OUT_RATIO * w_0 > 0):
-            # hands behind the head or on the shoulders: the elbows stand out to the sides about the plane of
-            # the shoulders, a longer line whose picture MediaPipe follows where its shoulders follow a third
+                and self._elbow_0 > 0):
+            # hands behind the head: the elbows stand out to the sides in the plane of the shoulders, a line
+            # twice as long whose picture MediaPipe follows fully (its shoulders follow a third of the turn)
             width_px, drop_px, rest_px = elbow_span_px, elbow_drop_px, self._elbow_0
             # a longer line, a steadier angle: the width's error in angle scales as 1 / length, its weight's
             # constant (a ratio of variances) as 1 / length^2
@@ -459,10 +449,8 @@ class RotationReading:
 
 def _narrowed(r: RotationReading | None) -> bool:
     """Whether the width reads the shoulder line turned :data:`SIDE_HOLD_DEG` further from the camera than at
-    neutral (a turn away from the camera, or either way with the camera in front), the person not bent
-    sideways (a side bend narrows the shoulders too: it is no turn to hold a side through)."""
-    return (r is not None and not r.side_view and r.bend_trust >= 1.0
-            and r.psi_w >= abs(r.psi_0) + SIDE_HOLD_DEG)
+    neutral (a turn away from the camera, or either way with the camera in front)."""
+    return r is not None and not r.side_view and r.psi_w >= abs(r.psi_0) + SIDE_HOLD_DEG
 
 
 def turn_sides(readings: list[RotationReading | None], fps: float) -> list[float | None]:
@@ -472,9 +460,8 @@ def turn_sides(readings: list[RotationReading | None], fps: float) -> list[float
     camera's angle at neutral (the shoulders narrowed below their rest width): their shoulder line cannot
     cross the camera axis without widening again. The run's
     side is that of the depth's reading (``psi_0 + r_d``) averaged over its first :data:`SIDE_ENTRY_S` seconds,
-    where the turn begins and the depth reads it well; frames outside a run take the depth's own side. A run
-    shorter than :data:`SIDE_MIN_TURN_S`, or next to frames bent sideways (the shoulders narrow going into and
-    out of a side bend), is no turn and is left alone. None for frames left to the depth's own side.
+    where the turn begins and the depth reads it well; frames outside a run take the depth's own side. None
+    for frames without a reading or in a side view (their own side is used).
     """
     n = len(readings)
     sides: list[float | None] = [None] * n
@@ -488,10 +475,6 @@ def turn_sides(readings: list[RotationReading | None], fps: float) -> list[float
         j = i
         while j < n and _narrowed(readings[j]):
             j += 1
-        bent = [k for k in (i - 1, j) if 0 <= k < n and readings[k] is not None and readings[k].bend_trust < 1.0]
-        if j - i < SIDE_MIN_TURN_S * fps or bent:  # a flicker, or a side bend going in or coming out
-            i = j
-            continue
         head = [readings[k].psi_0 + readings[k].r_d for k in range(i, min(j, i + entry))]
         mean = float(np.mean(head))
         side = 1.0 if mean >= 0 else -1.0

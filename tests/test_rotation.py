@@ -205,15 +205,3 @@ def test_hands_behind_the_head_read_the_turn_from_the_elbows(rotation_deg, facin
     no_elbows.learn([hands_behind_head_pose(0.0, facing_deg=facing_deg)])
     assert abs(partial) > abs(no_elbows.measure(hands_behind_head_pose(rotation_deg, rotation_deg / 3.0,
                                                                         facing_deg))) + 5.0
-
-
-def test_hanging_arms_keep_the_shoulder_width():
-    """Arms hanging at the sides (elbows about as wide as the shoulders, hands low) swing rather than turn with
-    the trunk: the shoulders stay the width cue."""
-    est = TrunkRotationEstimator.exact(1.0)
-    est.learn([make_pose(0.0)])
-    assert est.hands == "low"
-    no_elbows = TrunkRotationEstimator.exact(1.0)
-    no_elbows.use_elbows = False
-    no_elbows.learn([make_pose(0.0)])
-    assert est.measure(make_pose(40.0)) == no_elbows.measure(make_pose(40.0))
