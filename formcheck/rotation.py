@@ -41,13 +41,6 @@ cameras from the front to 45 deg either side, laptop and phone lenses):
   when bent further than about 27 deg (see :data:`BEND_DROP_FULL`);
 * the rest found again on this fused rotation (:func:`formcheck.passes._refine_rotation_neutral`), kept
   only when it lasts (a second or more, or longer than the first rest).
-* with the hands behind the head (:func:`hands_position` ``high``) the width is the elbows' 2D span, not the
-  shoulders': the elbows stand out to the sides in the shoulders' plane, a line about twice as long, and on
-  the wide set its narrowing followed ``cos`` of the true angle with no gain (0.73-0.77 of neutral at a 44 deg
-  turn from the front, truth 0.70-0.73) where MediaPipe's shoulders narrowed to 0.84-0.90. The width's weight
-  constant ``c`` is scaled by ``(w_0 / e_0)^2`` for it (an angle read off a line twice as long is twice as
-  steady). Hands on the chest, on the shoulders or low keep the shoulders (their elbows are in front of the
-  trunk or hang).
 * over a whole recording (:meth:`TrunkRotationEstimator.measure_series`, what ``formcheck analyze`` uses) a
   turn keeps the side it began on while the shoulders stay narrowed (:func:`turn_sides`): MediaPipe's depth
   flipped sides in a held standing turn with the hands behind the head (62 deg off), which the width cannot
@@ -177,18 +170,11 @@ def hands_position(height: float) -> str:
     return "low" if height >= HANDS_LOW_FROM else "high" if height <= HANDS_HIGH_TO else "chest"
 
 
-def _elbow_span_px(pose: Pose) -> tuple[float, float]:
-    """The 2D elbow-to-elbow span and how far one elbow sits below the other (px)."""
-    xy = pose.xy_px
-    d = xy[int(L.LEFT_ELBOW)] - xy[int(L.RIGHT_ELBOW)]
-    return float(np.linalg.norm(d)), float(abs(d[1]))
-
-
-def _cues(pose: Pose) -> tuple[float, float, float, float, float, float, float, float]:
+def _cues(pose: Pose) -> tuple[float, float, float, float, float, float]:
     """World shoulder yaw, world hip yaw, 2D shoulder width (px), image-depth shoulder yaw, shoulder drop (px),
-    hands' height along the trunk, 2D elbow span (px), elbow drop (px)."""
+    hands' height along the trunk."""
     return (_shoulder_yaw_deg(pose), _hip_yaw_deg(pose), _shoulder_width_px(pose), _image_depth_yaw_deg(pose),
-            _shoulder_drop_px(pose), hands_height(pose), *_elbow_span_px(pose))
+            _shoulder_drop_px(pose), hands_height(pose))
 
 
 def level_width_px(width_px: float, drop_px: float, line_length_px: float) -> float:
@@ -239,7 +225,6 @@ class TrunkRotationEstimator:
         width_gain_hands_low: float = WIDTH_GAIN_HANDS_LOW,
         width_gain_hands_high: float = WIDTH_GAIN_HANDS_HIGH,
         side_depth_gain: float = SIDE_DEPTH_GAIN,
-        use_elbows: bool = True,
     ) -> None:
         if not calibrate_s > 0:
             raise ValueError("calibration duration must be positive")
@@ -252,7 +237,6 @@ class TrunkRotationEstimator:
         self.level_width = level_width
         self.width_gains = {"chest": width_gain, "low": width_gain_hands_low, "high": width_gain_hands_high}
         self.side_depth_gain = side_depth_gain
-        self.use_elbows = use_elbows
         self.reset()
 
     @classmethod
@@ -264,11 +248,10 @@ class TrunkRotationEstimator:
     def reset(self) -> None:
         """Forgets the neutral; the next ``calibrate_s`` seconds with a person are learned again."""
         self._start_ms: int | None = None
-        self._samples: list[tuple[float, ...]] = []
+        self._samples: list[tuple[float, float, float, float, float]] = []
         self._neutral: tuple[float, float, float, float] | None = None  # psi_s0, psi_0, w_0, z_0
         self._neutral_rel = 0.0  # the shoulder line's yaw against the hip line's at neutral (side views)
         self.hands = "chest"  # where the hands rest at neutral (hands_position): picks the width gain
-        self._elbow_0 = math.nan  # the elbows' 2D span at neutral (px): the width cue with the hands up
         self._ready = False
 
     @property
@@ -330,8 +313,6 @@ class TrunkRotationEstimator:
         )
         u = s[:, 5][np.isfinite(s[:, 5])]
         self.hands = hands_position(float(np.median(u)) if u.size else math.nan)
-        e = s[:, 6][np.isfinite(s[:, 6])] if s.shape[1] > 6 else np.array([])
-        self._elbow_0 = float(np.median(e)) if e.size else math.nan
 
     def measure(self, pose: Pose) -> float:
         """The rotation of one pose against the neutral already learnt (NaN without a person or a neutral)."""
@@ -344,11 +325,10 @@ class TrunkRotationEstimator:
 
     def estimate(self, shoulder_yaw_deg: float, hip_yaw_deg: float, shoulder_width_px: float,
                  depth_yaw_deg: float = math.nan, shoulder_drop_px: float = 0.0,
-                 hands_height_along_trunk: float = math.nan, elbow_span_px: float = math.nan,
-                 elbow_drop_px: float = math.nan) -> float:
+                 hands_height_along_trunk: float = math.nan) -> float:
         """The fused rotation for one frame's cues against the current neutral (see the module docstring)."""
         return self._combine(self._reading(shoulder_yaw_deg, hip_yaw_deg, shoulder_width_px, depth_yaw_deg,
-                                           shoulder_drop_px, elbow_span_px, elbow_drop_px))
+                                           shoulder_drop_px))
 
     def measure_series(self, poses: list[Pose], times_ms: list[int] | None = None,
                        fps: float | None = None) -> list[float]:
@@ -363,34 +343,23 @@ class TrunkRotationEstimator:
             if cues is None or not all(math.isfinite(v) for v in cues[:3]):
                 readings.append(None)
                 continue
-            readings.append(self._reading(*cues[:5], *cues[6:8]))
+            readings.append(self._reading(*cues[:5]))
         sides = turn_sides(readings, fps if fps and fps > 0 else 30.0)
         return [math.nan if r is None else self._combine(r, side) for r, side in zip(readings, sides, strict=True)]
 
     def _reading(self, shoulder_yaw_deg: float, hip_yaw_deg: float, shoulder_width_px: float,
-                 depth_yaw_deg: float = math.nan, shoulder_drop_px: float = 0.0, elbow_span_px: float = math.nan,
-                 elbow_drop_px: float = math.nan) -> RotationReading:
+                 depth_yaw_deg: float = math.nan, shoulder_drop_px: float = 0.0) -> RotationReading:
         """One frame's cues turned into the depth's reading of the rotation and the width's unsigned angle."""
         assert self._neutral is not None
         psi_s0, psi_0, w_0, z_0 = self._neutral
-        width_px, drop_px, rest_px = shoulder_width_px, shoulder_drop_px, w_0
-        blend_scale = 1.0
-        if (self.use_elbows and self.hands == "high" and math.isfinite(elbow_span_px) and math.isfinite(elbow_drop_px)
-                and self._elbow_0 > 0):
-            # hands behind the head: the elbows stand out to the sides in the plane of the shoulders, a line
-            # twice as long whose picture MediaPipe follows fully (its shoulders follow a third of the turn)
-            width_px, drop_px, rest_px = elbow_span_px, elbow_drop_px, self._elbow_0
-            # a longer line, a steadier angle: the width's error in angle scales as 1 / length, its weight's
-            # constant (a ratio of variances) as 1 / length^2
-            blend_scale = (w_0 / self._elbow_0) ** 2 if w_0 > 0 else 1.0
         line_px = w_0 / math.cos(math.radians(psi_0)) if abs(psi_0) <= MAX_CAMERA_YAW_DEG else w_0
         bend_trust = 1.0
         if math.isfinite(shoulder_drop_px) and line_px > 0:
             drop = shoulder_drop_px / line_px
             bend_trust = min(1.0, max(0.0, (BEND_DROP_NONE - drop) / (BEND_DROP_NONE - BEND_DROP_FULL)))
-        if self.level_width and math.isfinite(drop_px) and abs(psi_0) <= MAX_CAMERA_YAW_DEG:
-            true_width_px = rest_px / math.cos(math.radians(psi_0))  # the line's length, seen square-on
-            width_px = level_width_px(width_px, drop_px, true_width_px)
+        if self.level_width and math.isfinite(shoulder_drop_px) and abs(psi_0) <= MAX_CAMERA_YAW_DEG:
+            true_width_px = w_0 / math.cos(math.radians(psi_0))  # the shoulder line's length, seen square-on
+            shoulder_width_px = level_width_px(shoulder_width_px, shoulder_drop_px, true_width_px)
         if abs(psi_0) > MAX_CAMERA_YAW_DEG or not w_0 > 0:
             # Side view: the width says nothing, and the shoulder line is read against the hip line rather than
             # against the camera, so a camera that pans or cuts to another shot (common in real footage) does
@@ -406,9 +375,9 @@ class TrunkRotationEstimator:
             r_d = (1.0 - self.depth_mix) * r_d + self.depth_mix * r_z
         r_d *= bend_trust
         gain = self.width_gains[self.hands]
-        cos_psi = (1.0 - gain * (1.0 - width_px / rest_px)) * math.cos(math.radians(psi_0))
+        cos_psi = (1.0 - gain * (1.0 - shoulder_width_px / w_0)) * math.cos(math.radians(psi_0))
         psi_w = math.degrees(math.acos(min(1.0, max(0.0, cos_psi))))
-        return RotationReading(r_d, psi_w, psi_0, bend_trust, blend_scale=blend_scale)
+        return RotationReading(r_d, psi_w, psi_0, bend_trust)
 
     def _combine(self, r: RotationReading, side: float | None = None) -> float:
         """The fused rotation from one frame's reading; ``side`` (+-1) overrides the depth's side of the camera
@@ -425,8 +394,7 @@ class TrunkRotationEstimator:
         # the width's weight from both readings of the angle: a turn the depth under-reads (arms raised, a
         # far shoulder hidden) still gives the width its say when the width sees a large angle
         s2 = 0.5 * (math.sin(math.radians(psi_d)) ** 2 + math.sin(math.radians(side * psi_w)) ** 2)
-        c = self.blend_c * r.blend_scale
-        a = s2 / (s2 + c) if c > 0 else 1.0
+        a = s2 / (s2 + self.blend_c) if self.blend_c > 0 else 1.0
         r_d = r.r_d
         if side * psi_d < 0:  # the depth reads the other side: its size is not to be trusted either
             r_d = r_w
@@ -444,7 +412,6 @@ class RotationReading:
     psi_0: float
     bend_trust: float
     side_view: bool = False
-    blend_scale: float = 1.0  # scales the width's weight constant (a longer line than the shoulders')
 
 
 def _narrowed(r: RotationReading | None) -> bool:
