@@ -448,7 +448,7 @@ def measure_series(series: PoseSeries, exercise: Exercise | None, *, calibrate_s
     if neutral is not None:
         estimator = TrunkRotationEstimator()
         if estimator.learn([poses[i] for i in neutral.frames]):
-            rotation = estimator.measure_series(poses, fps=_fps(series))
+            rotation = [estimator.measure(p) for p in poses]
             if neutral.metric == "trunk_rotation_deg" and calibrate_s is None:
                 neutral, rotation = _refine_rotation_neutral(raw, poses, exercise, neutral, estimator, rotation)
     out = []
@@ -481,7 +481,7 @@ def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exer
     frames = _rest_frames(values, t, _in_start(raw, exercise), "centre", "sides", "trunk_rotation_deg", exit_p)
     frames &= np.array([p.detected and not estimator.bent(p) for p in poses], dtype=bool)
     idx = np.flatnonzero(frames)
-    if idx.size < 3 or _passing_rest(idx, neutral.frames, t) or not estimator.learn([poses[i] for i in idx]):
+    if idx.size < 3 or not estimator.learn([poses[i] for i in idx]):
         return neutral, rotation
     neutral_values = {}
     for n in neutral.values:
@@ -489,25 +489,7 @@ def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exer
         col = col[np.isfinite(col)]
         neutral_values[n] = float(np.median(col)) if col.size else 0.0
     refined = replace(neutral, frames=tuple(int(i) for i in idx), values=neutral_values)
-    dt = np.diff(t)
-    dt = dt[np.isfinite(dt) & (dt > 0)]
-    return refined, estimator.measure_series(poses, fps=1.0 / float(np.median(dt)) if dt.size else None)
-
-
-#: A rest found again on the fused rotation that lasts less than this (in all) is a moment in passing, not
-#: where the person rests between turns: the first neutral is kept if it lasted longer (on the wide render
-#: set the refined rest fell on 3-8 frames of a turn in 3 clips, 0.3-0.8 s, where one side's turn was
-#: under-read so much that its hold merged with the rest; every right refined rest lasted 2 s or more).
-MIN_REFINED_REST_S = 1.0
-
-
-def _passing_rest(refined: np.ndarray, first: tuple[int, ...], times_s: np.ndarray) -> bool:
-    """Whether the refined rest frames last less than :data:`MIN_REFINED_REST_S` and fewer than the first
-    neutral's frames (see :func:`_refine_rotation_neutral`)."""
-    dt = np.diff(times_s)
-    dt = dt[np.isfinite(dt) & (dt > 0)]
-    frame_s = float(np.median(dt)) if dt.size else 0.0
-    return refined.size * frame_s < MIN_REFINED_REST_S and refined.size < len(first)
+    return refined, [estimator.measure(p) for p in poses]
 
 
 def smooth(ms: list[Measurement], fps: float) -> list[Measurement]:

@@ -39,12 +39,7 @@ cameras from the front to 45 deg either side, laptop and phone lenses):
   turn almost fully with the hands on the thighs and about half with the arms folded or raised;
 * side bends: the width levelled for the shoulders' drop (:func:`level_width_px`) and the reading faded out
   when bent further than about 27 deg (see :data:`BEND_DROP_FULL`);
-* the rest found again on this fused rotation (:func:`formcheck.passes._refine_rotation_neutral`), kept
-  only when it lasts (a second or more, or longer than the first rest).
-* over a whole recording (:meth:`TrunkRotationEstimator.measure_series`, what ``formcheck analyze`` uses) a
-  turn keeps the side it began on while the shoulders stay narrowed (:func:`turn_sides`): MediaPipe's depth
-  flipped sides in a held standing turn with the hands behind the head (62 deg off), which the width cannot
-  do without the shoulders widening again.
+* the rest found again on this fused rotation (:func:`formcheck.passes._refine_rotation_neutral`).
 
 Fitted constants (MediaPipe pose_landmarker_full): ``benchmarks/wide_fit.py`` over the wide set's rotation clips
 and the sample clips (35 clips), by the mean clip MAE, keeping the sample clips within their regression gate.
@@ -60,7 +55,6 @@ gain is 1 (:meth:`TrunkRotationEstimator.exact`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -103,10 +97,6 @@ WIDTH_GAIN_HANDS_HIGH = 1.2
 #: middle of the gaps between the arm positions of the wide render set (hands on the thighs 0.93-1.06, crossed
 #: on the chest or on the shoulders 0.0-0.32, behind the head -0.57..-0.42).
 HANDS_LOW_FROM = 0.65
-#: A turn keeps its side (:func:`turn_sides`) while the width reads the shoulder line at least this far from
-#: square to the camera, and takes it from the depth over the first SIDE_ENTRY_S seconds of the turn.
-SIDE_HOLD_DEG = 15.0
-SIDE_ENTRY_S = 0.3
 HANDS_HIGH_TO = -0.2
 
 
@@ -327,29 +317,6 @@ class TrunkRotationEstimator:
                  depth_yaw_deg: float = math.nan, shoulder_drop_px: float = 0.0,
                  hands_height_along_trunk: float = math.nan) -> float:
         """The fused rotation for one frame's cues against the current neutral (see the module docstring)."""
-        return self._combine(self._reading(shoulder_yaw_deg, hip_yaw_deg, shoulder_width_px, depth_yaw_deg,
-                                           shoulder_drop_px))
-
-    def measure_series(self, poses: list[Pose], times_ms: list[int] | None = None,
-                       fps: float | None = None) -> list[float]:
-        """The rotation of every pose of a whole recording against the neutral already learnt, with the side
-        of each turn kept from where the turn began (see :func:`turn_sides`): MediaPipe's depth can flip while
-        a turn is held (arms raised, at the end of range), the shoulders' narrowing cannot change side
-        without passing through the width they have square to the camera. ``fps``: the recording's frame
-        rate (30 when not given)."""
-        readings: list[RotationReading | None] = []
-        for pose in poses:
-            cues = _cues(pose) if self._neutral is not None and pose.detected else None
-            if cues is None or not all(math.isfinite(v) for v in cues[:3]):
-                readings.append(None)
-                continue
-            readings.append(self._reading(*cues[:5]))
-        sides = turn_sides(readings, fps if fps and fps > 0 else 30.0)
-        return [math.nan if r is None else self._combine(r, side) for r, side in zip(readings, sides, strict=True)]
-
-    def _reading(self, shoulder_yaw_deg: float, hip_yaw_deg: float, shoulder_width_px: float,
-                 depth_yaw_deg: float = math.nan, shoulder_drop_px: float = 0.0) -> RotationReading:
-        """One frame's cues turned into the depth's reading of the rotation and the width's unsigned angle."""
         assert self._neutral is not None
         psi_s0, psi_0, w_0, z_0 = self._neutral
         line_px = w_0 / math.cos(math.radians(psi_0)) if abs(psi_0) <= MAX_CAMERA_YAW_DEG else w_0
@@ -365,8 +332,7 @@ class TrunkRotationEstimator:
             # against the camera, so a camera that pans or cuts to another shot (common in real footage) does
             # not read as a turn. Not checked against rendered truth (no side-view rotation render).
             rel = float(wrap_deg(shoulder_yaw_deg - hip_yaw_deg))
-            return RotationReading(self.side_depth_gain * float(wrap_deg(rel - self._neutral_rel)), math.nan, psi_0, 1.0,
-                            side_view=True)
+            return self.side_depth_gain * float(wrap_deg(rel - self._neutral_rel))
         # Front, back or oblique: the pelvis is assumed to stay at neutral (MediaPipe's hip line follows the
         # shoulders, so subtracting it would under-read).
         r_d = self.depth_gain * float(wrap_deg(shoulder_yaw_deg - psi_s0))
@@ -374,78 +340,18 @@ class TrunkRotationEstimator:
             r_z = self.image_depth_gain * float(wrap_deg(depth_yaw_deg - z_0))
             r_d = (1.0 - self.depth_mix) * r_d + self.depth_mix * r_z
         r_d *= bend_trust
-        gain = self.width_gains[self.hands]
-        cos_psi = (1.0 - gain * (1.0 - shoulder_width_px / w_0)) * math.cos(math.radians(psi_0))
-        psi_w = math.degrees(math.acos(min(1.0, max(0.0, cos_psi))))
-        return RotationReading(r_d, psi_w, psi_0, bend_trust)
-
-    def _combine(self, r: RotationReading, side: float | None = None) -> float:
-        """The fused rotation from one frame's reading; ``side`` (+-1) overrides the depth's side of the camera
-        axis that the shoulder line is turned to."""
-        if r.side_view:
-            return r.r_d
         # Not folded: with an oblique camera a turn away can carry the shoulder line past perpendicular to
         # the camera (|psi| > 90), where the width starts to grow again; folding it flipped the side.
-        psi_d = r.psi_0 + r.r_d
-        if side is None:
-            side = 1.0 if psi_d >= 0 else -1.0
-        psi_w = 180.0 - r.psi_w if abs(psi_d) > 90.0 else r.psi_w
-        r_w = side * psi_w - r.psi_0
+        psi_d = psi_0 + r_d
+        gain = self.width_gains[self.hands]
+        cos_psi = (1.0 - gain * (1.0 - shoulder_width_px / w_0)) * math.cos(math.radians(psi_0))
+        side = 1.0 if psi_d >= 0 else -1.0
+        psi_w = math.degrees(math.acos(min(1.0, max(0.0, cos_psi))))
+        if abs(psi_d) > 90.0:
+            psi_w = 180.0 - psi_w
+        r_w = side * psi_w - psi_0
         # the width's weight from both readings of the angle: a turn the depth under-reads (arms raised, a
         # far shoulder hidden) still gives the width its say when the width sees a large angle
         s2 = 0.5 * (math.sin(math.radians(psi_d)) ** 2 + math.sin(math.radians(side * psi_w)) ** 2)
         a = s2 / (s2 + self.blend_c) if self.blend_c > 0 else 1.0
-        r_d = r.r_d
-        if side * psi_d < 0:  # the depth reads the other side: its size is not to be trusted either
-            r_d = r_w
-        return r.bend_trust * (a * r_w + (1.0 - a) * r_d)
-
-
-@dataclass(frozen=True)
-class RotationReading:
-    """One frame's cues as readings: the depth's rotation ``r_d`` (deg, bend fade applied), the width's
-    unsigned camera-frame angle ``psi_w`` (deg), the camera's angle to the pelvis at neutral ``psi_0`` and the
-    side-bend fade; ``side_view``: ``r_d`` is the whole answer."""
-
-    r_d: float
-    psi_w: float
-    psi_0: float
-    bend_trust: float
-    side_view: bool = False
-
-
-def _narrowed(r: RotationReading | None) -> bool:
-    """Whether the width reads the shoulder line turned :data:`SIDE_HOLD_DEG` further from the camera than at
-    neutral (a turn away from the camera, or either way with the camera in front)."""
-    return r is not None and not r.side_view and r.psi_w >= abs(r.psi_0) + SIDE_HOLD_DEG
-
-
-def turn_sides(readings: list[RotationReading | None], fps: float) -> list[float | None]:
-    """The side (+-1, the sign of the shoulder line's camera-frame angle) of every frame, kept through a turn.
-
-    A turn is a run of frames whose width angle ``psi_w`` stays :data:`SIDE_HOLD_DEG` or more beyond the
-    camera's angle at neutral (the shoulders narrowed below their rest width): their shoulder line cannot
-    cross the camera axis without widening again. The run's
-    side is that of the depth's reading (``psi_0 + r_d``) averaged over its first :data:`SIDE_ENTRY_S` seconds,
-    where the turn begins and the depth reads it well; frames outside a run take the depth's own side. None
-    for frames without a reading or in a side view (their own side is used).
-    """
-    n = len(readings)
-    sides: list[float | None] = [None] * n
-    entry = max(1, round(SIDE_ENTRY_S * fps))
-    i = 0
-    while i < n:
-        r = readings[i]
-        if not _narrowed(r):
-            i += 1
-            continue
-        j = i
-        while j < n and _narrowed(readings[j]):
-            j += 1
-        head = [readings[k].psi_0 + readings[k].r_d for k in range(i, min(j, i + entry))]
-        mean = float(np.mean(head))
-        side = 1.0 if mean >= 0 else -1.0
-        for k in range(i, j):
-            sides[k] = side
-        i = j
-    return sides
+        return bend_trust * (a * r_w + (1.0 - a) * r_d)

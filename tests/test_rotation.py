@@ -10,7 +10,7 @@ import pytest
 from builders import synthetic_pose_arrays
 from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.measure import Measurer
-from formcheck.rotation import RotationReading, TrunkRotationEstimator, fold_deg, level_width_px, turn_sides
+from formcheck.rotation import TrunkRotationEstimator, fold_deg, level_width_px
 from formcheck.types import Pose
 
 
@@ -130,32 +130,3 @@ def test_image_depth_cue_reads_a_turn_from_z_px():
         return Pose(xy, xyz[:, 2] * scale_px_per_m, xyz, ones, ones, (640, 480))
     est.learn([pose(0.0)] * 5)
     assert est.measure(pose(30.0)) == pytest.approx(30.0, abs=1.0)
-
-
-def _turn(depth_deg: list[float], width_deg: list[float], camera_deg: float = 0.0) -> list[RotationReading]:
-    return [RotationReading(d, w, camera_deg, 1.0) for d, w in zip(depth_deg, width_deg, strict=True)]
-
-
-def test_a_held_turn_keeps_the_side_it_began_on_when_the_depth_flips():
-    # a right turn seen from the front: the depth reads it at first, then flips while the turn is held (as
-    # MediaPipe's did on a render with the hands behind the head); the shoulders stay narrowed throughout
-    depth = [0.0, -5.0, -15.0, -20.0, 4.0, 15.0, 15.0, 14.0, -15.0, -5.0, 0.0]
-    width = [0.0, 5.0, 25.0, 40.0, 44.0, 44.0, 44.0, 44.0, 25.0, 5.0, 0.0]
-    sides = turn_sides(_turn(depth, width), fps=10.0)
-    assert sides[2:9] == [-1.0] * 7
-    assert sides[0] is None and sides[1] is None and sides[-1] is None
-    est = TrunkRotationEstimator.exact(1.0)
-    est.learn([make_pose(0.0)])
-    held = est._combine(_turn([15.0], [44.0])[0], sides[5])
-    assert held == pytest.approx(-44.0, abs=1.0)
-
-
-def test_a_turn_towards_an_oblique_camera_is_not_held_to_one_side():
-    # camera 30 deg to the side: the shoulders widen as the person turns towards it and may cross its axis;
-    # no frame is narrowed beyond the rest by SIDE_HOLD_DEG, so each keeps the depth's side
-    depth = [0.0, -20.0, -40.0, -45.0, -20.0, 0.0]
-    width = [30.0, 10.0, 10.0, 15.0, 10.0, 30.0]
-    assert turn_sides(_turn(depth, width, 30.0), fps=10.0) == [None] * 6
-    # turning away from it narrows them: held to the camera's side
-    away = turn_sides(_turn([0.0, 20.0, 40.0, 50.0], [30.0, 50.0, 70.0, 80.0], 30.0), fps=10.0)
-    assert away == [None, 1.0, 1.0, 1.0]
