@@ -212,6 +212,8 @@ def _run_chunk(path: Path, estimator: PoseEstimator | None, model_path: Path, pa
             part.end_s = reader.end_s
     except BaseException as exc:  # noqa: BLE001 (raised again, or acted on, in the caller's thread)
         part.error = exc
+
+
 def as_stored(pose: Pose, resolution_wh: tuple[int, int]) -> Pose:
     """``pose`` as :class:`PoseSeries` gives it back (float32 values, in float64): what the passes measure."""
     return Pose(**{k: np.asarray(getattr(pose, k), dtype=np.float32).astype(float)
