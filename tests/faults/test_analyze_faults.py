@@ -28,6 +28,7 @@ import pytest
 
 from cli_helpers import assert_one_line_error, run_formcheck
 from formcheck.errors import ModelError, OutputError
+from formcheck.passes import MIN_CHUNK_S, landmark_chunks
 
 ROOT = Path(__file__).resolve().parents[2]
 PLANK = ROOT / "sample_videos" / "plank_side.mp4"  # 210 frames at 15 fps, a person throughout
@@ -113,8 +114,17 @@ def cut_clip(src: Path, dst: Path, frames: int) -> Path:
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """8 s of the plank clip (120 frames): long enough to stop a pass in the middle, short enough to be quick."""
+    """8 s of the plank clip (120 frames): long enough to stop a pass in the middle, short enough to be quick.
+    On two CPUs its landmark pass runs in two chunks at once (:func:`~formcheck.passes.landmark_chunks`)."""
     return cut_clip(PLANK, tmp_path_factory.mktemp("clips") / "plank_8s.mp4", 120)
+
+
+@pytest.fixture(scope="module")
+def one_chunk_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """7 s of the plank clip (105 frames): too short to split (under two chunks of ``MIN_CHUNK_S``), so its
+    landmark pass is one stream of frames from the start."""
+    assert 105 / 15 < 2 * MIN_CHUNK_S
+    return cut_clip(PLANK, tmp_path_factory.mktemp("clips") / "plank_7s.mp4", 105)
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -157,9 +167,9 @@ def assert_nothing_looks_finished(out: Path) -> list[str]:
 
 # ------------------------------------------------------------------------------- item 2: TERM, HUP, KILL
 @pytest.mark.model
-def test_sigterm_in_the_landmark_pass_saves_complete_files_and_exits_143(clip, tmp_path):
+def test_sigterm_in_the_landmark_pass_saves_complete_files_and_exits_143(one_chunk_clip, tmp_path):
     out = tmp_path / "o"
-    run = Analysis(clip, "--out", out)
+    run = Analysis(one_chunk_clip, "--out", out)
     seen = run.wait_for_frames("landmarks", 15)
     run.send(signal.SIGTERM)
     rc, stderr = run.finish()
@@ -167,8 +177,34 @@ def test_sigterm_in_the_landmark_pass_saves_complete_files_and_exits_143(clip, t
     assert "Traceback" not in stderr
     summary = assert_complete_set(out, video=True)
     assert summary["interrupted"] is True and summary["interrupted_by"] == "SIGTERM"
-    # every frame read before the signal is written (not only the first), and fewer than the clip's 120
-    assert seen <= summary["frames"] < 120
+    # every frame read before the signal is written (not only the first), and fewer than the clip's 105
+    assert seen <= summary["frames"] < 105
+    assert f"interrupted by SIGTERM after {summary['frames']} frames" in stderr.splitlines()[-1]
+
+
+@pytest.mark.model
+def test_sigterm_in_a_chunked_landmark_pass_keeps_the_frames_from_the_start(clip, tmp_path):
+    """In chunks the bar counts the frames of every chunk; what is kept is the recording from its start up to
+    the first chunk that did not finish (no gap), so fewer frames than the bar showed may be kept."""
+    from formcheck.analyze import usable_cpus
+    from formcheck.sources import VideoFileSource
+
+    with VideoFileSource(clip) as source:
+        chunks = landmark_chunks(source.info, usable_cpus())
+    if chunks < 2:
+        pytest.skip(f"one CPU here: the 8 s clip is not split ({chunks} chunk)")
+    out = tmp_path / "o"
+    run = Analysis(clip, "--out", out)
+    run.wait_for_frames("landmarks", 15)
+    run.send(signal.SIGTERM)
+    rc, stderr = run.finish()
+    assert rc == 143, stderr
+    assert "Traceback" not in stderr
+    summary = assert_complete_set(out, video=True)
+    assert summary["interrupted"] is True and summary["interrupted_by"] == "SIGTERM"
+    assert 0 < summary["frames"] < 120
+    rows = read_rows(out / "frames.csv")
+    assert [int(r["frame_index"]) for r in rows] == list(range(summary["frames"]))  # from the start, no gap
     assert f"interrupted by SIGTERM after {summary['frames']} frames" in stderr.splitlines()[-1]
 
 
