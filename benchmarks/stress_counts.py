@@ -12,7 +12,15 @@ rendered samples of ``benchmarks/landmarks/`` with an exercise) is counted by fo
 * ``portrait``: the picture cropped to a 9:16 portrait window around the hips (a phone held upright): what
   falls outside is out of the frame. A crop that cuts off a part the exercise's metric needs on most frames
   (a plank lying across a narrow picture) must be refused with "Step back": listed, not scored;
-* ``dropouts``: three gaps of 0.3 s with no person found (at 30%, 55% and 80% of the recording).
+* ``dropouts``: three gaps of 0.3 s with no person found (at 30%, 55% and 80% of the recording);
+* ``mirror``: the picture mirrored left to right (a person facing the other way, or a selfie camera that
+  mirrors): x flipped in the picture and in the world, the body's left and right landmarks swapped, so a turn to
+  the person's left becomes one to their right. It holds when the counts are the unstressed ones with the sides
+  swapped;
+* ``slower`` / ``faster``: the same movement 1.5x slower and 1.33x faster (timestamps stretched by 1.5 and
+  0.75; the frames are the same): people move at their own pace. A rep clip holds when it counts as many reps
+  per side (a rep's hold at its peak stretches too, so a full rep may become partial when faster and the
+  other way round); a hold holds when its longest hold is the unstressed one stretched alike, within 1 s.
 
 A stressed clip holds when it counts what the unstressed one counts (reps per side, full and partial; for a
 hold, the longest hold within 1 s); ``start_mid`` may lose the first rep (half of it is cut off) and the held
@@ -124,6 +132,33 @@ def dropouts(series: PoseSeries) -> PoseSeries:
     return rebuild(series, a, np.ones(len(series), dtype=bool))
 
 
+#: Each landmark's mirror image: the body's left and right swapped (the nose stays the nose).
+MIRRORED = [int(L[m.name.replace("LEFT", "@").replace("RIGHT", "LEFT").replace("@", "RIGHT")]) for m in L]
+
+
+def mirror(series: PoseSeries) -> PoseSeries:
+    a = copy_arrays(series)
+    w, _ = series.resolution_wh
+    a["xy_px"][..., 0] = w - a["xy_px"][..., 0]
+    a["world_xyz_m"][..., 0] = -a["world_xyz_m"][..., 0]
+    for k in a:
+        a[k] = a[k][:, MIRRORED]
+    return rebuild(series, a, np.ones(len(series), dtype=bool))
+
+
+def tempo(series: PoseSeries, stretch: float) -> PoseSeries:
+    """The same frames with the time between them stretched by ``stretch`` (> 1: slower)."""
+    out = rebuild(series, copy_arrays(series), np.ones(len(series), dtype=bool))
+    t0 = series.timestamps_ms[0] if len(series) else 0
+    out.timestamps_ms = [int(round(t0 + (t - t0) * stretch)) for t in series.timestamps_ms]
+    return out
+
+
+def swap_sides(c: dict[str, Any]) -> dict[str, Any]:
+    other = {"left": "right", "right": "left"}
+    return {**c, "reps": {other.get(k, k): v for k, v in c["reps"].items()}}
+
+
 # ------------------------------------------------------------------------------------------- clips
 def real_clips() -> list[dict[str, Any]]:
     truth = json.loads((REAL / "truth.json").read_text())["clips"]
@@ -176,14 +211,23 @@ def counts(series: PoseSeries, exercise: Exercise) -> dict[str, Any]:
             "blocked_share": blocked / max(1, len(counted.feedback))}
 
 
+#: How much each tempo stress stretches time.
+STRETCH = {"slower": 1.5, "faster": 0.75}
+
+
 def holds_up(kind: str, base: dict[str, Any], got: dict[str, Any], stress: str, cut_s: float = 0.0) -> bool:
     """Whether a stressed count is what the unstressed one was (see the module doc)."""
     if kind == "negative":
         return got["full"] == 0
+    if stress == "mirror":
+        base = swap_sides(base)
     if kind == "hold":
-        return abs(got["hold_s"] - max(0.0, base["hold_s"] - cut_s)) <= HOLD_TOL_S
+        expected_s = max(0.0, base["hold_s"] - cut_s) * STRETCH.get(stress, 1.0)
+        return abs(got["hold_s"] - expected_s) <= HOLD_TOL_S
     if stress == "start_mid":
         return base["total"] - 1 <= got["total"] <= base["total"]
+    if stress in STRETCH:  # a rep's hold at its peak stretches too, so full and partial may trade places
+        return {k: sum(v) for k, v in got["reps"].items()} == {k: sum(v) for k, v in base["reps"].items()}
     return got["reps"] == base["reps"]
 
 
@@ -206,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
         "hands_feet_hidden": lambda s, c: hands_feet_hidden(s),
         "portrait": lambda s, c: portrait(s),
         "dropouts": lambda s, c: dropouts(s),
+        "mirror": lambda s, c: mirror(s),
+        "slower": lambda s, c: tempo(s, STRETCH["slower"]),
+        "faster": lambda s, c: tempo(s, STRETCH["faster"]),
     }
     if args.only:
         stresses = {k: v for k, v in stresses.items() if k in args.only}

@@ -244,3 +244,32 @@ def test_a_wrist_out_of_the_picture_is_measured_to_the_elbow():
     # The straight arm reads the same from the elbow as from the wrist did, and it is seen well enough to count.
     assert out.angles["arm_raise_deg"] == pytest.approx(inside.angles["arm_raise_deg"], abs=3.0)
     assert out.visibility["arm_raise_deg"] >= 0.5
+
+
+# ------------------------------------------------------------------------------------------ mirror images
+#: Metrics signed by the body's left and right (positive to the person's left): a mirror image negates them.
+#: Every other metric is the same in a mirror image (a person facing the other way, or a selfie camera).
+SIDED_METRICS = {"trunk_rotation_deg", "pelvis_rotation_deg", "trunk_lateral_tilt_deg", "trunk_axial_rotation_deg"}
+MIRRORED = [int(L[m.name.replace("LEFT", "@").replace("RIGHT", "LEFT").replace("@", "RIGHT")]) for m in L]
+
+
+def mirror_image(xy_px: np.ndarray, xyz_m: np.ndarray, width_px: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pose as a camera mirrored left to right sees it: x flipped in the picture and in the world, and the
+    body's left and right landmarks swapped (the person's left hand is still their left hand)."""
+    xy, xyz = xy_px.copy(), xyz_m.copy()
+    xy[:, 0] = width_px - xy[:, 0]
+    xyz[:, 0] = -xyz[:, 0]
+    return xy[MIRRORED], xyz[MIRRORED]
+
+
+@pytest.mark.parametrize("facing_deg", [0.0, 30.0, -45.0, 90.0, -90.0, 180.0])
+def test_every_metric_reads_a_mirror_image_as_the_same_movement_to_the_other_side(facing_deg: float) -> None:
+    # a person facing frame-left reads as one facing frame-right; a turn to the left as one to the right
+    xy, xyz = synthetic_pose_arrays(rotation_deg=25.0, extension_deg=10.0, lateral_deg=8.0, head_forward_deg=12.0,
+                                    shoulder_back_m=0.02, facing_deg=facing_deg)
+    plain = compute_metrics(xy, xyz)
+    mirrored = compute_metrics(*mirror_image(xy, xyz, 640))
+    assert set(plain) >= SIDED_METRICS
+    for name in plain:
+        expected = -plain[name] if name in SIDED_METRICS else plain[name]
+        assert mirrored[name] == pytest.approx(expected, abs=1e-6), name
