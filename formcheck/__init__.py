@@ -13,11 +13,11 @@ NOT_MEDICAL_DEVICE = (
     "or loss of bladder or bowel control."
 )
 
-__all__ = ["NOT_MEDICAL_DEVICE", "__version__", "analyze", "analyze_many"]
+__all__ = ["NOT_MEDICAL_DEVICE", "AnalysisOptions", "__version__", "analyze", "analyze_many"]
 
 
 def __getattr__(name: str):
-    if name in ("analyze", "analyze_many", "AnalysisResult"):
+    if name in ("analyze", "analyze_many", "analyze_with", "AnalysisOptions", "AnalysisResult"):
         from formcheck import api
 
         return getattr(api, name)

@@ -1,4 +1,5 @@
-"""The Python API: :func:`analyze` (one video) and :func:`analyze_many` (a batch).
+"""The Python API: :func:`analyze` (one video) and :func:`analyze_many` (a batch); their options are one
+:class:`~formcheck.options.AnalysisOptions` (:func:`analyze_with` takes it as it is).
 
 What the command line and the batch backends call, and what scripts use::
 
@@ -19,13 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from formcheck.options import AnalysisOptions
 from formcheck.sinks import VIDEO_LONG_SIDE_PX
 
 if TYPE_CHECKING:
     from formcheck.batch.index import BatchResult
     from formcheck.exercises import Exercise
 
-__all__ = ["AnalysisResult", "RepRow", "analyze", "analyze_many", "default_out_dir"]
+__all__ = ["AnalysisOptions", "AnalysisResult", "RepRow", "analyze", "analyze_many", "analyze_with",
+           "default_out_dir"]
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,9 @@ def analyze(
     """Analyses one video file; writes ``summary.json``, ``frames.csv`` (``reps.csv`` with an exercise, and
     ``annotated.mp4`` unless ``write_video=False``) into ``out`` (default ``formcheck-out/<stem>``).
 
+    The keywords other than ``out`` and ``progress`` are the fields of :class:`AnalysisOptions` (see each
+    field for its meaning), with the same names and defaults; :func:`analyze_with` takes them as one value.
+
     Args:
         video: the video file.
         exercise: an exercise name from the catalogue (``formcheck exercises``) or an Exercise; None measures
@@ -173,13 +179,29 @@ def analyze(
         formcheck.errors.FormcheckError: SourceError, ModelError, OutputError, ConfigError with a message that
             says how to fix it. A stop signal is not an error: the result says ``interrupted``.
     """
+    given = locals()  # every option by its name: a keyword added for a new option cannot be left out here
+    options = AnalysisOptions(**{name: given[name] for name in AnalysisOptions.names()})
+    return analyze_with(video, options, out=out, progress=progress)
+
+
+def analyze_with(
+    video: str | os.PathLike[str],
+    options: AnalysisOptions,
+    *,
+    out: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+) -> AnalysisResult:
+    """:func:`analyze` with its options as one :class:`AnalysisOptions` (what the command line, the batch's
+    workers and its Ray tasks call)."""
     from formcheck.analyze import analyze_video
 
-    chosen = _resolve_exercise(exercise, [Path(p) for p in exercise_files])
+    if not isinstance(options, AnalysisOptions):
+        raise TypeError(f"options must be a formcheck.AnalysisOptions, got {type(options).__name__}")
+    chosen = _resolve_exercise(options.exercise, options.exercise_files)
     out_dir = Path(out) if out is not None else default_out_dir(video)
-    summary = analyze_video(Path(video), out_dir, model_path=None if model is None else Path(model), force=force,
-                            progress=progress, calibrate_s=calibrate_s, write_video=write_video, exercise=chosen,
-                            video_long_side_px=video_size, chunks=chunks)
+    summary = analyze_video(Path(video), out_dir, model_path=options.model, force=options.force, progress=progress,
+                            calibrate_s=options.calibrate_s, write_video=options.write_video, exercise=chosen,
+                            video_long_side_px=options.video_size, chunks=options.chunks)
     return AnalysisResult.from_folder(Path(video), out_dir, summary)
 
 
@@ -187,17 +209,12 @@ def analyze_many(
     videos: Iterable[str | os.PathLike[str]],
     *,
     out: str | os.PathLike[str],
+    options: AnalysisOptions | None = None,
     jobs: int | None = None,
     backend: str = "local",
     ray_address: str | None = None,
-    exercise: str | None = None,
-    force: bool = False,
-    write_video: bool = True,
-    model: str | os.PathLike[str] | None = None,
     progress: bool = False,
-    calibrate_s: float | None = None,
-    exercise_files: Sequence[str | os.PathLike[str]] = (),
-    video_size: int | None = VIDEO_LONG_SIDE_PX,
+    **option_keywords: Any,
 ) -> BatchResult:
     """Analyses many videos (files, or folders searched for video files) into one folder each under ``out``,
     with the index ``out/batch.csv`` (video, status, frames, detection rate, reps, seconds, error).
@@ -207,6 +224,9 @@ def analyze_many(
     what finished.
 
     Args:
+        options: what each video's analysis does (:class:`AnalysisOptions`); or give its fields as keywords
+            (``write_video=False``), as :func:`analyze` takes them, not both.
+        jobs: how many videos at once (see ``backend``).
         backend: ``"local"``: this process (``jobs`` 1, the default) or ``jobs`` worker processes (spawned,
             the model loaded once per worker). ``"ray"`` (needs ``pip install 'formcheck[ray]'``): one Ray task
             per video, at most ``jobs`` at once (default: the cluster's CPUs), the model loaded once per Ray
@@ -214,14 +234,19 @@ def analyze_many(
             batch (a Ray this process already started with ``ray.init`` is used as it is). The videos and
             ``out`` must be at the same paths on every node (see :mod:`formcheck.batch.ray_backend`).
         ray_address: the Ray cluster (``HOST:PORT``, ``auto``, ``ray://HOST:10001``); only with ``"ray"``.
+        progress: a progress bar over the whole batch on stderr (the videos draw none of their own).
 
     Raises:
         formcheck.errors.ConfigError: no videos, a bad option, an unknown exercise; Ray not installed or its
             cluster not reachable.
+        TypeError: a keyword that is not an option, or ``options`` and option keywords both.
     """
     from formcheck.batch.local import run_batch
 
-    return run_batch(videos, out=Path(out), jobs=jobs, backend=backend, ray_address=ray_address, exercise=exercise,
-                     force=force, write_video=write_video, model=None if model is None else Path(model),
-                     progress=progress, calibrate_s=calibrate_s, exercise_files=[Path(p) for p in exercise_files],
-                     video_size=video_size)
+    if options is None:
+        options = AnalysisOptions.from_keywords(option_keywords)
+    elif option_keywords:
+        raise TypeError(f"give the options as options=AnalysisOptions(...) or as keywords, not both (got "
+                        f"options and {', '.join(sorted(option_keywords))})")
+    return run_batch(videos, out=Path(out), options=options, jobs=jobs, backend=backend, ray_address=ray_address,
+                     progress=progress)

@@ -21,6 +21,7 @@ from formcheck import NOT_MEDICAL_DEVICE, __version__
 from formcheck.errors import ConfigError, DisplayError, FormcheckError, OutputError, SourceError
 from formcheck.sound.cli import add_sound_options
 from formcheck.interrupt import exit_code as signal_exit_code
+from formcheck.options import MIN_VIDEO_SIZE_PX, AnalysisOptions
 from formcheck.sinks import VIDEO_LONG_SIDE_PX
 
 log = logging.getLogger("formcheck")
@@ -35,10 +36,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise ConfigError(f"{message} (see: {self.prog} --help)")
-
-
-#: The smallest --video-size: the coach's panels need room.
-MIN_VIDEO_SIZE_PX = 160
 
 
 def _video_size(text: str) -> int | None:
@@ -204,19 +201,25 @@ def _configure_logging(verbose: bool) -> None:
     logging.getLogger("formcheck").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
+def analysis_options(args: argparse.Namespace) -> AnalysisOptions:
+    """The options of ``formcheck analyze``'s flags (the same for one video and a batch). ``--calibrate``
+    absent: the neutral is found where the person rests (:mod:`formcheck.passes`)."""
+    return AnalysisOptions(exercise=args.exercise, exercise_files=tuple(args.exercise_file),
+                           calibrate_s=args.calibrate, write_video=not args.no_video, video_size=args.video_size,
+                           model=args.model, force=args.force)
+
+
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from formcheck.api import analyze, default_out_dir
+    from formcheck.api import analyze_with, default_out_dir
     from formcheck.history.cli import check_analyze_options, record_session
 
+    options = analysis_options(args)
     if len(args.video) > 1 or _is_dir(args.video[0]) or args.backend != "local" or args.ray_address is not None:
-        return _cmd_analyze_many(args)
+        return _cmd_analyze_many(args, options)
     args.video = args.video[0]  # one video: as it always was
     check_analyze_options(args)
-    calibrate_s = args.calibrate  # None: the neutral is found where the person rests (formcheck.passes)
     out = args.out if args.out is not None else default_out_dir(args.video)
-    result = analyze(args.video, exercise=args.exercise, out=out, force=args.force, write_video=not args.no_video,
-                     model=args.model, progress=not args.quiet, calibrate_s=calibrate_s,
-                     exercise_files=args.exercise_file, video_size=args.video_size)
+    result = analyze_with(args.video, options, out=out, progress=not args.quiet)
     summary = result.summary
     record_session(args, out, summary)  # record.json, the pain warning, and the history (unless --no-history)
     frames = summary["frames"]
@@ -254,17 +257,15 @@ def _is_dir(path: Path) -> bool:
     return any(p.suffix.lower() in VIDEO_EXTENSIONS for p in path.rglob("*") if p.is_file())
 
 
-def _cmd_analyze_many(args: argparse.Namespace) -> int:
+def _cmd_analyze_many(args: argparse.Namespace, options: AnalysisOptions) -> int:
     """Many videos: one folder each under --out and OUT/batch.csv; exit 0, 8 (some failed) or 130 (Ctrl-C)."""
     from formcheck.api import analyze_many
 
     if args.pain_before is not None or args.pain_after is not None:
         raise ConfigError("--pain-before / --pain-after belong to one session: give them with a single video")
     out = args.out if args.out is not None else Path("formcheck-out")
-    batch = analyze_many(args.video, out=out, jobs=args.jobs, backend=args.backend, ray_address=args.ray_address,
-                         exercise=args.exercise, force=args.force, write_video=not args.no_video, model=args.model,
-                         progress=not args.quiet, calibrate_s=args.calibrate, exercise_files=args.exercise_file,
-                         video_size=args.video_size)
+    batch = analyze_many(args.video, out=out, options=options, jobs=args.jobs, backend=args.backend,
+                         ray_address=args.ray_address, progress=not args.quiet)
     for row in batch.failed:
         print(f"formcheck: error: {row.video}: {row.error}", file=sys.stderr)
     counts: dict[str, int] = {}

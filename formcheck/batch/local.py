@@ -16,13 +16,14 @@ import logging
 import multiprocessing
 import signal
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from formcheck.batch.index import INDEX_NAME, BatchIndex, BatchResult, BatchRow
 from formcheck.errors import ConfigError, FormcheckError
+from formcheck.options import AnalysisOptions
 from formcheck.progress import ProgressBar
-from formcheck.sinks import VIDEO_LONG_SIDE_PX
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +88,12 @@ def _one_line(exc: BaseException) -> str:
     return text if isinstance(exc, FormcheckError) else f"{type(exc).__name__}: {text}"
 
 
-def analyze_one(video: Path, out_dir: Path, options: dict[str, Any]) -> tuple[str, dict[str, Any] | None, str]:
+def analyze_one(video: Path, out_dir: Path, options: AnalysisOptions) -> tuple[str, dict[str, Any] | None, str]:
     """Analyses one video; returns ``(status, summary, error)``. Never raises for a bad video."""
-    from formcheck.api import analyze
+    from formcheck.api import analyze_with
 
     try:
-        result = analyze(video, out=out_dir, **options)
+        result = analyze_with(video, options, out=out_dir)
     except FormcheckError as exc:
         return "failed", None, _one_line(exc)
     except KeyboardInterrupt:
@@ -111,7 +112,7 @@ def analyze_one(video: Path, out_dir: Path, options: dict[str, Any]) -> tuple[st
 _STOP: Any = None  # in a worker: the batch's stop event (set by the parent on Ctrl-C)
 
 
-def _pool_task(video: Path, out_dir: Path, options: dict[str, Any]) -> tuple[str, dict[str, Any] | None, str]:
+def _pool_task(video: Path, out_dir: Path, options: AnalysisOptions) -> tuple[str, dict[str, Any] | None, str]:
     """A worker's task: nothing once the batch is stopping (a video queued before Ctrl-C is not started)."""
     if _STOP is not None and _STOP.is_set():
         return "pending", None, ""
@@ -138,17 +139,11 @@ def run_batch(
     inputs: Iterable[str | Path],
     *,
     out: Path,
+    options: AnalysisOptions,
     jobs: int | None = None,
     backend: str = "local",
     ray_address: str | None = None,
-    exercise: str | None = None,
-    force: bool = False,
-    write_video: bool = True,
-    model: Path | None = None,
     progress: bool = False,
-    calibrate_s: float | None = None,
-    exercise_files: Sequence[Path] = (),
-    video_size: int | None = VIDEO_LONG_SIDE_PX,
 ) -> BatchResult:
     """See :func:`formcheck.api.analyze_many`."""
     from formcheck.api import AnalysisResult, _resolve_exercise
@@ -166,23 +161,20 @@ def run_batch(
     videos = find_videos(inputs)
     if not videos:
         raise ConfigError("no videos to analyse: give video files or folders holding them")
-    _resolve_exercise(exercise, list(exercise_files))  # a bad exercise name stops the batch before it starts
+    _resolve_exercise(options.exercise, options.exercise_files)  # a bad exercise name stops it before it starts
     out = Path(out)
     index = BatchIndex(out / INDEX_NAME)
     dirs = [out / name for name in output_names(videos)]
-    options = {"exercise": exercise, "force": force, "write_video": write_video, "model": model,
-               "progress": False, "calibrate_s": calibrate_s, "exercise_files": tuple(exercise_files),
-               "video_size": video_size}
     todo: list[int] = []
     for i, (video, out_dir) in enumerate(zip(videos, dirs)):
-        summary = None if force else complete_summary(out_dir)
+        summary = None if options.force else complete_summary(out_dir)
         if summary is not None:
             index.set(BatchRow.from_summary(video, out_dir, "skipped", summary))
         else:
             index.set(BatchRow(video, out_dir))
             todo.append(i)
-    if backend == "ray" or (jobs is not None and jobs > 1 and len(todo) > 1):
-        options["chunks"] = 1  # the videos at once fill the CPUs: each reads its video in one landmark pass
+    if options.chunks is None and (backend == "ray" or (jobs is not None and jobs > 1 and len(todo) > 1)):
+        options = replace(options, chunks=1)  # the videos at once fill the CPUs: each read in one landmark pass
     with _connected(backend, ray_address, needed=bool(todo)):  # Ray reached before anything is written
         out.mkdir(parents=True, exist_ok=True)
         index.write()
@@ -215,7 +207,7 @@ def run_batch(
                     if interrupted:
                         break
             else:
-                interrupted = _run_pool(todo, videos, dirs, options, jobs, model, finish) or interrupted
+                interrupted = _run_pool(todo, videos, dirs, options, jobs, finish) or interrupted
         except KeyboardInterrupt:
             interrupted = True
         finally:
@@ -236,13 +228,13 @@ def _connected(backend: str, ray_address: str | None, *, needed: bool) -> contex
     return ray_session(ray_address)
 
 
-def _run_pool(todo: list[int], videos: list[Path], dirs: list[Path], options: dict[str, Any], jobs: int,
-              model: Path | None, finish: Any) -> bool:
+def _run_pool(todo: list[int], videos: list[Path], dirs: list[Path], options: AnalysisOptions, jobs: int,
+              finish: Any) -> bool:
     """Runs the videos in ``jobs`` spawned processes; returns True when Ctrl-C stopped the batch."""
     context = multiprocessing.get_context("spawn")
     stop = context.Event()
     pool = cf.ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context,
-                                  initializer=_worker_init, initargs=(model, stop))
+                                  initializer=_worker_init, initargs=(options.model, stop))
     futures = {pool.submit(_pool_task, videos[i], dirs[i], options): i for i in todo}
     interrupted = False
     try:

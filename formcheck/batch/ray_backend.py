@@ -29,6 +29,7 @@ from types import ModuleType
 from typing import Any
 
 from formcheck.errors import ConfigError
+from formcheck.options import AnalysisOptions
 
 log = logging.getLogger(__name__)
 
@@ -132,13 +133,13 @@ def _warm_worker(model: Path | None) -> None:
         log.debug("Ray worker start-up: the model could not be preloaded", exc_info=True)
 
 
-def analyze_task(video: Path, out_dir: Path, options: dict[str, Any], cwd: str
+def analyze_task(video: Path, out_dir: Path, options: AnalysisOptions, cwd: str
                  ) -> tuple[str, dict[str, Any] | None, str]:
     """The Ray task: one video, in the driver's working folder (relative paths mean what they meant there,
     and the summary names the video as the local backend does) when this node has that folder."""
     from formcheck.batch.local import analyze_one
 
-    _warm_worker(options.get("model"))
+    _warm_worker(options.model)
     previous = os.getcwd()
     moved = cwd != previous and os.path.isdir(cwd)
     if moved:
@@ -163,7 +164,7 @@ def _task_error(ray: ModuleType, exc: BaseException) -> str:
     return f"Ray: {type(exc).__name__}: {lines[-1].strip() if lines else ''}".rstrip(": ")
 
 
-def run_ray(todo: list[int], videos: list[Path], dirs: list[Path], options: dict[str, Any], jobs: int | None,
+def run_ray(todo: list[int], videos: list[Path], dirs: list[Path], options: AnalysisOptions, jobs: int | None,
             finish: Finish) -> bool:
     """Runs the videos ``todo`` as Ray tasks, at most ``jobs`` at once (default: the cluster's CPUs), calling
     ``finish(i, status, summary, error)`` as each ends; returns True when Ctrl-C stopped the batch.
