@@ -13,7 +13,7 @@ Importing :mod:`formcheck` stays light: MediaPipe is loaded only when an analysi
 
 from __future__ import annotations
 
-import csv
+import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from formcheck.options import AnalysisOptions
+from formcheck.record import REPS_NAME, SUMMARY_NAME, RepRow, read_rep_rows
 from formcheck.sinks import VIDEO_LONG_SIDE_PX
 
 if TYPE_CHECKING:
@@ -29,42 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["AnalysisOptions", "AnalysisResult", "RepRow", "analyze", "analyze_many", "analyze_with",
            "default_out_dir"]
-
-
-@dataclass(frozen=True)
-class RepRow:
-    """One row of ``reps.csv``, typed (see :class:`formcheck.exercises.counting.RepRecord`)."""
-
-    index: int
-    side: str
-    start_s: float
-    end_s: float
-    duration_s: float
-    peak_deg: float
-    rom_deg: float
-    time_in_target_s: float
-    hold_s: float
-    reached_target: bool
-    share_of_target: float
-    complete: bool
-    cues: tuple[str, ...] = ()
-    confidence: float | None = None  #: 0-1 (docs/confidence.md); None when not assessed
-
-    @classmethod
-    def from_csv_row(cls, row: dict[str, str]) -> RepRow:
-        def num(name: str) -> float:
-            return float(row[name])
-
-        def flag(name: str) -> bool:
-            return row[name].strip().lower() == "true"
-
-        cues = tuple(c for c in (row.get("cues") or "").split("; ") if c)
-        return cls(index=int(row["index"]), side=row["side"], start_s=num("start_s"), end_s=num("end_s"),
-                   duration_s=num("duration_s"), peak_deg=num("peak_deg"), rom_deg=num("rom_deg"),
-                   time_in_target_s=num("time_in_target_s"), hold_s=num("hold_s"),
-                   reached_target=flag("reached_target"), share_of_target=num("share_of_target"),
-                   complete=flag("complete"), cues=cues,
-                   confidence=float(row["confidence"]) if row.get("confidence") else None)
 
 
 @dataclass(frozen=True)
@@ -106,18 +71,10 @@ class AnalysisResult:
     @classmethod
     def from_folder(cls, video: Path, out_dir: Path, summary: dict[str, Any] | None = None) -> AnalysisResult:
         """Reads a finished output folder (``summary.json`` and ``reps.csv``)."""
-        import json
-
-        from formcheck.analyze import REPS_NAME, SUMMARY_NAME
-
         out_dir = Path(out_dir)
         if summary is None:
             summary = json.loads((out_dir / SUMMARY_NAME).read_text(encoding="utf-8"))
-        reps: tuple[RepRow, ...] = ()
-        reps_path = out_dir / REPS_NAME
-        if summary.get("exercise") and reps_path.is_file():
-            with reps_path.open(newline="", encoding="utf-8") as f:
-                reps = tuple(RepRow.from_csv_row(row) for row in csv.DictReader(f))
+        reps = read_rep_rows(out_dir / REPS_NAME) if summary.get("exercise") else ()
         return cls(video=Path(video), out_dir=out_dir, summary=summary, reps=reps)
 
 

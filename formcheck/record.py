@@ -92,8 +92,56 @@ class SideCount:
 
 
 @dataclass(frozen=True)
+class RepRow:
+    """One row of ``reps.csv`` read back, typed: every column, at the file's precision (what
+    :attr:`formcheck.AnalysisResult.reps` gives a script, and what :class:`Rep` is taken from).
+
+    The three rep types differ for a reason: :class:`formcheck.exercises.counting.RepRecord` is the counter's
+    rep as it happened (full precision; it writes this row, ``duration_s`` derived, ``confidence`` NaN when not
+    assessed); this is that row read back from the file (``confidence`` None when not assessed); :class:`Rep`
+    is a rep of the session record (``record.json``, the history), the versioned subset ``docs/record.md``
+    documents, with ``side`` ``"all"`` for an unsided exercise.
+    """
+
+    index: int
+    side: str
+    start_s: float
+    end_s: float
+    duration_s: float
+    peak_deg: float
+    rom_deg: float
+    time_in_target_s: float
+    hold_s: float
+    reached_target: bool
+    share_of_target: float
+    complete: bool
+    cues: tuple[str, ...] = ()
+    confidence: float | None = None  #: 0-1 (docs/confidence.md); None when not assessed
+
+    @classmethod
+    def from_csv_row(cls, row: dict[str, str]) -> RepRow:
+        """From a ``csv.DictReader`` row; KeyError or ValueError when a column is missing or malformed."""
+        def num(name: str) -> float:
+            return float(row[name])
+
+        def flag(name: str) -> bool:
+            return row[name].strip().lower() == "true"
+
+        cues = tuple(c for c in (row.get("cues") or "").split("; ") if c)
+        return cls(index=int(row["index"]), side=row["side"], start_s=num("start_s"), end_s=num("end_s"),
+                   duration_s=num("duration_s"), peak_deg=num("peak_deg"), rom_deg=num("rom_deg"),
+                   time_in_target_s=num("time_in_target_s"), hold_s=num("hold_s"),
+                   reached_target=flag("reached_target"), share_of_target=num("share_of_target"),
+                   complete=flag("complete"), cues=cues,
+                   confidence=float(row["confidence"]) if row.get("confidence") else None)
+
+
+@dataclass(frozen=True)
 class Rep:
-    """One rep as ``reps.csv`` has it: ``rom_deg`` is the furthest distance from neutral."""
+    """One rep of the session record (``record.json``, the history; ``docs/record.md``): ``rom_deg`` is the
+    furthest distance from neutral. Taken from a :class:`RepRow` (:meth:`of_row`), without the row's
+    ``duration_s`` and ``time_in_target_s``, ``side`` ``"all"`` for an unsided exercise; changing its fields
+    changes the record's schema (:data:`SCHEMA_VERSION`)."""
 
     index: int
     side: str
@@ -108,6 +156,13 @@ class Rep:
     cues: tuple[str, ...] = ()
     #: how much to trust the rep's numbers, 0-1 (docs/confidence.md); None when not assessed
     confidence: float | None = None
+
+    @classmethod
+    def of_row(cls, row: RepRow) -> Rep:
+        return cls(index=row.index, side=row.side or "all", start_s=row.start_s, end_s=row.end_s,
+                   peak_deg=row.peak_deg, rom_deg=row.rom_deg, hold_s=row.hold_s, reached_target=row.reached_target,
+                   share_of_target=row.share_of_target, complete=row.complete, cues=row.cues,
+                   confidence=row.confidence)
 
 
 @dataclass(frozen=True)
@@ -474,18 +529,18 @@ def _summary_pain(summary: dict[str, Any]) -> Pain:
     return Pain(given.get("before"), given.get("after"))
 
 
-def _read_reps(path: Path) -> tuple[Rep, ...]:
+def read_rep_rows(path: Path) -> tuple[RepRow, ...]:
+    """The rows of a ``reps.csv``; none when there is no such file. KeyError or ValueError when a row is
+    missing a column or holds a malformed value."""
     if not path.is_file():
         return ()
     with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+        return tuple(RepRow.from_csv_row(row) for row in csv.DictReader(f))
+
+
+def _read_reps(path: Path) -> tuple[Rep, ...]:
     try:
-        return tuple(Rep(index=int(r["index"]), side=r["side"] or "all", start_s=float(r["start_s"]),
-                         end_s=float(r["end_s"]), peak_deg=float(r["peak_deg"]), rom_deg=float(r["rom_deg"]),
-                         hold_s=float(r["hold_s"]), reached_target=r["reached_target"] == "true",
-                         share_of_target=float(r["share_of_target"]), complete=r["complete"] == "true",
-                         cues=tuple(c for c in (r.get("cues") or "").split("; ") if c),
-                         confidence=float(r["confidence"]) if r.get("confidence") else None) for r in rows)
+        return tuple(Rep.of_row(row) for row in read_rep_rows(path))
     except (KeyError, ValueError) as exc:
         raise RecordError(f"{path} is not a reps.csv formcheck wrote ({exc}): re-run the analysis") from None
 

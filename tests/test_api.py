@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from cli_helpers import run_formcheck
 
 import formcheck
 from formcheck.api import AnalysisResult, RepRow
+from formcheck.record import Rep
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 VOLATILE = ("processing",)  # timings differ from run to run
@@ -40,6 +42,17 @@ def test_rep_row_from_csv_row():
            "reached_target": "true", "share_of_target": "1.00", "complete": "false", "cues": "a; b"}
     rep = RepRow.from_csv_row(row)
     assert rep == RepRow(2, "left", 1.0, 3.5, 2.5, -40.5, 38.0, 1.2, 1.0, True, 1.0, False, ("a", "b"))
+
+
+def test_the_records_rep_is_the_rows_subset():
+    """record.Rep (record.json, the history) is taken from the reps.csv row: the same values, without the row's
+    duration and time in target, side 'all' for an unsided exercise."""
+    row = RepRow(1, "", 0.5, 2.5, 2.0, 30.0, 30.0, 1.5, 1.0, True, 1.0, True, ("c",), 0.8)
+    rep = Rep.of_row(row)
+    assert rep.side == "all"
+    kept = {f.name for f in fields(Rep)}
+    assert kept == {f.name for f in fields(RepRow)} - {"duration_s", "time_in_target_s"}
+    assert all(getattr(rep, name) == getattr(row, name) for name in kept - {"side"})
 
 
 @pytest.mark.model

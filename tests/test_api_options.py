@@ -14,6 +14,7 @@ import pytest
 from options_helpers import check_batch_passes_every_option
 
 import formcheck
+import formcheck.api
 from formcheck.cli import analysis_options, build_parser
 from formcheck.errors import ConfigError
 from formcheck.options import AnalysisOptions
@@ -39,7 +40,7 @@ def _analyze_flags() -> set[str]:
 
 
 def test_the_options_are_the_keywords_of_analyze_with_the_same_defaults():
-    params = inspect.signature(formcheck.analyze).parameters
+    params = inspect.signature(formcheck.api.analyze).parameters
     assert set(params) - CALL_OWN == set(AnalysisOptions.names())
     for f in fields(AnalysisOptions):
         assert params[f.name].kind is inspect.Parameter.KEYWORD_ONLY

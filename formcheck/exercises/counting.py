@@ -212,7 +212,8 @@ CSV_COLUMNS = (
 
 @dataclass(frozen=True)
 class RepRecord:
-    """One rep (or hold attempt) as it happened.
+    """One rep (or hold attempt) as it happened, as the counter made it (full precision); it writes the row of
+    ``reps.csv`` that :class:`formcheck.record.RepRow` reads back (see there for the three rep types).
 
     Attributes:
         index: 1, 2, ... in the order the reps ended.

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import assert_one_line_error, run_formcheck
+from options_helpers import check_batch_passes_every_option
 
 import formcheck
 from formcheck.batch.index import COLUMNS, EXIT_SOME_FAILED, read_index
@@ -100,6 +101,13 @@ def test_ray_batch_matches_the_in_process_batch_file_for_file(ray_address, clips
     assert [r.status for r in forced.rows] == ["done"]
     assert (tmp_path / "ray" / "astronaut_clip" / "frames.csv").read_bytes() == (
         tmp_path / "local" / "astronaut_clip" / "frames.csv").read_bytes()
+
+
+@pytest.mark.model
+def test_a_ray_batch_passes_every_option_to_each_video(ray_address, tmp_path):
+    """Every option away from its default: each video's Ray task writes the files of analysing it alone with
+    the same options, and each option shows in them."""
+    check_batch_passes_every_option(tmp_path, backend="ray")
 
 
 @pytest.mark.model
