@@ -202,6 +202,8 @@ def analyze_many(
 
     if options is None:
         options = AnalysisOptions.from_keywords(option_keywords)
+    elif not isinstance(options, AnalysisOptions):
+        raise TypeError(f"options must be a formcheck.AnalysisOptions, got {type(options).__name__}")
     elif option_keywords:
         raise TypeError(f"give the options as options=AnalysisOptions(...) or as keywords, not both (got "
                         f"options and {', '.join(sorted(option_keywords))})")

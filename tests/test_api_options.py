@@ -113,6 +113,8 @@ def test_analyze_many_refuses_an_unknown_or_doubled_option_before_writing(tmp_pa
         formcheck.analyze_many([video], out=tmp_path / "o", write_vidoe=False)
     with pytest.raises(TypeError, match="not both"):
         formcheck.analyze_many([video], out=tmp_path / "o", options=AnalysisOptions(), write_video=False)
+    with pytest.raises(TypeError, match="AnalysisOptions, got dict"):
+        formcheck.analyze_many([video], out=tmp_path / "o", options={"write_video": False})
     with pytest.raises(ConfigError, match="calibrate_s"):
         formcheck.analyze_many([video], out=tmp_path / "o", calibrate_s=-1)
     assert not (tmp_path / "o").exists()
