@@ -7,8 +7,9 @@ absolute error (MAE), the largest error, the bias (mean signed error) and the de
 and hold counts against the truth. ``--write`` stores the table in ``docs/accuracy.md`` and the figures in
 ``docs/accuracy.json``, which the regression gate (``tests/test_accuracy_gate.py``) compares against.
 
-MediaPipe's landmarks are cached per clip in ``benchmarks/landmarks/<clip>.npz`` (with the video's sha256),
-so the evaluation itself takes seconds; ``--refresh`` runs the model again (about a minute for all clips).
+MediaPipe's landmarks are cached per clip in ``benchmarks/landmarks/<clip>.npz`` (made by analyze's own landmark
+pass, with the video's sha256 and the pass's identity: :mod:`landmark_cache`), so the evaluation itself takes
+seconds; a stale cache is made again, ``--refresh`` runs the model again for every clip (about a minute).
 
     .venv/bin/python benchmarks/accuracy.py [--refresh] [--write] [CLIP ...]
     .venv/bin/python benchmarks/accuracy.py --set wide [--write] [CLIP ...]
@@ -84,7 +85,8 @@ def cache_path(video: Path) -> Path:
 
 
 def build_cache(video: Path) -> Path:
-    """Runs the pose stage over every frame of ``video`` (analyze's landmark pass) and stores the series."""
+    """Runs analyze's landmark pass over every frame of ``video`` and stores the series with the pass's identity
+    (:func:`landmark_cache.build`)."""
     return landmark_cache.build(video, CACHE)
 
 
@@ -359,10 +361,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.clip_set == "wide":
         return main_wide(args.clips, args.write)
     videos = [v for v in sample_clips() if not args.clips or v.stem in args.clips]
-    for video in videos:
-        cache = cache_path(video)
-        if args.refresh or not cache.is_file() or load_cache(video).video_sha256 != sha256(video):
-            print(f"running MediaPipe on {video.name} ...", file=sys.stderr)
+    for video in videos:  # made again when missing, made from another video or by another landmark pass
+        reason = "--refresh" if args.refresh else landmark_cache.stale_reason(cache_path(video), video)
+        if reason is not None:
+            print(f"running MediaPipe on {video.name} ({reason}) ...", file=sys.stderr)
             build_cache(video)
     results = [evaluate(v) for v in videos]
     print(table(results))

@@ -8,8 +8,9 @@ hold, and a summary: clips exact, within the tolerance, mean |counted - truth| /
 tolerance, negative controls with no full rep.
 
 The clips are third-party footage: they are never committed. MediaPipe's landmarks are cached per clip in
-``benchmarks/real_landmarks/<clip>.npz`` with the video's sha256 (numbers only, no pictures), so a re-run
-takes seconds and the regression gate (``tests/test_real_clips_gate.py``) can recompute every figure without
+``benchmarks/real_landmarks/<clip>.npz`` (numbers only, no pictures), made by ``formcheck analyze``'s own
+landmark pass and stored with the video's sha256 and that pass's identity (:mod:`landmark_cache`; a stale cache
+is made again), so a re-run takes seconds and the regression gate (``tests/test_real_clips_gate.py``) can recompute every figure without
 the videos.
 
     .venv/bin/python benchmarks/real_clips.py [--clips DIR] [--refresh] [--write] [CLIP ...]
@@ -198,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
             series = landmark_cache.ensure(video, CACHE, refresh=args.refresh,
                                            log=lambda s: print(s, file=sys.stderr))
         else:
+            reason = landmark_cache.stale_reason(CACHE / f"{stem}.npz")
+            if reason is not None:
+                print(f"warning: {reason}: run benchmarks/real_clips.py --refresh where the clips are", file=sys.stderr)
             series, _ = PoseSeries.load_npz(CACHE / f"{stem}.npz")
         results.append(evaluate(entry, series))
     if have_clips:

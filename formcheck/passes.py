@@ -10,9 +10,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import math
 import threading
+from importlib.metadata import PackageNotFoundError, version
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,6 +29,7 @@ from formcheck.filtering import zero_phase_smooth
 from formcheck.measure import raw_measurement
 from formcheck.pipeline import GIL_SWITCH_INTERVAL_S, Drain, Prefetch, switch_interval
 from formcheck.pose import ModelInput, PoseEstimator, model_size_wh
+from formcheck.record import file_sha256
 from formcheck.rotation import TrunkRotationEstimator
 from formcheck.series import PoseSeries
 from formcheck.sources import FrameSource, SourceInfo, Span, SpanError, VideoFileSource
@@ -212,6 +215,48 @@ def _run_chunk(path: Path, estimator: PoseEstimator | None, model_path: Path, pa
             part.end_s = reader.end_s
     except BaseException as exc:  # noqa: BLE001 (raised again, or acted on, in the caller's thread)
         part.error = exc
+
+
+#: The landmark pass's own version: raised whenever what the model is shown, or how a video is split between
+#: landmarkers, changes in a way no other part of :func:`landmark_pass_identity` records (decoding, colour
+#: conversion, scaling filter, chunk boundaries, warm-up), so a landmark cache made by an older pass is known
+#: to be stale. 1: OpenCV-converted full-size frames, one pass; 2: FFmpeg-scaled to
+#: :func:`~formcheck.pose.model_size_wh`, in :func:`landmark_chunks` chunks (:func:`chunked_landmark_pass`).
+LANDMARK_PASS_VERSION = 2
+
+
+def landmark_pass_identity(info: SourceInfo, model_path: Path, cpus: int) -> dict[str, str | int | float]:
+    """What, besides the video itself, makes :func:`chunked_landmark_pass` give the landmarks it gives on a
+    video with ``info`` on a machine with ``cpus`` CPUs: the pass's version, the model file's sha256, the size the
+    model is shown each picture at, the number of chunks and their warm-up, and MediaPipe's version. Cheap (no
+    model run): the benchmarks' landmark caches store it and their gates compare it with today's."""
+    w, h = model_size_wh(info.resolution_wh)
+    return {
+        "version": LANDMARK_PASS_VERSION,
+        "model_sha256": _model_sha256(*_file_key(Path(model_path))),
+        "model_input_wh": f"{w}x{h}",
+        "chunks": landmark_chunks(info, cpus),
+        "chunk_warmup_s": CHUNK_WARMUP_S,
+        "mediapipe": _mediapipe_version(),
+    }
+
+
+def _file_key(path: Path) -> tuple[Path, int, int]:
+    st = path.resolve().stat()
+    return path.resolve(), st.st_size, st.st_mtime_ns
+
+
+@functools.lru_cache(maxsize=4)
+def _model_sha256(path: Path, _size: int, _mtime_ns: int) -> str:
+    """The model file's sha256, hashed once while the file keeps its size and modification time."""
+    return file_sha256(path)
+
+
+def _mediapipe_version() -> str:
+    try:
+        return version("mediapipe")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def as_stored(pose: Pose, resolution_wh: tuple[int, int]) -> Pose:

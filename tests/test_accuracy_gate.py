@@ -2,8 +2,9 @@
 
 The figures come from ``benchmarks/accuracy.py`` (``--write`` refreshes them); this test recomputes them from
 the committed landmark cache (seconds, no inference) and fails when an error grows past a small tolerance,
-the detection rate drops, or a count that matched the truth stops matching. A second test checks that the
-cache is really what the committed model says about the committed videos.
+the detection rate drops, or a count that matched the truth stops matching. The cache must hold what
+``formcheck analyze`` sees today: each file stores the identity of the landmark pass that made it, which must be
+today's (compared without running the model); a model test checks the first frames again through analyze's pass.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import accuracy  # noqa: E402
+import landmark_cache  # noqa: E402
 
 COMMITTED = json.loads((ROOT / "docs" / "accuracy.json").read_text())
 BY_CLIP = {r["clip"]: r for r in COMMITTED}
@@ -34,6 +36,13 @@ def _scale(metric: str) -> float:
 
 def test_every_clip_with_truth_is_in_the_table():
     assert {v.stem for v in accuracy.sample_clips()} == set(BY_CLIP)
+
+
+@pytest.mark.parametrize("clip", sorted(BY_CLIP))
+def test_the_cache_is_made_by_todays_landmark_pass(clip):
+    video = accuracy.SAMPLES / f"{clip}.mp4"
+    reason = landmark_cache.stale_reason(accuracy.cache_path(video), video)
+    assert reason is None, f"{reason}: run benchmarks/accuracy.py --refresh --write"
 
 
 @pytest.mark.parametrize("clip", sorted(BY_CLIP))
@@ -57,14 +66,16 @@ def test_accuracy_does_not_regress(clip):
 
 @pytest.mark.model
 def test_landmark_cache_is_what_the_model_sees():
-    """The first frames of one clip, through the committed model again, give the cached landmarks."""
+    """The first frames of one clip, through the committed model and analyze's landmark pass (the frames as
+    FFmpeg converts them for the model) again, give the cached landmarks."""
+    from formcheck.passes import model_inputs
     from formcheck.pose import PoseEstimator
     from formcheck.sources import VideoFileSource
 
     video = accuracy.SAMPLES / "thoracic_extension_side.mp4"
     cached = accuracy.load_cache(video)
     with VideoFileSource(video) as source, PoseEstimator() as estimator:
-        for frame, pose in zip(source, cached.poses[:20]):
-            fresh = estimator.detect(frame)
+        for item, pose in zip(model_inputs(source), cached.poses[:20]):
+            fresh = estimator.detect_input(item)
             np.testing.assert_allclose(fresh.xy_px, pose.xy_px, atol=0.05)
             np.testing.assert_allclose(fresh.world_xyz_m, pose.world_xyz_m, atol=1e-4)

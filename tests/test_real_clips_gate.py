@@ -5,8 +5,10 @@ measuring-and-counting path on real clips (third-party footage, never committed)
 landmarks (``benchmarks/real_landmarks/``, numbers only, with the hand counts). This test recomputes every
 clip from that cache in seconds: a rep clip that was exact must stay exact, one within tolerance must stay
 within it, a hold within its tolerance must stay so, and a negative control must never count a full rep.
-Where the clips themselves are at hand (``../shared/real_clips``), it also checks the cache is still what
-those videos are (their sha256).
+The cache must hold what ``formcheck analyze`` sees today: each file stores the identity of the landmark pass
+that made it (:func:`formcheck.passes.landmark_pass_identity`), which must be today's (compared without running
+the model). Where the clips themselves are at hand (``../shared/real_clips``), it also checks the cache is still
+what those videos are (their sha256).
 """
 
 from __future__ import annotations
@@ -40,6 +42,12 @@ def test_every_cached_clip_is_in_the_table():
     assert all((real_clips.CACHE / f"{clip}.npz").is_file() for clip in TRUTH)
 
 
+@pytest.mark.parametrize("clip", sorted(TRUTH))
+def test_the_cache_is_made_by_todays_landmark_pass(clip):
+    reason = landmark_cache.stale_reason(real_clips.CACHE / f"{clip}.npz")
+    assert reason is None, f"{reason}: run benchmarks/real_clips.py --refresh --write"
+
+
 @pytest.mark.parametrize("clip", sorted(c for c, r in BY_CLIP.items() if r["kind"] in real_clips.SCORED))
 def test_real_clip_counts_do_not_regress(clip):
     before, now = BY_CLIP[clip], _recompute(clip)
@@ -69,5 +77,5 @@ def test_the_cache_is_what_the_real_clips_are():
         pytest.skip(f"the real clips are not here ({clips_dir}): the gate above ran from the committed cache")
     for entry in real_clips.load_truth(clips_dir):
         video = clips_dir / entry["clip"]
-        assert landmark_cache.is_fresh(video, real_clips.CACHE), (
-            f"the landmark cache of {video.name} is stale: run benchmarks/real_clips.py --refresh --write")
+        reason = landmark_cache.stale_reason(landmark_cache.cache_file(real_clips.CACHE, video), video)
+        assert reason is None, f"{reason}: run benchmarks/real_clips.py --refresh --write"
