@@ -50,6 +50,15 @@ REST_MIN_BAND_RATIO = 0.005
 SLOW_SHARE_PER_S = 0.5
 #: A dwell between the two extremes of a two-way movement is the rest when it holds this share of slow frames.
 MIN_DWELL_SHARE = 0.1
+#: :attr:`Neutral.note` of a two-way movement that never rests in the middle.
+NO_MIDDLE_REST = "no rest in the middle: midway between the two sides' typical extremes"
+#: A rest is a pause: the person stays there, moving slowly (:data:`SLOW_SHARE_PER_S`), for at least this long in
+#: all. People who come back to the middle between reps pause there for a breath or longer (0.46-5.8 s of slow
+#: rest frames on the real clips that rest, 2-6 s on the rendered ones); a continuous side-to-side movement (a
+#: Russian twist, a swinging torso twist) only passes through the middle, at its fastest, so its frames there are
+#: not slow (0-0.1 s on the real twist and on renders whose middle only the crossings reach). A quarter of a
+#: second is a few frames at any frame rate and shorter than any pause a person makes on purpose.
+REST_MIN_DWELL_S = 0.25
 
 
 def landmark_pass(source: FrameSource, estimator: PoseEstimator, *,
@@ -359,11 +368,54 @@ def _in_start(raw: list[Measurement], exercise: Exercise | None) -> np.ndarray:
     return out
 
 
+def _slow(values: np.ndarray, times_s: np.ndarray, spread: float) -> np.ndarray:
+    """Frames where the metric moves less than :data:`SLOW_SHARE_PER_S` of its spread a second (the person
+    dwells); ``values`` finite."""
+    v = np.gradient(values, times_s) if values.size > 2 else np.zeros_like(values)
+    return np.abs(v) <= max(1e-6, SLOW_SHARE_PER_S * spread)
+
+
+def _dwell_s(values: np.ndarray, times_s: np.ndarray, frames: np.ndarray) -> float:
+    """Seconds the person dwells (slow frames, :func:`_slow`) among ``frames`` (a mask over ``values``)."""
+    ok = np.isfinite(values)
+    if ok.sum() < 3 or not (frames & ok).any():
+        return 0.0
+    v, t = values[ok], times_s[ok]
+    p10, p90 = np.percentile(v, [10, 90])
+    slow = _slow(v, t, float(p90 - p10)) & frames[ok]
+    dt = np.diff(t, append=t[-1] + (float(np.median(np.diff(t))) if t.size > 1 else 0.0))
+    return float(np.sum(np.minimum(dt, 2.0 * float(np.median(dt)))[slow]))
+
+
+def sides_midpoint(values: np.ndarray) -> float:
+    """Midway between the two sides' typical extremes of a two-way movement: the median of the turning points on
+    each side (each excursion's furthest value, an excursion running from one crossing of the provisional
+    centre, midway between the 10th and 90th percentiles, to the next; excursions that stay within
+    :data:`REST_SHARE` of the spread of it are wobble, not turns). The provisional centre when one side has no
+    turn. ``values`` in the metric's unit, NaN where not measured."""
+    v = values[np.isfinite(values)]
+    if v.size < 3:
+        return float(np.median(v)) if v.size else math.nan
+    p10, p90 = np.percentile(v, [10, 90])
+    centre, least = 0.5 * float(p10 + p90), REST_SHARE * float(p90 - p10)
+    sign = np.sign(v - centre)
+    sign[sign == 0] = 1
+    cuts = np.flatnonzero(np.diff(sign) != 0) + 1
+    highs, lows = [], []
+    for part in np.split(v, cuts):
+        if part[0] > centre and part.max() - centre >= least:
+            highs.append(float(part.max()))
+        elif part[0] < centre and centre - part.min() >= least:
+            lows.append(float(part.min()))
+    if not highs or not lows:
+        return centre
+    return 0.5 * (float(np.median(highs)) + float(np.median(lows)))
+
+
 def _dwell_peaks(values: np.ndarray, times_s: np.ndarray, spread: float, min_band: float = REST_MIN_BAND
                  ) -> list[tuple[float, int]]:
     """Values where the movement dwells (slow frames), as ``(value, frames)`` histogram peaks, low to high."""
-    v = np.gradient(values, times_s) if values.size > 2 else np.zeros_like(values)
-    slow = np.abs(v) <= max(1e-6, SLOW_SHARE_PER_S * spread)
+    slow = _slow(values, times_s, spread)
     if slow.sum() < 3:
         return []
     width = max(min_band, spread / 12.0)
@@ -385,8 +437,10 @@ def _dwell_peaks(values: np.ndarray, times_s: np.ndarray, spread: float, min_ban
 
 def _rest_value(values: np.ndarray, times_s: np.ndarray, method: str, mode: str,
                 min_band: float = REST_MIN_BAND) -> float:
-    """The rest: for a two-way movement, where the person dwells between the two extremes (or, moving on
-    without a pause, midway between them); for a one-way movement the low end of its progress."""
+    """The rest: for a two-way movement, where the person dwells between the two extremes (or, with no dwell
+    of its own between them, midway between the 10th and 90th percentiles, where a rest that the histogram
+    merges with one side still lies; :func:`find_neutral` checks the person dwells there); for a one-way movement
+    the low end of its progress."""
     p10, p90 = np.percentile(values, [10, 90])
     spread = float(p90 - p10)
     peaks = _dwell_peaks(values, times_s, spread, min_band)
@@ -396,7 +450,6 @@ def _rest_value(values: np.ndarray, times_s: np.ndarray, method: str, mode: str,
         if dwells:
             return dwells[0][0] if mode != "down" else dwells[-1][0]
         return float(p10 if mode != "down" else p90)
-    mid = 0.5 * (p10 + p90)
     if len(peaks) >= 3:
         lo, hi = peaks[0][0], peaks[-1][0]
         inner = [p for p in peaks[1:-1] if lo + 0.1 * (hi - lo) <= p[0] <= hi - 0.1 * (hi - lo)]
@@ -404,7 +457,7 @@ def _rest_value(values: np.ndarray, times_s: np.ndarray, method: str, mode: str,
         inner = [p for p in inner if p[1] >= MIN_DWELL_SHARE * total]
         if inner:
             return max(inner, key=lambda p: p[1])[0]
-    return float(mid)
+    return float(0.5 * (p10 + p90))
 
 
 def _rest_frames(values: np.ndarray, times_s: np.ndarray, candidates: np.ndarray, method: str, mode: str,
@@ -444,7 +497,7 @@ def find_neutral(raw: list[Measurement], exercise: Exercise | None, *, calibrate
     t = np.array([m.timestamp_ms for m in raw], dtype=float)
     metric = exercise.rep.metric if exercise is not None else "trunk_rotation_deg"
     values = np.array([m.angles.get(metric, math.nan) for m in raw], dtype=float)
-    note = ""
+    note, midpoint = "", math.nan
     if calibrate_s is not None:
         first = t[detected][0]
         frames = detected & (t <= first + calibrate_s * 1000.0)
@@ -458,6 +511,14 @@ def find_neutral(raw: list[Measurement], exercise: Exercise | None, *, calibrate
         frames = _rest_frames(values, t / 1000.0, start, method, mode, metric, exit_p)
         if rng is not None:  # a rest that is already turned, curled or lifted is not a neutral
             frames &= (values >= rng[0]) & (values <= rng[1])
+        if (method == "centre" and metric != "trunk_rotation_deg" and frames.sum() >= 3
+                and _dwell_s(values, t / 1000.0, frames) < REST_MIN_DWELL_S):
+            # The person only passes through the middle, never rests there: the neutral is midway between the two
+            # sides' typical extremes. (Trunk rotation is judged on the fused rotation instead, in
+            # _refine_rotation_neutral: the raw one reads a third of a turn, so its rest merges with a side.)
+            midpoint = sides_midpoint(np.where(start, values, math.nan))
+            if math.isfinite(midpoint):
+                note = NO_MIDDLE_REST
         if frames.sum() < 3:
             idx = np.flatnonzero(start if start.any() else detected)[:15]
             frames = np.zeros(len(raw), dtype=bool)
@@ -473,6 +534,8 @@ def find_neutral(raw: list[Measurement], exercise: Exercise | None, *, calibrate
         col = np.array([raw[i].angles.get(n, math.nan) for i in idx], dtype=float)
         col = col[np.isfinite(col)]
         neutral_values[n] = float(np.median(col)) if col.size else 0.0
+    if note == NO_MIDDLE_REST and metric in neutral_values and math.isfinite(midpoint):
+        neutral_values[metric] = midpoint
     return Neutral(method, metric, tuple(int(i) for i in idx), neutral_values, note)
 
 
@@ -519,14 +582,39 @@ def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exer
     (11-28 deg) in 4 of 14 seated clips. The fused rotation spreads the same movement about three times wider,
     so its rest stands apart. The same rule (:func:`_rest_frames`) runs on it, keeping the frames where the
     person is not bent sideways (a side bend reads no rotation, so it would look like rest); the estimator and
-    every neutral-relative metric then learn from those frames. Kept as it was when fewer
-    than 3 frames are found.
+    every neutral-relative metric then learn from those frames.
+
+    A rest is a pause (:data:`REST_MIN_DWELL_S`). When the fused rotation's middle is only passed through:
+
+    * a rest the first neutral found where the person does pause is kept (MediaPipe can miss most of one side's
+      turn, so the fused rotation's extremes can be the other side's turn and the rest);
+    * otherwise the person never rests in the middle (a continuous twist): the estimator learns from the frames
+      that pass closest to midway between the two sides' typical turns (:func:`sides_midpoint`), and the
+      rotation is centred there.
+
+    Kept as it was when fewer than 3 frames are found.
     """
     values = np.array(rotation, dtype=float)
     t = np.array([m.timestamp_ms for m in raw], dtype=float) / 1000.0
     exit_p = abs(exercise.rep.threshold_progress(exercise.rep.exit)) if exercise is not None else None
-    frames = _rest_frames(values, t, _in_start(raw, exercise), "centre", "sides", "trunk_rotation_deg", exit_p)
-    frames &= np.array([p.detected and not estimator.bent(p) for p in poses], dtype=bool)
+    start = _in_start(raw, exercise)
+    level = np.array([p.detected and not estimator.bent(p) for p in poses], dtype=bool)
+    frames = _rest_frames(values, t, start, "centre", "sides", "trunk_rotation_deg", exit_p) & level
+    no_rest = frames.sum() >= 3 and _dwell_s(values, t, frames) < REST_MIN_DWELL_S
+    if no_rest:
+        first = np.zeros(len(raw), dtype=bool)
+        first[list(neutral.frames)] = True
+        raw_values = np.array([m.angles.get(neutral.metric, math.nan) for m in raw], dtype=float)
+        if _dwell_s(raw_values, t, first) >= REST_MIN_DWELL_S:
+            return neutral, rotation
+        midpoint = sides_midpoint(np.where(start, values, math.nan))
+        ok = start & level & np.isfinite(values)
+        if ok.sum() >= 3 and math.isfinite(midpoint):
+            p10, p90 = np.percentile(values[ok], [10, 90])
+            band = max(REST_MIN_BAND, REST_SHARE * float(p90 - p10))
+            near = ok & (np.abs(values - midpoint) <= band)
+            if near.sum() >= 3:
+                frames = near
     idx = np.flatnonzero(frames)
     if idx.size < 3 or not estimator.learn([poses[i] for i in idx]):
         return neutral, rotation
@@ -536,7 +624,13 @@ def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exer
         col = col[np.isfinite(col)]
         neutral_values[n] = float(np.median(col)) if col.size else 0.0
     refined = replace(neutral, frames=tuple(int(i) for i in idx), values=neutral_values)
-    return refined, [estimator.measure(p) for p in poses]
+    rotation = [estimator.measure(p) for p in poses]
+    if no_rest:  # centred midway between the sides' typical turns, not where the passing frames happen to read
+        shift = sides_midpoint(np.where(start, np.array(rotation, dtype=float), math.nan))
+        if math.isfinite(shift):
+            rotation = [r - shift for r in rotation]
+            refined = replace(refined, note=NO_MIDDLE_REST)
+    return refined, rotation
 
 
 def smooth(ms: list[Measurement], fps: float) -> list[Measurement]:

@@ -13,7 +13,7 @@ from formcheck.analyze import ALL_OUTPUT_NAMES, _run, output_names
 from formcheck.filtering import CentredSmoother, Measured, zero_phase_smooth
 from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.output_folder import OutputFolder
-from formcheck.passes import measure_series
+from formcheck.passes import NO_MIDDLE_REST, measure_series, sides_midpoint
 from formcheck.pose import ModelInput
 from formcheck.rotation import TrunkRotationEstimator
 from formcheck.series import PoseSeries
@@ -231,9 +231,12 @@ def test_analyze_writes_every_source_frame_smoothed(tmp_path):
     assert neutral is not None and neutral.method == "centre"
     written = [float(r["trunk_rotation_deg"]) if r["trunk_rotation_deg"] else np.nan for r in rows]
     assert written == pytest.approx([m.angles["trunk_rotation_deg"] for m in expected], nan_ok=True, abs=1e-3)
-    # ... which is the fused estimate against the neutral frames, smoothed zero-phase (5 frames at 15 fps).
+    # ... which is the fused estimate against the neutral frames, smoothed zero-phase (5 frames at 15 fps);
+    # this turning series never rests in the middle, so it is centred midway between its turns.
     estimator = TrunkRotationEstimator()
     assert estimator.learn([series.pose(i) for i in neutral.frames])
     unsmoothed = np.array([estimator.measure(series.pose(i)) for i in range(n)])
+    assert neutral.note == NO_MIDDLE_REST
+    unsmoothed -= sides_midpoint(unsmoothed)
     assert written == pytest.approx(list(zero_phase_smooth(unsmoothed, 2)), nan_ok=True, abs=1e-3)
     assert rows[11]["detected"] in ("0", "False") and rows[11]["trunk_rotation_deg"] == ""

@@ -5,6 +5,7 @@ basis, and plain analyze reads the real turn. Synthetic bodies (exact landmarks)
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from builders import synthetic_pose_arrays
 from formcheck.exercises import load_catalogue
 from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.measure import raw_measurement
-from formcheck.passes import find_neutral, measure_and_count, measure_series
+from formcheck.passes import NO_MIDDLE_REST, find_neutral, measure_and_count, measure_series, sides_midpoint
 from formcheck.series import PoseSeries
 from formcheck.types import Pose
 
@@ -24,7 +25,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "tests" / "exercises"))
 
 import accuracy  # noqa: E402
-from exercise_series import Series  # noqa: E402
+from exercise_series import Series, measurements  # noqa: E402
 
 CATALOGUE = load_catalogue()
 
@@ -131,3 +132,84 @@ def test_cat_cow_counts_the_seated_variant_on_a_chair():
     counted = measure_and_count(body_series(s.samples, "head_forward_deg", facing_deg=90.0), cat_cow)
     assert counted.measurements[0].posture[:1] == ("upright",)
     assert len(counted.records) == 3 and all(r.reached_target for r in counted.records)
+
+
+# ----------------------------------------------------------------------------- a rest is a pause
+def _continuous_twist(peak_deg: float = 45.0, turns: int = 5) -> Series:
+    """A Russian twist: side to side without a pause in the middle, lingering at the left (0.8 s) and only
+    touching the right (0.1 s), so most frames lie left of the middle."""
+    s = Series(30).move(peak_deg, 0.5)
+    for _ in range(turns):
+        s.hold(0.8).move(-peak_deg, 0.6).hold(0.1).move(peak_deg, 0.6)
+    return s
+
+
+def test_a_continuous_twist_is_centred_midway_between_its_turns():
+    # The middle is only crossed, fast: no frame there is a rest. The neutral is midway between the two sides'
+    # typical turns (+-45), not the middle of the value distribution (the old rule: 5 deg left of the middle,
+    # every frame read 4.8 deg to the right on average).
+    s = _continuous_twist()
+    series = body_series(s.samples, "rotation_deg")
+    ms, neutral = measure_series(series, CATALOGUE["seated-thoracic-rotation"])
+    assert neutral is not None and neutral.note == NO_MIDDLE_REST
+    read = np.array([m.angles["trunk_rotation_deg"] for m in ms])
+    truth = np.array([v for _, v in s.samples])
+    assert abs(float(np.mean(read - truth))) < 2.0
+    assert float(np.mean(np.abs(read - truth))) < 3.0
+    counted = measure_and_count(series, CATALOGUE["seated-thoracic-rotation"])
+    sides = [r.side for r in counted.records]
+    assert sides.count("right") == 5 and sides.count("left") >= 5
+
+
+def test_a_twist_with_rests_in_the_middle_keeps_its_rest_whatever_the_turns():
+    # A person who comes back to the middle and pauses (1 s) keeps that rest as neutral, though they turn
+    # further left (45) than right (30): re-centring between the turns would read them at +37.5 / -37.5.
+    s = Series(30).hold(1.5, 0.0)
+    for _ in range(3):
+        s.rep(45.0, out_s=1.0, hold_s=3.0, back_s=1.0, rest_s=1.0).rep(-30.0, out_s=1.0, hold_s=3.0, back_s=1.0,
+                                                                        rest_s=1.0)
+    series = body_series(s.samples, "rotation_deg")
+    counted = measure_and_count(series, CATALOGUE["seated-thoracic-rotation"])
+    assert counted.neutral is not None and counted.neutral.note == ""
+    assert abs(float(np.median([s.samples[i][1] for i in counted.neutral.frames]))) < 1.0  # the pauses
+    assert [round(r.peak_deg) for r in counted.records] == [45, -30] * 3
+
+
+def test_a_rest_is_kept_when_mediapipe_misses_most_of_one_turn():
+    """``standing_rot_00`` of the wide render set (MediaPipe's cached landmarks): the person rests at the start,
+    between the turns and at the end (truth 0 deg, about 5 s), but MediaPipe reads the 46 deg left turn as 5 deg,
+    so the fused rotation's extremes are the right turn and the rest, and its middle is only passed through. The
+    rest the person makes is kept (the old rule learnt from 3 frames 6.5 deg into a turn)."""
+    wide_cache = pytest.importorskip("wide_cache")
+    wide_eval = pytest.importorskip("wide_eval")
+    clip = "standing_rot_00_slim_female_r45"
+    truth = wide_eval._truth_metric(wide_cache.load_truth(clip), "trunk_rotation_deg")
+    counted = measure_and_count(wide_eval.load_series(clip), CATALOGUE["standing-thoracic-rotation"])
+    assert counted.neutral is not None and counted.neutral.note == ""
+    at_neutral = truth[list(counted.neutral.frames)]
+    assert len(at_neutral) >= 30 and abs(float(np.median(at_neutral))) < 1.0
+
+
+def test_a_continuous_cat_cow_learns_the_midpoint_of_its_cats_and_cows():
+    # Any two-way movement with no rest in the middle: cats at 40 deg (held 1 s), cows at -20 (touched).
+    cat_cow = CATALOGUE["cat-cow"]
+    s = Series(30).move(40.0, 0.5)
+    for _ in range(4):
+        s.hold(1.0).move(-20.0, 0.8).move(40.0, 0.8)
+    neutral = find_neutral(measurements(cat_cow, s.samples), cat_cow)
+    assert neutral is not None and neutral.note == NO_MIDDLE_REST
+    assert neutral.values["spine_flexion_deg"] == pytest.approx(10.0, abs=1.0)
+    # ... and one who pauses in the tabletop between them keeps that rest.
+    s = Series(30).hold(1.0, 0.0)
+    for _ in range(4):
+        s.rep(40.0, out_s=0.8, hold_s=1.0, back_s=0.8, rest_s=1.0).rep(-20.0, out_s=0.8, back_s=0.8, rest_s=1.0)
+    neutral = find_neutral(measurements(cat_cow, s.samples), cat_cow)
+    assert neutral is not None and neutral.note == ""
+    assert neutral.values["spine_flexion_deg"] == pytest.approx(0.0, abs=1.0)
+
+
+def test_sides_midpoint_is_midway_between_the_typical_turns():
+    # turning points 50, -20, 40, -30, 50, -20 (no pause between them); small wobbles at 30 are not turns
+    turns = np.array([50, 30, 10, -20, 0, 28, 32, 40, 20, 0, -30, -10, 20, 50, 20, 0, -20, 0], dtype=float)
+    assert sides_midpoint(turns) == pytest.approx(0.5 * (50.0 + -20.0))
+    assert sides_midpoint(np.array([5.0, math.nan, 5.0, 5.0])) == pytest.approx(5.0)
