@@ -53,11 +53,12 @@ MIN_DWELL_SHARE = 0.1
 #: :attr:`Neutral.note` of a two-way movement that never rests in the middle.
 NO_MIDDLE_REST = "no rest in the middle: midway between the two sides' typical extremes"
 #: A rest is a pause: the person stays there, moving slowly (:data:`SLOW_SHARE_PER_S`), for at least this long in
-#: all. People who come back to the middle between reps pause there for a breath or longer (0.46-5.8 s of slow
-#: rest frames on the real clips that rest, 2-6 s on the rendered ones); a continuous side-to-side movement (a
-#: Russian twist, a swinging torso twist) only passes through the middle, at its fastest, so its frames there are
-#: not slow (0-0.1 s on the real twist and on renders whose middle only the crossings reach). A quarter of a
-#: second is a few frames at any frame rate and shorter than any pause a person makes on purpose.
+#: all. People who come back to the middle between reps pause there for a breath or longer: the slow frames of the
+#: rest last 0.57-1.5 s on the real cat-cows and thread-the-needle, 5.8 s on the real seated twist and 2-10 s
+#: (fused rotation; 0.3-0.8 s in the rendered side bends, where it flickers) on the rendered clips. A continuous
+#: side-to-side movement (a Russian twist) only passes through the middle, at its fastest: 0.0 s on the real
+#: twist (0.13 s on the raw metric). A quarter of a second is a few frames at any frame rate and shorter than any
+#: pause a person makes on purpose.
 REST_MIN_DWELL_S = 0.25
 
 
