@@ -14,6 +14,7 @@ without running the model.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -79,12 +80,12 @@ def stored_facts(path: Path) -> dict[str, object]:
     return facts
 
 
-def stale_reason(path: Path, video: Path | None = None) -> str | None:
+def stale_reason(path: Path, video: Path | None = None, *, ignore: Collection[str] = ()) -> str | None:
     """Why the cache at ``path`` is not what today's ``formcheck analyze`` would see (None: it is).
 
     With ``video``, the video's sha256 must be the stored one. The stored pass identity must equal today's
     (:func:`formcheck.passes.landmark_pass_identity` for the stored size and length): no model is run, only the
-    model file is hashed.
+    model file is hashed. ``ignore``: identity keys not compared (the gates ignore ``mediapipe``: see them).
     """
     if not path.is_file():
         return f"{path.name} does not exist"
@@ -95,7 +96,8 @@ def stale_reason(path: Path, video: Path | None = None) -> str | None:
     if not stored or "source_duration_s" not in facts:
         return f"{path.name} was made by an older landmark pass that stored no identity"
     today = _today(facts["resolution_wh"], float(facts["source_duration_s"]), int(facts["frames"]))  # type: ignore[arg-type]
-    differ = [f"{k} {stored.get(k, 'missing')} (today {v})" for k, v in today.items() if str(stored.get(k)) != str(v)]
+    differ = [f"{k} {stored.get(k, 'missing')} (today {v})" for k, v in today.items()
+              if k not in ignore and str(stored.get(k)) != str(v)]
     if differ:
         return f"{path.name} was made by another landmark pass: " + ", ".join(differ)
     return None

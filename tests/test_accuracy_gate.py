@@ -38,10 +38,16 @@ def test_every_clip_with_truth_is_in_the_table():
     assert {v.stem for v in accuracy.sample_clips()} == set(BY_CLIP)
 
 
+#: MediaPipe's version is stored but not gated: pyproject allows any 1.x from 1.2, and a release that changes
+#: nothing in the landmarks must not fail CI on a clean clone. A release that does change them fails
+#: tests/test_accuracy_gate.py::test_landmark_cache_is_what_the_model_sees (it runs the model again).
+NOT_GATED = ("mediapipe",)
+
+
 @pytest.mark.parametrize("clip", sorted(BY_CLIP))
 def test_the_cache_is_made_by_todays_landmark_pass(clip):
     video = accuracy.SAMPLES / f"{clip}.mp4"
-    reason = landmark_cache.stale_reason(accuracy.cache_path(video), video)
+    reason = landmark_cache.stale_reason(accuracy.cache_path(video), video, ignore=NOT_GATED)
     assert reason is None, f"{reason}: run benchmarks/accuracy.py --refresh --write"
 
 

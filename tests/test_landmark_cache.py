@@ -77,3 +77,14 @@ def test_a_cache_of_another_video_is_stale(tmp_path):
     reason = landmark_cache.stale_reason(path, video)
     assert reason is not None and "sha256" in reason
     assert not landmark_cache.is_fresh(video, tmp_path)
+
+
+def test_an_ignored_part_of_the_identity_does_not_make_a_cache_stale_and_the_others_still_do(tmp_path):
+    today = _today((640, 480), 10.0)
+    other_mediapipe = _write(tmp_path / "mp.npz", (640, 480), 10.0, **(today | {"mediapipe": "1.9.9"}))
+    assert landmark_cache.stale_reason(other_mediapipe, ignore=("mediapipe",)) is None
+    assert landmark_cache.stale_reason(other_mediapipe) is not None
+    other_model = _write(tmp_path / "model.npz", (640, 480), 10.0,
+                         **(today | {"mediapipe": "1.9.9", "model_sha256": "f" * 64}))
+    reason = landmark_cache.stale_reason(other_model, ignore=("mediapipe",))
+    assert reason is not None and "model_sha256" in reason and "mediapipe" not in reason

@@ -42,9 +42,15 @@ def test_every_cached_clip_is_in_the_table():
     assert all((real_clips.CACHE / f"{clip}.npz").is_file() for clip in TRUTH)
 
 
+#: MediaPipe's version is stored but not gated: pyproject allows any 1.x from 1.2, and a release that changes
+#: nothing in the landmarks must not fail CI on a clean clone. A release that does change them fails
+#: tests/test_accuracy_gate.py::test_landmark_cache_is_what_the_model_sees (it runs the model again).
+NOT_GATED = ("mediapipe",)
+
+
 @pytest.mark.parametrize("clip", sorted(TRUTH))
 def test_the_cache_is_made_by_todays_landmark_pass(clip):
-    reason = landmark_cache.stale_reason(real_clips.CACHE / f"{clip}.npz")
+    reason = landmark_cache.stale_reason(real_clips.CACHE / f"{clip}.npz", ignore=NOT_GATED)
     assert reason is None, f"{reason}: run benchmarks/real_clips.py --refresh --write"
 
 
