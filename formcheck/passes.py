@@ -559,7 +559,7 @@ def measure_series(series: PoseSeries, exercise: Exercise | None, *, calibrate_s
     if neutral is not None:
         estimator = TrunkRotationEstimator()
         if estimator.learn([poses[i] for i in neutral.frames]):
-            rotation = [estimator.measure(p) for p in poses]
+            rotation = estimator.measure_all(poses)
             if neutral.metric == "trunk_rotation_deg" and calibrate_s is None:
                 neutral, rotation = _refine_rotation_neutral(raw, poses, exercise, neutral, estimator, rotation)
     out = []
@@ -599,7 +599,7 @@ def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exer
     t = np.array([m.timestamp_ms for m in raw], dtype=float) / 1000.0
     exit_p = abs(exercise.rep.threshold_progress(exercise.rep.exit)) if exercise is not None else None
     start = _in_start(raw, exercise)
-    level = np.array([p.detected and not estimator.bent(p) for p in poses], dtype=bool)
+    level = ~np.array(estimator.bent_all(poses), dtype=bool)
     frames = _rest_frames(values, t, start, "centre", "sides", "trunk_rotation_deg", exit_p) & level
     no_rest = frames.sum() >= 3 and _dwell_s(values, t, frames) < REST_MIN_DWELL_S
     if no_rest:
@@ -625,7 +625,7 @@ def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exer
         col = col[np.isfinite(col)]
         neutral_values[n] = float(np.median(col)) if col.size else 0.0
     refined = replace(neutral, frames=tuple(int(i) for i in idx), values=neutral_values)
-    rotation = [estimator.measure(p) for p in poses]
+    rotation = estimator.measure_all(poses)
     if no_rest:  # centred midway between the sides' typical turns, not where the passing frames happen to read
         shift = sides_midpoint(np.where(start, np.array(rotation, dtype=float), math.nan))
         if math.isfinite(shift):

@@ -38,7 +38,12 @@ cameras from the front to 45 deg either side, laptop and phone lenses):
 * a width gain by where the hands rest at neutral (:func:`hands_position`): MediaPipe's 2D shoulders follow a
   turn almost fully with the hands on the thighs and about half with the arms folded or raised;
 * side bends: the width levelled for the shoulders' drop (:func:`level_width_px`) and the reading faded out
-  when bent further than about 27 deg (see :data:`BEND_DROP_FULL`);
+  when bent further than about 27 deg (see :data:`BEND_DROP_FULL`), or when the trunk leans sideways in the
+  picture more than a turn can lean it (:data:`LEAN_FULL_DEG`, :func:`trunk_lean_deg`); over a recording
+  (:meth:`TrunkRotationEstimator.measure_all`, what ``formcheck analyze`` uses) the whole lean away from upright
+  is faded with its far end, so the way into and out of a bend is not read as a turn either, and frames of such a
+  lean are not learnt as the neutral (:meth:`TrunkRotationEstimator.bent_all`). Frame by frame (the live coach)
+  only the lean of the frame itself fades it;
 * the rest found again on this fused rotation (:func:`formcheck.passes._refine_rotation_neutral`).
 
 Fitted constants (MediaPipe pose_landmarker_full): ``benchmarks/wide_fit.py`` over the wide set's rotation clips
@@ -58,7 +63,7 @@ import math
 
 import numpy as np
 
-from formcheck.geometry import wrap_deg, yaw_deg
+from formcheck.geometry import image_lean_deg, wrap_deg, yaw_deg
 from formcheck.landmarks import Landmark as L
 from formcheck.types import Pose
 
@@ -90,6 +95,26 @@ BEND_DROP_NONE = 0.45
 #: Frames whose shoulder drop over the picture's shoulder width exceeds this (a 15 deg tilt) are not learnt as
 #: the neutral when enough others are (a person bent sideways is not at neutral).
 BEND_DROP_NEUTRAL = 0.26
+#: Lateral lean of the trunk in the picture (:func:`trunk_lean_deg`, against its direction at neutral) up to which
+#: the rotation reading is trusted fully, and from which not at all (linearly in between). A turn about the spine
+#: leaves the hip-midpoint -> shoulder-midpoint line upright but for the shoulder joints sitting in front of the
+#: spine's axis: they swing sideways by about ``a sin(r)`` with ``a`` about 0.1-0.15 of the trunk's length, a lean
+#: of at most 7 deg in the wide set's rotation clips (turns of up to 60 deg). A side bend leans that line by about
+#: half the spine's bend (the bend is shared between the lumbar and thoracic spine), seen at ``psi`` from the front
+#: by ``atan(tan(lean) cos(psi))``: a 50 deg bend leans it 18-33 deg in the picture up to 45 deg oblique, a 35 deg
+#: bend 20-23 deg. Unlike the shoulders' drop, the lean does not grow with a turn seen by a camera looking up or
+#: down, and MediaPipe's 2D hips and shoulders follow it closely, so it tells a bend from a turn where
+#: MediaPipe's depth (which a bend moves by up to 35 deg) cannot.
+LEAN_FULL_DEG = 8.0
+LEAN_NONE_DEG = 15.0
+#: Lean (deg from neutral) within which the trunk counts as upright. Over a recording
+#: (:meth:`TrunkRotationEstimator.measure_all`) every frame of one excursion away from upright (the lean staying
+#: beyond this, to one side) is read with the excursion's largest lean: on its way into and out of a side bend the
+#: trunk leans only as much as a turn leans it (5-8 deg), yet MediaPipe's depth already reads turns of 15-30 deg
+#: there (the wide set's side bends), and the whole movement, not just its far end, is a side bend. About twice
+#: the lean's frame-to-frame jitter at rest on the renders (under 1 deg); a turn's own lean (up to 7 deg) never
+#: reaches LEAN_FULL_DEG, so a turn is not faded by it.
+LEAN_UPRIGHT_DEG = 2.0
 #: Width gains by where the hands rest at neutral (:func:`hands_position`); ``chest`` uses WIDTH_GAIN.
 WIDTH_GAIN_HANDS_LOW = 1.0
 WIDTH_GAIN_HANDS_HIGH = 1.2
@@ -142,6 +167,44 @@ def _shoulder_drop_px(pose: Pose) -> float:
     return float(abs(xy[int(L.LEFT_SHOULDER), 1] - xy[int(L.RIGHT_SHOULDER), 1]))
 
 
+def trunk_lean_deg(pose: Pose) -> float:
+    """The trunk's lean in the picture: the hip-midpoint -> shoulder-midpoint line against the picture's vertical
+    (:func:`formcheck.geometry.image_lean_deg`, degrees, positive leaning to the image's right). Plane: frontal
+    (as seen by the camera); view: front, back or oblique. Used against its value at neutral, so a camera that is
+    rolled or a person who sits a little crooked reads 0 at rest."""
+    xy = pose.xy_px
+    shoulders = 0.5 * (xy[int(L.LEFT_SHOULDER)] + xy[int(L.RIGHT_SHOULDER)])
+    hips = 0.5 * (xy[int(L.LEFT_HIP)] + xy[int(L.RIGHT_HIP)])
+    return float(image_lean_deg(np.asarray(shoulders - hips, dtype=float)))
+
+
+def lean_trust(lean_deg: float) -> float:
+    """How far a rotation reading is trusted at a lateral trunk lean of ``lean_deg`` from neutral (1 up to
+    :data:`LEAN_FULL_DEG`, 0 from :data:`LEAN_NONE_DEG`, linear in between; 1 when the lean is unknown)."""
+    if not math.isfinite(lean_deg):
+        return 1.0
+    return min(1.0, max(0.0, (LEAN_NONE_DEG - abs(lean_deg)) / (LEAN_NONE_DEG - LEAN_FULL_DEG)))
+
+
+def excursion_peaks(leans_deg: np.ndarray, upright_deg: float) -> np.ndarray:
+    """For each frame, the largest lean (signed, deg) of the excursion it belongs to: a run of consecutive frames
+    leaning beyond ``upright_deg`` to the same side. Frames within ``upright_deg`` (or NaN) keep their own value."""
+    out = np.array(leans_deg, dtype=float)
+    side = np.where(np.isfinite(out) & (np.abs(out) > upright_deg), np.sign(out), 0.0)
+    i = 0
+    while i < len(out):
+        if side[i] == 0:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(out) and side[j + 1] == side[i]:
+            j += 1
+        run = out[i:j + 1]
+        out[i:j + 1] = run[int(np.argmax(np.abs(run)))]
+        i = j + 1
+    return out
+
+
 def hands_height(pose: Pose) -> float:
     """Where the wrists are along the trunk in the picture: 0 at the shoulders' height, 1 at the hips', negative
     above the shoulders (``(wrist_y - shoulder_y) / (hip_y - shoulder_y)`` with midpoints, y down)."""
@@ -160,11 +223,11 @@ def hands_position(height: float) -> str:
     return "low" if height >= HANDS_LOW_FROM else "high" if height <= HANDS_HIGH_TO else "chest"
 
 
-def _cues(pose: Pose) -> tuple[float, float, float, float, float, float]:
+def _cues(pose: Pose) -> tuple[float, float, float, float, float, float, float]:
     """World shoulder yaw, world hip yaw, 2D shoulder width (px), image-depth shoulder yaw, shoulder drop (px),
-    hands' height along the trunk."""
+    hands' height along the trunk, the trunk's lean in the picture (:func:`trunk_lean_deg`)."""
     return (_shoulder_yaw_deg(pose), _hip_yaw_deg(pose), _shoulder_width_px(pose), _image_depth_yaw_deg(pose),
-            _shoulder_drop_px(pose), hands_height(pose))
+            _shoulder_drop_px(pose), hands_height(pose), trunk_lean_deg(pose))
 
 
 def level_width_px(width_px: float, drop_px: float, line_length_px: float) -> float:
@@ -180,6 +243,20 @@ def level_width_px(width_px: float, drop_px: float, line_length_px: float) -> fl
     horizontal = math.sqrt(max(width_px * width_px - drop_px * drop_px, 0.0))
     cos_b = math.sqrt(max(1.0 - (drop_px / line_length_px) ** 2, 0.25)) if line_length_px > 0 else 1.0
     return horizontal / cos_b
+
+
+def _bent(cues: tuple[float, ...]) -> bool:
+    """Whether a frame's :func:`_cues` show a person bent sideways: one shoulder dropped by
+    :data:`BEND_DROP_NEUTRAL` of the shoulder width or more in the picture, or (unless the pelvis is side-on to the
+    camera, where the picture shows the trunk's forward lean) the trunk leaning :data:`LEAN_FULL_DEG` or more from
+    the picture's vertical. Against the vertical, not the neutral: the neutral is what is being looked for, and a
+    first guess at it may itself be bent. A camera rolled that far makes every frame bent, and the neutral is then
+    learnt from all of them as before."""
+    width, drop, lean = cues[2], cues[4], cues[6]
+    if width > 0 and drop >= width * BEND_DROP_NEUTRAL:
+        return True
+    side_on = abs(fold_deg(cues[1])) > MAX_CAMERA_YAW_DEG
+    return bool(not side_on and math.isfinite(lean) and abs(lean) >= LEAN_FULL_DEG)
 
 
 def _circular_median_deg(values: list[float]) -> float:
@@ -215,6 +292,7 @@ class TrunkRotationEstimator:
         width_gain_hands_low: float = WIDTH_GAIN_HANDS_LOW,
         width_gain_hands_high: float = WIDTH_GAIN_HANDS_HIGH,
         side_depth_gain: float = SIDE_DEPTH_GAIN,
+        use_lean: bool = True,
     ) -> None:
         if not calibrate_s > 0:
             raise ValueError("calibration duration must be positive")
@@ -227,6 +305,7 @@ class TrunkRotationEstimator:
         self.level_width = level_width
         self.width_gains = {"chest": width_gain, "low": width_gain_hands_low, "high": width_gain_hands_high}
         self.side_depth_gain = side_depth_gain
+        self.use_lean = use_lean
         self.reset()
 
     @classmethod
@@ -238,8 +317,9 @@ class TrunkRotationEstimator:
     def reset(self) -> None:
         """Forgets the neutral; the next ``calibrate_s`` seconds with a person are learned again."""
         self._start_ms: int | None = None
-        self._samples: list[tuple[float, float, float, float, float]] = []
+        self._samples: list[tuple[float, ...]] = []
         self._neutral: tuple[float, float, float, float] | None = None  # psi_s0, psi_0, w_0, z_0
+        self._lean0 = math.nan  # the trunk's lean in the picture at neutral (trunk_lean_deg)
         self._neutral_rel = 0.0  # the shoulder line's yaw against the hip line's at neutral (side views)
         self.hands = "chest"  # where the hands rest at neutral (hands_position): picks the width gain
         self._ready = False
@@ -279,17 +359,54 @@ class TrunkRotationEstimator:
         if not cues:
             return False
         # a person bent sideways is not at neutral (and MediaPipe's depth is off then): leave such frames out
-        level = [c for c in cues if c[2] > 0 and c[4] < c[2] * BEND_DROP_NEUTRAL]
+        level = [c for c in cues if not _bent(c)]
         self._set_neutral(np.asarray(level if len(level) >= 3 else cues))
         self._ready = True
         self._samples = []
         return True
 
     def bent(self, pose: Pose) -> bool:
-        """Whether the person is bent sideways in this pose (one shoulder dropped by more than
-        :data:`BEND_DROP_NEUTRAL` of the shoulder width in the picture): not a neutral to learn from."""
-        width, drop = _shoulder_width_px(pose), _shoulder_drop_px(pose)
-        return bool(width > 0 and drop >= width * BEND_DROP_NEUTRAL)
+        """Whether the person is bent sideways in this pose (see :func:`_bent`): not a neutral to learn from."""
+        return _bent(_cues(pose))
+
+    def measure_all(self, poses: list[Pose]) -> list[float]:
+        """The rotation of every pose of a recording (in time order) against the neutral already learnt, each
+        frame of a lean away from upright read with that lean's largest value (:data:`LEAN_UPRIGHT_DEG`): the way
+        into and out of a side bend fades with the bend. Per frame as :meth:`measure` otherwise."""
+        if self._neutral is None:
+            return [math.nan] * len(poses)
+        cues = [_cues(p) if p.detected else None for p in poses]
+        peaks = self._lean_peaks(cues)
+        out = []
+        for c, peak in zip(cues, peaks, strict=True):
+            if c is None or not all(math.isfinite(v) for v in c[:3]):
+                out.append(math.nan)
+                continue
+            lean = self._lean0 + peak if math.isfinite(peak) else c[6]
+            out.append(self.estimate(*c[:6], trunk_lean=lean))
+        return out
+
+    def bent_all(self, poses: list[Pose]) -> list[bool]:
+        """For every pose of a recording (in time order): bent sideways (:meth:`bent`), or part of a lean away from
+        upright that goes as far as :data:`LEAN_FULL_DEG` (on the way into or out of a side bend: the rotation
+        reads about 0 there, faded, which looks like rest). Not a neutral to learn from."""
+        cues = [_cues(p) if p.detected else None for p in poses]
+        peaks = self._lean_peaks(cues)
+        return [c is None or _bent(c) or abs(peak) >= LEAN_FULL_DEG for c, peak in zip(cues, peaks, strict=True)]
+
+    def _lean_peaks(self, cues: list[tuple[float, ...] | None]) -> np.ndarray:
+        """Each frame's lean from the neutral's, as the largest of its excursion (:func:`excursion_peaks`); NaN
+        without a person or a lean reference (:meth:`_lean_reference`)."""
+        use = self._lean_reference()
+        leans = [c[6] - self._lean0 if c is not None and use else math.nan for c in cues]
+        return excursion_peaks(np.asarray(leans, dtype=float), LEAN_UPRIGHT_DEG)
+
+    def _lean_reference(self) -> bool:
+        """Whether the trunk's lean is read against the neutral's: not side-on (the picture then shows the trunk's
+        forward lean) and only from an upright neutral (a first guess at the neutral may be a side bend, and
+        against it every upright frame would lean)."""
+        return bool(self.use_lean and math.isfinite(self._lean0) and abs(self._lean0) < LEAN_FULL_DEG
+                    and abs(self.camera_yaw_deg) <= MAX_CAMERA_YAW_DEG)
 
     def _set_neutral(self, s: np.ndarray) -> None:
         """The neutral from rows of :func:`_cues`."""
@@ -303,6 +420,8 @@ class TrunkRotationEstimator:
         )
         u = s[:, 5][np.isfinite(s[:, 5])]
         self.hands = hands_position(float(np.median(u)) if u.size else math.nan)
+        lean = s[:, 6][np.isfinite(s[:, 6])]
+        self._lean0 = float(np.median(lean)) if lean.size else math.nan
 
     def measure(self, pose: Pose) -> float:
         """The rotation of one pose against the neutral already learnt (NaN without a person or a neutral)."""
@@ -315,8 +434,9 @@ class TrunkRotationEstimator:
 
     def estimate(self, shoulder_yaw_deg: float, hip_yaw_deg: float, shoulder_width_px: float,
                  depth_yaw_deg: float = math.nan, shoulder_drop_px: float = 0.0,
-                 hands_height_along_trunk: float = math.nan) -> float:
-        """The fused rotation for one frame's cues against the current neutral (see the module docstring)."""
+                 hands_height_along_trunk: float = math.nan, trunk_lean: float = math.nan) -> float:
+        """The fused rotation for one frame's cues against the current neutral (see the module docstring).
+        ``trunk_lean``: :func:`trunk_lean_deg` of the frame (NaN: not used)."""
         assert self._neutral is not None
         psi_s0, psi_0, w_0, z_0 = self._neutral
         line_px = w_0 / math.cos(math.radians(psi_0)) if abs(psi_0) <= MAX_CAMERA_YAW_DEG else w_0
@@ -324,6 +444,8 @@ class TrunkRotationEstimator:
         if math.isfinite(shoulder_drop_px) and line_px > 0:
             drop = shoulder_drop_px / line_px
             bend_trust = min(1.0, max(0.0, (BEND_DROP_NONE - drop) / (BEND_DROP_NONE - BEND_DROP_FULL)))
+        if self._lean_reference():
+            bend_trust = min(bend_trust, lean_trust(trunk_lean - self._lean0))
         if self.level_width and math.isfinite(shoulder_drop_px) and abs(psi_0) <= MAX_CAMERA_YAW_DEG:
             true_width_px = w_0 / math.cos(math.radians(psi_0))  # the shoulder line's length, seen square-on
             shoulder_width_px = level_width_px(shoulder_width_px, shoulder_drop_px, true_width_px)
