@@ -205,6 +205,19 @@ def excursion_peaks(leans_deg: np.ndarray, upright_deg: float) -> np.ndarray:
     return out
 
 
+def upright_lean_deg(leans_deg: np.ndarray) -> float:
+    """The trunk's lean (:func:`trunk_lean_deg`) a recording dwells at most: the median of the largest group of
+    frames within :data:`LEAN_FULL_DEG` / 2 of each other (NaN without any). Where a person doing a rotation
+    exercise sits or stands upright, whatever the camera's roll or how far they recline (leaning sideways is the
+    fault the exercise's 'stay upright' cue is for, not the exercise)."""
+    v = np.sort(np.asarray(leans_deg, dtype=float)[np.isfinite(leans_deg)])
+    if not v.size:
+        return math.nan
+    ends = np.searchsorted(v, v + 0.5 * LEAN_FULL_DEG, side="right")
+    i = int(np.argmax(ends - np.arange(v.size)))
+    return float(np.median(v[i:ends[i]]))
+
+
 def hands_height(pose: Pose) -> float:
     """Where the wrists are along the trunk in the picture: 0 at the shoulders' height, 1 at the hips', negative
     above the shoulders (``(wrist_y - shoulder_y) / (hip_y - shoulder_y)`` with midpoints, y down)."""
@@ -246,17 +259,10 @@ def level_width_px(width_px: float, drop_px: float, line_length_px: float) -> fl
 
 
 def _bent(cues: tuple[float, ...]) -> bool:
-    """Whether a frame's :func:`_cues` show a person bent sideways: one shoulder dropped by
-    :data:`BEND_DROP_NEUTRAL` of the shoulder width or more in the picture, or (unless the pelvis is side-on to the
-    camera, where the picture shows the trunk's forward lean) the trunk leaning :data:`LEAN_FULL_DEG` or more from
-    the picture's vertical. Against the vertical, not the neutral: the neutral is what is being looked for, and a
-    first guess at it may itself be bent. A camera rolled that far makes every frame bent, and the neutral is then
-    learnt from all of them as before."""
-    width, drop, lean = cues[2], cues[4], cues[6]
-    if width > 0 and drop >= width * BEND_DROP_NEUTRAL:
-        return True
-    side_on = abs(fold_deg(cues[1])) > MAX_CAMERA_YAW_DEG
-    return bool(not side_on and math.isfinite(lean) and abs(lean) >= LEAN_FULL_DEG)
+    """Whether a frame's :func:`_cues` show one shoulder dropped by :data:`BEND_DROP_NEUTRAL` of the shoulder
+    width or more in the picture (a side bend)."""
+    width, drop = cues[2], cues[4]
+    return bool(width > 0 and drop >= width * BEND_DROP_NEUTRAL)
 
 
 def _circular_median_deg(values: list[float]) -> float:
@@ -358,16 +364,20 @@ class TrunkRotationEstimator:
         cues = [c for c in cues if all(math.isfinite(v) for v in c[:3])]
         if not cues:
             return False
-        # a person bent sideways is not at neutral (and MediaPipe's depth is off then): leave such frames out
-        level = [c for c in cues if not _bent(c)]
+        # a person bent sideways is not at neutral (and MediaPipe's depth is off then): leave such frames out, by
+        # the shoulders' drop and by the trunk's lean against the chosen frames' typical lean
+        typical = float(np.median([c[6] for c in cues]))
+        level = [c for c in cues if not _bent(c) and not abs(c[6] - typical) >= LEAN_FULL_DEG]
         self._set_neutral(np.asarray(level if len(level) >= 3 else cues))
         self._ready = True
         self._samples = []
         return True
 
     def bent(self, pose: Pose) -> bool:
-        """Whether the person is bent sideways in this pose (see :func:`_bent`): not a neutral to learn from."""
-        return _bent(_cues(pose))
+        """Whether the person is bent sideways in this pose: one shoulder dropped (:func:`_bent`), or the trunk
+        leaning :data:`LEAN_FULL_DEG` or more from its lean at an upright neutral. Not a neutral to learn from."""
+        cues = _cues(pose)
+        return _bent(cues) or (self._lean_reference() and abs(cues[6] - self._lean0) >= LEAN_FULL_DEG)
 
     def measure_all(self, poses: list[Pose]) -> list[float]:
         """The rotation of every pose of a recording (in time order) against the neutral already learnt, each
@@ -391,8 +401,10 @@ class TrunkRotationEstimator:
         upright that goes as far as :data:`LEAN_FULL_DEG` (on the way into or out of a side bend: the rotation
         reads about 0 there, faded, which looks like rest). Not a neutral to learn from."""
         cues = [_cues(p) if p.detected else None for p in poses]
-        peaks = self._lean_peaks(cues)
-        return [c is None or _bent(c) or abs(peak) >= LEAN_FULL_DEG for c, peak in zip(cues, peaks, strict=True)]
+        leans = np.array([c[6] if c is not None else math.nan for c in cues], dtype=float)
+        side_on = not abs(self.camera_yaw_deg) <= MAX_CAMERA_YAW_DEG
+        peaks = excursion_peaks(leans - upright_lean_deg(leans), LEAN_UPRIGHT_DEG) if not side_on else leans * 0.0
+        return [c is None or _bent(c) or bool(abs(peak) >= LEAN_FULL_DEG) for c, peak in zip(cues, peaks, strict=True)]
 
     def _lean_peaks(self, cues: list[tuple[float, ...] | None]) -> np.ndarray:
         """Each frame's lean from the neutral's, as the largest of its excursion (:func:`excursion_peaks`); NaN
