@@ -397,8 +397,9 @@ class TrunkRotationEstimator:
         return out
 
     def bent_all(self, poses: list[Pose]) -> list[bool]:
-        """For every pose of a recording (in time order): bent sideways (:meth:`bent`), or part of a lean away from
-        upright that goes as far as :data:`LEAN_FULL_DEG` (on the way into or out of a side bend: the rotation
+        """For every pose of a recording (in time order): no person, one shoulder dropped (:func:`_bent`), or part
+        of a lean away from upright (the lean the recording dwells at most, :func:`upright_lean_deg`; side-on views
+        excepted) that goes as far as :data:`LEAN_FULL_DEG` (on the way into or out of a side bend: the rotation
         reads about 0 there, faded, which looks like rest). Not a neutral to learn from."""
         cues = [_cues(p) if p.detected else None for p in poses]
         leans = np.array([c[6] if c is not None else math.nan for c in cues], dtype=float)
