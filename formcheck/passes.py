@@ -422,7 +422,7 @@ def _dwell_peaks(values: np.ndarray, times_s: np.ndarray, spread: float, min_ban
     width = max(min_band, spread / 12.0)
     edges = np.arange(values.min() - width, values.max() + 2 * width, width)
     hist, _ = np.histogram(values[slow], bins=edges)
-    hist = np.convolve(hist, [1, 2, 1], mode="same")
+    hist = np.convolve(np.pad(hist, 1), [1, 2, 1], mode="valid")  # as many bins as before, however few
     centres = 0.5 * (edges[:-1] + edges[1:])
     padded = np.concatenate([[-1], hist, [-1]])
     peaks = [i for i in range(len(hist)) if hist[i] > 0 and hist[i] >= padded[i] and hist[i] >= padded[i + 2]]

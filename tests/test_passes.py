@@ -213,3 +213,13 @@ def test_sides_midpoint_is_midway_between_the_typical_turns():
     turns = np.array([50, 30, 10, -20, 0, 28, 32, 40, 20, 0, -30, -10, 20, 50, 20, 0, -20, 0], dtype=float)
     assert sides_midpoint(turns) == pytest.approx(0.5 * (50.0 + -20.0))
     assert sides_midpoint(np.array([5.0, math.nan, 5.0, 5.0])) == pytest.approx(5.0)
+
+
+def test_a_metric_that_never_moves_rests_where_it_is():
+    # e.g. a rotation read as exactly 0 on every frame (faded out through a whole side bend): one bin of values
+    from formcheck.passes import _rest_value
+
+    t = np.arange(0.0, 3.0, 1 / 30)
+    for value in (0.0, 7.5, -3.0):
+        assert _rest_value(np.full(t.size, value), t, "centre", "sides") == pytest.approx(value)
+        assert _rest_value(np.full(t.size, value), t, "low", "up") == pytest.approx(value, abs=1.5)
