@@ -314,7 +314,7 @@ def _write(source: VideoFileSource, series: PoseSeries, counted: Counted, exerci
                         break
                     feedback = counted.feedback[i]
                     pose = scaled_pose(series.pose(i), video_wh)
-                    image = annotate(frame.image_bgr, pose, m.angles, m.view, readouts=feedback is None)
+                    image = annotate(frame.image_bgr, pose, m.angles, m.view, readouts=feedback is None, copy=False)
                     if feedback is not None and exercise is not None:
                         box = steady.update(person_box(pose.xy_px, pose.resolution_wh), frame.timestamp_ms)
                         image = draw_coach(image, coach_state_for(feedback, exercise, person_box_xyxy=box))

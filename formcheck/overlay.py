@@ -107,10 +107,12 @@ def draw_panel(image: NDArray[np.uint8], lines: list[str], *, origin_xy: tuple[i
 
 
 def annotate(
-    image_bgr: NDArray[np.uint8], pose: Pose, angles: dict[str, float], view: str, *, readouts: bool = True
+    image_bgr: NDArray[np.uint8], pose: Pose, angles: dict[str, float], view: str, *, readouts: bool = True,
+    copy: bool = True,
 ) -> NDArray[np.uint8]:
-    """A copy of the frame with the skeleton and (unless ``readouts`` is False) the angle read-outs."""
-    out = image_bgr.copy()
+    """A copy of the frame (``copy=False``: the frame itself, drawn on) with the skeleton and (unless
+    ``readouts`` is False) the angle read-outs."""
+    out = image_bgr.copy() if copy else image_bgr
     draw_skeleton(out, pose)
     if not readouts:
         return out

@@ -161,6 +161,20 @@ PRESET = "ultrafast"
 CRF = 28
 
 
+def bgr_to_i420(image_bgr: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """A BGR picture (even sides) as the encoder takes it: planar YUV 4:2:0 (BT.601, limited range), the Y
+    plane above the U and V planes (``(h * 3 / 2, w)``).
+
+    OpenCV's conversion rather than FFmpeg's (which PyAV runs when handed BGR): the same coefficients (every
+    value within 1 on flat colours), a closer round trip on a real 720x1280 frame (PSNR 44.4 against 41.0 dB:
+    FFmpeg's default chroma subsampling is coarser), less CPU (1.4 against 3.3 ms a 720x1280 frame,
+    ``docs/performance.md``) and the GIL released while it works.
+    """
+    import cv2
+
+    return cv2.cvtColor(np.ascontiguousarray(image_bgr), cv2.COLOR_BGR2YUV_I420)
+
+
 class VideoSink:
     """Encodes BGR frames to an H.264 ``.mp4`` (yuv420p, moov atom first) with PyAV.
 
@@ -222,7 +236,7 @@ class VideoSink:
             padded = np.zeros((h, w, 3), dtype=np.uint8)
             padded[: image_bgr.shape[0], : image_bgr.shape[1]] = image_bgr[:h, :w]
             image_bgr = padded
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image_bgr), format="bgr24")
+        frame = av.VideoFrame.from_ndarray(bgr_to_i420(image_bgr), format="yuv420p")
         pts = max(int(timestamp_ms), self._last_pts + 1)
         frame.pts = pts
         frame.time_base = Fraction(1, 1000)
