@@ -12,6 +12,7 @@ Without a file, the portrait clip of ``benchmarks/analyze_benchmark.py`` is made
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -80,9 +81,12 @@ def encode(frames: list[np.ndarray], out: Path, how: str) -> Callable[[], int]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("video", nargs="?", type=Path, help="a 1080x1920 clip (default: made from a sample)")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="formcheck-stages-") as tmp:
-        src = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tmp) / "portrait.mp4"
-        if len(sys.argv) <= 1:
+        src = args.video or Path(tmp) / "portrait.mp4"
+        if args.video is None:
             write_clip(DEFAULT_VIDEO, src, transform=portrait_1080x1920)
         one, five, _ = os.getloadavg()
         print(f"writing pass stages, {src.name}, drawn at {W}x{H}; load {one:.2f} (1 min) {five:.2f} (5 min)")
