@@ -10,9 +10,12 @@ the installed package); nothing is downloaded. ``model_path`` takes any other po
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
+import threading
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -147,6 +150,10 @@ class PoseEstimator:
     increasing integer millisecond timestamps; :meth:`detect` enforces that even when a container's own
     timestamps repeat or start at 0 (a repeated time is moved 1 ms after the previous one).
 
+    In ``"video"`` mode without segmentation the model is called directly on the calling thread
+    (:func:`direct_video_call`; ``direct_calls=False`` goes through MediaPipe's public API instead: the same
+    landmarks, more thread hand-overs). One thread at a time may call :meth:`detect`.
+
     Use as a context manager, or call :meth:`close`.
     """
 
@@ -159,6 +166,7 @@ class PoseEstimator:
         min_detection_confidence: float = 0.5,
         min_presence_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
+        direct_calls: bool = True,
     ) -> None:
         self.model_path = check_model_file(model_path if model_path is not None else default_model_path())
         self.mode: RunningMode = mode
@@ -166,6 +174,9 @@ class PoseEstimator:
         self._last_timestamp_ms: int | None = None
         self._size_checked = False
         self._landmarker = self._create(min_detection_confidence, min_presence_confidence, min_tracking_confidence)
+        self._call_lock = threading.Lock()  # the direct calls and close(): MediaPipe's own dispatch serialised them
+        direct = direct_calls and not segmentation and mode == "video"
+        self._direct = direct_video_call(self._landmarker) if direct else None
 
     def _create(self, detection: float, presence: float, tracking: float):  # noqa: ANN202 (MediaPipe type)
         from mediapipe.tasks.python import vision
@@ -217,6 +228,10 @@ class PoseEstimator:
                             "a higher resolution (320x240 or more)", w, h, MIN_RELIABLE_SHORT_SIDE_PX)
 
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(item.image_rgb))
+        if self._direct is not None:
+            with self._call_lock:
+                image_lms, world = self._direct(image, self._timestamp(item.timestamp_ms))
+            return pose_from_arrays(image_lms, world, item.resolution_wh)
         if self.mode == "video":
             result = self._landmarker.detect_for_video(image, self._timestamp(item.timestamp_ms))
         else:
@@ -224,13 +239,126 @@ class PoseEstimator:
         return pose_from_result(result, item.resolution_wh)
 
     def close(self) -> None:
-        self._landmarker.close()
+        with self._call_lock:
+            self._landmarker.close()
 
     def __enter__(self) -> PoseEstimator:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+#: The fields of MediaPipe's C landmark structs that formcheck reads, in the order of :func:`pose_from_arrays`'s
+#: columns (``visibility`` and ``presence`` count only where their ``has_`` flag is set).
+_LANDMARK_FIELDS = ("x", "y", "z", "has_visibility", "visibility", "has_presence", "presence")
+#: A detect-for-video call straight into MediaPipe's C library: ``(image, timestamp_ms)`` -> the first person's
+#: image landmarks (N x 5: x, y, z, visibility, presence; None when nobody was found) and world landmarks
+#: (M x 3, or None).
+DirectCall = Callable[[object, int], tuple["NDArray[np.float64] | None", "NDArray[np.float64] | None"]]
+
+
+def _landmark_dtype(struct: type) -> np.dtype:
+    """The numpy layout of a MediaPipe C landmark struct, from the ctypes struct's own field offsets."""
+    formats = {"x": "<f4", "y": "<f4", "z": "<f4", "has_visibility": "u1", "visibility": "<f4",
+               "has_presence": "u1", "presence": "<f4"}
+    return np.dtype({"names": list(formats), "formats": list(formats.values()),
+                     "offsets": [getattr(struct, name).offset for name in formats],
+                     "itemsize": ctypes.sizeof(struct)})
+
+
+def _read_landmarks(landmarks_c: object, dtype: np.dtype) -> NDArray[np.float64]:
+    """One person's landmarks from a C ``Mp*LandmarksC`` (pointer and count) as an N x 5 array: x, y, z,
+    visibility and presence (0 where MediaPipe has none)."""
+    count = int(landmarks_c.landmarks_count)  # type: ignore[attr-defined]
+    address = ctypes.cast(landmarks_c.landmarks, ctypes.c_void_p).value  # type: ignore[attr-defined]
+    if not count or not address:
+        return np.zeros((0, 5))
+    rows = np.frombuffer((ctypes.c_char * (count * dtype.itemsize)).from_address(address), dtype=dtype)
+    return np.column_stack([rows["x"], rows["y"], rows["z"],
+                            np.where(rows["has_visibility"] != 0, rows["visibility"], 0.0),
+                            np.where(rows["has_presence"] != 0, rows["presence"], 0.0)]).astype(float)
+
+
+def direct_video_call(landmarker: object) -> DirectCall | None:
+    """``detect_for_video`` without MediaPipe's dispatch thread, or None when this MediaPipe has no C library
+    to call (then its public ``detect_for_video`` is used).
+
+    MediaPipe's ctypes API (0.10.30 and later) runs each C call of a task on a dispatch thread of its own (a
+    one-thread executor): the caller submits the call, the dispatch thread wakes, calls, sets the result, and
+    the caller wakes. That is three takes of the GIL and two thread wake-ups a call, two calls a frame (detect,
+    free the result), where calling the C function on the calling thread takes the GIL once. Beside other
+    Python threads (the live coach's main thread measuring and drawing) each take can wait up to the switch
+    interval. The calls are still serialised: :class:`PoseEstimator` holds a lock around them and ``close``.
+    The landmarks are read from the C result with numpy instead of one Python object per landmark; they are
+    the same numbers (float32 from the same call).
+    """
+    try:
+        from mediapipe.tasks.python.components.containers import landmark_c
+        from mediapipe.tasks.python.core.mediapipe_c_utils import handle_status
+        from mediapipe.tasks.python.vision.pose_landmarker import MpPoseLandmarkerResultC
+
+        lib = landmarker._lib._lib  # type: ignore[attr-defined]  # the ctypes.CDLL behind the SerialDispatcher
+        detect, free_result, free_error = (lib.MpPoseLandmarkerDetectForVideo, lib.MpPoseLandmarkerCloseResult,
+                                           lib.MpErrorFree)
+        handle = landmarker._handle  # type: ignore[attr-defined]
+        image_dtype = _landmark_dtype(landmark_c.MpNormalizedLandmarkC)
+        world_dtype = _landmark_dtype(landmark_c.MpLandmarkC)
+    except (AttributeError, ImportError, TypeError):
+        return None
+
+    def call(image: object, timestamp_ms: int) -> tuple[NDArray[np.float64] | None, NDArray[np.float64] | None]:
+        result = MpPoseLandmarkerResultC()
+        error = ctypes.c_char_p()
+        status = detect(handle, image._image_ptr, None, timestamp_ms, ctypes.byref(result),  # type: ignore[attr-defined]
+                        ctypes.byref(error))
+        try:
+            handle_status(status, error)
+        finally:
+            if error.value is not None:
+                free_error(error)
+        try:
+            image_lms = (_read_landmarks(result.pose_landmarks[0], image_dtype)
+                         if result.pose_landmarks_count else None)
+            world = (_read_landmarks(result.pose_world_landmarks[0], world_dtype)[:, :3]
+                     if result.pose_world_landmarks_count else None)
+        finally:
+            free_result(ctypes.byref(result))
+        return image_lms, world
+
+    return call
+
+
+def pose_from_arrays(image_lms: NDArray[np.float64] | None, world_xyz: NDArray[np.float64] | None,
+                     resolution_wh: tuple[int, int], mask: NDArray[np.float32] | None = None) -> Pose:
+    """A :class:`Pose` from the first person's landmarks: ``image_lms`` N x 5 (x and y normalised to [0, 1] by
+    the picture's width and height, z on x's scale, visibility, presence; None: nobody), ``world_xyz`` N x 3 in
+    metres (None or not N rows: NaN). x, y are scaled to the ``resolution_wh`` frame's pixels, z by its width.
+
+    Raises:
+        ModelError: the model gave another number of landmarks than BlazePose's 33.
+    """
+    if image_lms is None or not len(image_lms):
+        return Pose.empty(resolution_wh)
+    if len(image_lms) != NUM_LANDMARKS:
+        raise ModelError(
+            f"the pose model returned {len(image_lms)} landmarks, formcheck needs {NUM_LANDMARKS}: "
+            "use a BlazePose pose landmarker bundle (--model PATH)"
+        )
+    w, h = resolution_wh
+    if world_xyz is None or len(world_xyz) != NUM_LANDMARKS:
+        world_xyz = np.full((NUM_LANDMARKS, 3), np.nan)
+    if mask is not None and mask.shape != (h, w):
+        mask = cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR)
+    return Pose(
+        xy_px=image_lms[:, :2] * np.array([w, h], dtype=float),
+        z_px=image_lms[:, 2] * w,
+        world_xyz_m=world_xyz,
+        visibility=image_lms[:, 3],
+        presence=image_lms[:, 4],
+        resolution_wh=(w, h),
+        segmentation_mask=mask,
+    )
 
 
 def pose_from_result(result: object, resolution_wh: tuple[int, int]) -> Pose:
@@ -244,33 +372,13 @@ def pose_from_result(result: object, resolution_wh: tuple[int, int]) -> Pose:
     landmarks = getattr(result, "pose_landmarks", None) or []
     if not landmarks:
         return Pose.empty(resolution_wh)
-    w, h = resolution_wh
-    image_lms = landmarks[0]
+    image_lms = np.array([[lm.x, lm.y, lm.z, lm.visibility or 0.0, lm.presence or 0.0] for lm in landmarks[0]],
+                         dtype=float)
     world = (getattr(result, "pose_world_landmarks", None) or [[]])[0]
-    if len(image_lms) != NUM_LANDMARKS:
-        raise ModelError(
-            f"the pose model returned {len(image_lms)} landmarks, formcheck needs {NUM_LANDMARKS}: "
-            "use a BlazePose pose landmarker bundle (--model PATH)"
-        )
-    raw = np.array([[lm.x, lm.y, lm.z, lm.visibility or 0.0, lm.presence or 0.0] for lm in image_lms], dtype=float)
-    world_xyz = (
-        np.array([[lm.x, lm.y, lm.z] for lm in world], dtype=float)
-        if len(world) == NUM_LANDMARKS
-        else np.full((NUM_LANDMARKS, 3), np.nan)
-    )
+    world_xyz = np.array([[lm.x, lm.y, lm.z] for lm in world], dtype=float) if world else None
     mask = None
     masks = getattr(result, "segmentation_masks", None)
     if masks:
         view = np.asarray(masks[0].numpy_view(), dtype=np.float32)
         mask = view.reshape(view.shape[0], view.shape[1]).copy()
-        if mask.shape != (h, w):
-            mask = cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR)
-    return Pose(
-        xy_px=raw[:, :2] * np.array([w, h], dtype=float),
-        z_px=raw[:, 2] * w,
-        world_xyz_m=world_xyz,
-        visibility=raw[:, 3],
-        presence=raw[:, 4],
-        resolution_wh=(w, h),
-        segmentation_mask=mask,
-    )
+    return pose_from_arrays(image_lms, world_xyz, resolution_wh, mask)
