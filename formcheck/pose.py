@@ -310,8 +310,8 @@ def direct_video_call(landmarker: object) -> DirectCall | None:
     def call(image: object, timestamp_ms: int) -> tuple[NDArray[np.float64] | None, NDArray[np.float64] | None]:
         result = MpPoseLandmarkerResultC()
         error = ctypes.c_char_p()
-        status = detect(handle, image._image_ptr, None, timestamp_ms, ctypes.byref(result),  # type: ignore[attr-defined]
-                        ctypes.byref(error))
+        picture = image._image_ptr  # type: ignore[attr-defined]
+        status = detect(handle, picture, None, timestamp_ms, ctypes.byref(result), ctypes.byref(error))
         try:
             handle_status(status, error)
         finally:
