@@ -85,9 +85,9 @@ class PoseWorker(HandsOff):
                         break
                     continue
                 taken_s = time.monotonic()
-                image = captured.frame  # converted here if the capture thread has not converted it already
                 started_s = time.perf_counter()
-                pose = self.estimator.detect(image)
+                # the model's picture is prepared here only if the capture thread has not prepared it already
+                pose = self.estimator.detect_input(captured.model_input())
                 self.inference_s += time.perf_counter() - started_s
                 self._slot.put(Processed(captured, pose, taken_s, time.monotonic()))
         except Exception as exc:  # noqa: BLE001 (any failure is re-raised on the main thread by get())

@@ -168,6 +168,8 @@ class FakeEstimator:
         self.seen.append(frame.index)
         return Pose.empty(frame.resolution_wh)
 
+    detect_input = detect  # the pose thread hands the model its picture already converted (a ModelInput)
+
 
 def test_pose_worker_hands_over_the_newest_result_and_ends_with_the_source() -> None:
     from formcheck.live.inference import PoseWorker
