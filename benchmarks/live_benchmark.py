@@ -18,7 +18,9 @@ Rates move with the machine's load; the CPU time each thread of the live process
 does much less, so it is printed too: read from ``/proc/PID/task`` (every 50 ms, from the capture thread's
 start to the pose thread's end, so the start-up and the model's loading are left out), by role: the main
 thread (measuring, counting, the coach, the files), the capture thread with FFmpeg's decoder threads, the
-pose thread with MediaPipe's (``drishti``) threads, and anything else.
+pose thread with MediaPipe's (``drishti``) threads, and anything else. Beside it, each role's run-queue wait
+(``schedstat``'s second field): the time its threads were ready to run but waited for a CPU. A model that waits
+for a CPU while the rest of the process runs is slowed by the process's own threads (or by other processes).
 
     .venv/bin/python benchmarks/live_benchmark.py [VIDEO] [--fps 60] [--seconds 12] [--window]
 """
@@ -72,10 +74,10 @@ ROLES = (("capture", ("fc-capture", "av:")), ("model", ("fc-pose", "drishti")))
 CLOCK_TICKS_S = 1.0 / os.sysconf("SC_CLK_TCK")
 
 
-def _thread_cpu_s(pid: int) -> dict[int, tuple[str, float]]:
-    """CPU seconds of every thread of ``pid`` so far, with its name: ``schedstat``'s nanoseconds where the
-    kernel has them, else ``stat``'s user + system clock ticks."""
-    found: dict[int, tuple[str, float]] = {}
+def _thread_cpu_s(pid: int) -> dict[int, tuple[str, float, float]]:
+    """CPU seconds and run-queue wait seconds of every thread of ``pid`` so far, with its name: ``schedstat``'s
+    nanoseconds where the kernel has them, else ``stat``'s user + system clock ticks (and no wait)."""
+    found: dict[int, tuple[str, float, float]] = {}
     try:
         tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:
@@ -84,13 +86,14 @@ def _thread_cpu_s(pid: int) -> dict[int, tuple[str, float]]:
         try:
             name = (task / "comm").read_text().strip()
             try:
-                cpu_s = int((task / "schedstat").read_text().split()[0]) / 1e9
+                run_ns, wait_ns = (int(v) for v in (task / "schedstat").read_text().split()[:2])
+                cpu_s, wait_s = run_ns / 1e9, wait_ns / 1e9
             except (OSError, ValueError, IndexError):
                 fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-                cpu_s = (int(fields[11]) + int(fields[12])) * CLOCK_TICKS_S
+                cpu_s, wait_s = (int(fields[11]) + int(fields[12])) * CLOCK_TICKS_S, 0.0
         except (OSError, ValueError, IndexError):
             continue  # the thread ended between listing and reading
-        found[int(task.name)] = (name, cpu_s)
+        found[int(task.name)] = (name, cpu_s, wait_s)
     return found
 
 
@@ -108,21 +111,21 @@ class ThreadCpu:
     pid: int
     started_s: float | None = None
     ended_s: float | None = None
-    _base: dict[int, float] = field(default_factory=dict)
-    _last: dict[int, tuple[str, float]] = field(default_factory=dict)
+    _base: dict[int, tuple[float, float]] = field(default_factory=dict)
+    _last: dict[int, tuple[str, float, float]] = field(default_factory=dict)
     _seen_s: float | None = None
 
     def sample(self) -> None:
         now = _thread_cpu_s(self.pid)
-        names = {name for name, _ in now.values()}
+        names = {name for name, _, _ in now.values()}
         if self.started_s is None:
             if "fc-capture" not in names:
                 return
             self.started_s = time.perf_counter()
-            self._base = {tid: cpu for tid, (_, cpu) in now.items()}
+            self._base = {tid: (cpu, wait) for tid, (_, cpu, wait) in now.items()}
         elif self.ended_s is not None:
             return
-        if self._last and "fc-pose" not in names and any(n == "fc-pose" for n, _ in self._last.values()):
+        if self._last and "fc-pose" not in names and any(n == "fc-pose" for n, _, _ in self._last.values()):
             self.ended_s = time.perf_counter()  # the pose thread has ended: the session's frames are done
             return
         self._last.update(now)
@@ -133,10 +136,12 @@ class ThreadCpu:
         if self.started_s is not None and self.ended_s is None:
             self.ended_s = self._seen_s
 
-    def per_role_s(self) -> dict[str, float]:
+    def per_role_s(self, *, waiting: bool = False) -> dict[str, float]:
+        """CPU seconds per role over the session, or with ``waiting`` the seconds its threads waited for a CPU."""
         roles: dict[str, float] = {"main": 0.0, "capture": 0.0, "model": 0.0, "other": 0.0}
-        for tid, (name, cpu_s) in self._last.items():
-            roles[_role(self.pid, tid, name)] += cpu_s - self._base.get(tid, 0.0)
+        for tid, (name, cpu_s, wait_s) in self._last.items():
+            base_cpu_s, base_wait_s = self._base.get(tid, (0.0, 0.0))
+            roles[_role(self.pid, tid, name)] += (wait_s - base_wait_s) if waiting else (cpu_s - base_cpu_s)
         return roles
 
     @property
@@ -211,13 +216,14 @@ def main() -> int:
         print(f"latency {name}      {lat[name]} ms: {ok} one inference plus one frame ({bound_ms:.0f} ms)")
     shown = live.get("frames_shown") or 0
     if shown and cpu.seconds:
-        roles = cpu.per_role_s()
-        print(f"CPU per displayed frame (ms), over the session's {cpu.seconds:.1f} s, {shown} frames shown:")
+        roles, waits = cpu.per_role_s(), cpu.per_role_s(waiting=True)
+        print(f"CPU per displayed frame (ms), over the session's {cpu.seconds:.1f} s, {shown} frames shown "
+              f"(and the time the role's threads waited for a CPU):")
         for role, what in (("main", "measuring, counting, the coach, the files"),
                            ("capture", "capture thread and FFmpeg's decoder threads"),
                            ("other", "other threads"),
                            ("model", "pose thread and MediaPipe's threads")):
-            print(f"  {role:<8} {1000 * roles[role] / shown:6.2f}  ({what})")
+            print(f"  {role:<8} {1000 * roles[role] / shown:6.2f}  waited {1000 * waits[role] / shown:6.2f}  ({what})")
         rest = roles["main"] + roles["capture"] + roles["other"]
         print(f"  non-model {1000 * rest / shown:5.2f}  (all but the model), "
               f"model per processed frame {1000 * roles['model'] / max(1, live['frames_processed']):.2f}")
