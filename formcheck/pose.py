@@ -280,6 +280,21 @@ def _read_landmarks(landmarks_c: object, dtype: np.dtype) -> NDArray[np.float64]
                             np.where(rows["has_presence"] != 0, rows["presence"], 0.0)]).astype(float)
 
 
+#: MediaPipe releases whose C structs and functions :func:`direct_video_call` was checked against
+#: (``tests/test_pose_direct.py``: every array equal to the public API's). Another release (pyproject allows any
+#: 1.x from 1.2) goes through the public API: a C signature changed under ctypes could crash, not just fail.
+DIRECT_CALLS_TESTED = ("1.2.",)
+
+
+def _direct_calls_tested() -> bool:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mediapipe").startswith(DIRECT_CALLS_TESTED)
+    except PackageNotFoundError:
+        return False
+
+
 def direct_video_call(landmarker: object) -> DirectCall | None:
     """``detect_for_video`` without MediaPipe's dispatch thread, or None when this MediaPipe has no C library
     to call (then its public ``detect_for_video`` is used).
@@ -293,6 +308,8 @@ def direct_video_call(landmarker: object) -> DirectCall | None:
     The landmarks are read from the C result with numpy instead of one Python object per landmark; they are
     the same numbers (float32 from the same call).
     """
+    if not _direct_calls_tested():
+        return None
     try:
         from mediapipe.tasks.python.components.containers import landmark_c
         from mediapipe.tasks.python.core.mediapipe_c_utils import handle_status

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from formcheck.pose import PoseEstimator
+from formcheck.pose import PoseEstimator, _direct_calls_tested
 from formcheck.sources import VideoFileSource
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_videos" / "seated_rotation_front.mp4"
@@ -14,7 +14,8 @@ SAMPLE = Path(__file__).resolve().parents[1] / "sample_videos" / "seated_rotatio
 
 def _poses(direct: bool, frames: list) -> list:
     with PoseEstimator(direct_calls=direct) as estimator:
-        assert (estimator._direct is not None) == direct
+        # a MediaPipe release the direct path was not checked against goes through the public API
+        assert (estimator._direct is not None) == (direct and _direct_calls_tested())
         return [estimator.detect(frame) for frame in frames]
 
 
@@ -37,3 +38,13 @@ def test_a_frame_with_nobody_is_an_empty_pose_on_the_direct_path():
         pose = estimator.detect(blank)
     assert not pose.detected
     assert np.isnan(pose.xy_px).all() and pose.resolution_wh == frame.resolution_wh
+
+
+def test_the_direct_path_is_taken_only_on_the_mediapipe_it_was_checked_against(monkeypatch):
+    import formcheck.pose as pose
+
+    with PoseEstimator() as estimator:
+        assert (estimator._direct is not None) == pose._direct_calls_tested()
+    monkeypatch.setattr(pose, "DIRECT_CALLS_TESTED", ("0.0.",))
+    with PoseEstimator() as estimator:
+        assert estimator._direct is None
