@@ -103,7 +103,7 @@ def measure(clip: Clip, params: dict[str, float]) -> tuple[np.ndarray, tuple[int
     neutral frames it ends up with."""
     est = TrunkRotationEstimator(**params)
     est.learn([clip.poses[i] for i in clip.neutral.frames])
-    rotation = [est.measure(p) for p in clip.poses]
+    rotation = est.measure_all(clip.poses)
     neutral, rotation = _refine_rotation_neutral(clip.raw, clip.poses, clip.exercise, clip.neutral, est, rotation)
     return zero_phase_smooth(np.array(rotation, dtype=float), clip.half_window), neutral.frames
 
