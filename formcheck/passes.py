@@ -14,9 +14,9 @@ import functools
 import logging
 import math
 import threading
-from importlib.metadata import PackageNotFoundError, version
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
