@@ -220,13 +220,15 @@ class LiveLoop:
             self.feedback = self.session.update(m, confidence=frame_confidence(m, pose, self.exercise))
         self.stats.update(m)
         shown_hint = status.message if step.phase in LEARNING_PHASES and not hint else hint
-        self._show(self._draw(frame.image_bgr, pose, m, step, shown_hint), frame.timestamp_ms)
-        shown_s = self.clock()  # the picture is out; the row and the sound coach need not delay it
-        row = frames_row(frame.index, m)
-        row["phase"] = " ".join(filter(None, (step.phase.value, "paused" if step.paused else "", status.reason)))
-        learning = step.phase in LEARNING_PHASES and not self.calibrated
-        self.rows.add(m.timestamp_ms, row, hold_s=self.neutral_check.learn_s if learning else 0.0,
-                      learnt_ms=self.neutral_check.learnt_ms if status.learnt_now else frozenset())
+        try:
+            self._show(self._draw(frame.image_bgr, pose, m, step, shown_hint), frame.timestamp_ms)
+        finally:  # the picture is out (the row need not delay it), or the display was lost: the frame is counted
+            shown_s = self.clock()  # in the summary, so its row is kept either way
+            row = frames_row(frame.index, m)
+            row["phase"] = " ".join(filter(None, (step.phase.value, "paused" if step.paused else "", status.reason)))
+            learning = step.phase in LEARNING_PHASES and not self.calibrated
+            self.rows.add(m.timestamp_ms, row, hold_s=self.neutral_check.learn_s if learning else 0.0,
+                          learnt_ms=self.neutral_check.learnt_ms if status.learnt_now else frozenset())
         self._observe(step, hint, frame.timestamp_ms / 1000.0, new_frame=True)
         self.display_stats.update(shown_s, captured.captured_s, taken_s=processed.taken_s,
                                   posed_s=processed.posed_s, started_s=started_s)
