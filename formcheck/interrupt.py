@@ -8,9 +8,10 @@ exit with ``128 + signal number`` (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGH
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from types import FrameType, TracebackType
 
 #: The signals that end a ``formcheck analyze`` run like Ctrl-C.
@@ -76,3 +77,19 @@ class StopRequest:
         for signum, previous in self._previous.items():
             signal.signal(signum, previous)  # type: ignore[arg-type]
         self._previous.clear()
+
+
+@contextlib.contextmanager
+def ctrl_c_raises() -> Iterator[None]:
+    """Inside the block Ctrl-C (SIGINT) raises KeyboardInterrupt, also in a process started with SIGINT
+    ignored: a shell script's ``formcheck analyze FOLDER/ ... &`` starts it so, and Python then leaves SIGINT
+    ignored, so a batch would run on to the end. ``formcheck analyze`` of one video catches SIGINT itself
+    (:class:`StopRequest`); a batch relies on KeyboardInterrupt. Outside the main thread it does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -22,6 +22,7 @@ from typing import Any
 
 from formcheck.batch.index import INDEX_NAME, BatchIndex, BatchResult, BatchRow
 from formcheck.errors import ConfigError, FormcheckError
+from formcheck.interrupt import ctrl_c_raises
 from formcheck.options import AnalysisOptions
 from formcheck.progress import ProgressBar
 
@@ -175,7 +176,7 @@ def run_batch(
             todo.append(i)
     if options.chunks is None and (backend == "ray" or (jobs is not None and jobs > 1 and len(todo) > 1)):
         options = replace(options, chunks=1)  # the videos at once fill the CPUs: each read in one landmark pass
-    with _connected(backend, ray_address, needed=bool(todo)):  # Ray reached before anything is written
+    with ctrl_c_raises(), _connected(backend, ray_address, needed=bool(todo)):  # Ray reached before anything is written
         out.mkdir(parents=True, exist_ok=True)
         index.write()
         bar = ProgressBar(len(videos), label="batch", enabled=progress, unit="videos")

@@ -137,13 +137,19 @@ def test_cli_on_a_cluster_by_address_with_relative_paths(ray_address, clips, tmp
                         "clips/bad.mp4": "failed"}
 
 
+def _sigint_ignored() -> None:
+    """Starts the batch as a shell script's ``formcheck analyze ... &`` does, with SIGINT ignored (Python then
+    leaves it ignored): the batch must still stop on Ctrl-C, as one video's analysis does."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @pytest.mark.model
 def test_ctrl_c_leaves_the_index_complete_for_what_finished(ray_address, tmp_path):
     videos = [SAMPLES / "astronaut_clip.mp4", SAMPLES / "plank_side.mp4", SAMPLES / "childs_pose_side.mp4"]
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "formcheck", "analyze", *map(str, videos), "--out", str(out),
                              "--no-video", "-q", "--backend", "ray", "--ray-address", ray_address, "--jobs", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_sigint_ignored)
     deadline = time.monotonic() + 120
     lock = out / "plank_side" / ".formcheck.lock"  # the second video's analysis has its folder
     try:
