@@ -66,6 +66,7 @@ class Clip:
     truth_deg: np.ndarray  # truth's trunk_rotation_deg (absolute: made relative per measurement)
     half_window: int
     hands: str = "chest"  # where the hands rest at neutral (formcheck.rotation.hands_position)
+    fps: float = 30.0
 
 
 def _clip(name: str, group: str, factors: dict[str, str], series, truth_frames: list, exercise_name: str) -> Clip:
@@ -76,7 +77,7 @@ def _clip(name: str, group: str, factors: dict[str, str], series, truth_frames: 
     true = np.array([np.nan if (f.get("metrics") or {}).get("trunk_rotation_deg") is None
                      else f["metrics"]["trunk_rotation_deg"] for f in truth_frames], dtype=float)[: len(poses)]
     half = max(1, round(SMOOTH_HALF_WINDOW_S * _fps(series)))
-    clip = Clip(name, group, factors, poses, raw, exercise, neutral, true, half)
+    clip = Clip(name, group, factors, poses, raw, exercise, neutral, true, half, fps=_fps(series))
     clip.hands = _hands(clip)
     return clip
 
@@ -103,8 +104,9 @@ def measure(clip: Clip, params: dict[str, float]) -> tuple[np.ndarray, tuple[int
     neutral frames it ends up with."""
     est = TrunkRotationEstimator(**params)
     est.learn([clip.poses[i] for i in clip.neutral.frames])
-    rotation = est.measure_all(clip.poses)
-    neutral, rotation = _refine_rotation_neutral(clip.raw, clip.poses, clip.exercise, clip.neutral, est, rotation)
+    rotation = est.measure_all(clip.poses, clip.fps)
+    neutral, rotation = _refine_rotation_neutral(clip.raw, clip.poses, clip.exercise, clip.neutral, est, rotation,
+                                                 clip.fps)
     return zero_phase_smooth(np.array(rotation, dtype=float), clip.half_window), neutral.frames
 
 

@@ -559,9 +559,10 @@ def measure_series(series: PoseSeries, exercise: Exercise | None, *, calibrate_s
     if neutral is not None:
         estimator = TrunkRotationEstimator()
         if estimator.learn([poses[i] for i in neutral.frames]):
-            rotation = estimator.measure_all(poses)
+            rotation = estimator.measure_all(poses, _fps(series))
             if neutral.metric == "trunk_rotation_deg" and calibrate_s is None:
-                neutral, rotation = _refine_rotation_neutral(raw, poses, exercise, neutral, estimator, rotation)
+                neutral, rotation = _refine_rotation_neutral(raw, poses, exercise, neutral, estimator, rotation,
+                                                             _fps(series))
     out = []
     for i, m in enumerate(raw):
         if neutral is not None:
@@ -574,7 +575,7 @@ def measure_series(series: PoseSeries, exercise: Exercise | None, *, calibrate_s
 
 
 def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exercise | None, neutral: Neutral,
-                             estimator: TrunkRotationEstimator, rotation: list[float]
+                             estimator: TrunkRotationEstimator, rotation: list[float], fps: float = 30.0
                              ) -> tuple[Neutral, list[float]]:
     """The rest found again on the fused rotation instead of the raw world-landmark one.
 
@@ -625,7 +626,7 @@ def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exer
         col = col[np.isfinite(col)]
         neutral_values[n] = float(np.median(col)) if col.size else 0.0
     refined = replace(neutral, frames=tuple(int(i) for i in idx), values=neutral_values)
-    rotation = estimator.measure_all(poses)
+    rotation = estimator.measure_all(poses, fps)
     if no_rest:  # centred midway between the sides' typical turns, not where the passing frames happen to read
         shift = sides_midpoint(np.where(start, np.array(rotation, dtype=float), math.nan))
         if math.isfinite(shift):

@@ -44,6 +44,16 @@ cameras from the front to 45 deg either side, laptop and phone lenses):
   is faded with its far end, so the way into and out of a bend is not read as a turn either, and frames of such a
   lean are not learnt as the neutral (:meth:`TrunkRotationEstimator.bent_all`). Frame by frame (the live coach)
   only the lean of the frame itself fades it;
+* with the elbows out beyond the shoulders at neutral (hands behind the head or on the shoulders:
+  :data:`ELBOWS_OUT_RATIO`) the width is the elbows' 2D span, not the shoulders': the elbows stand out to the
+  sides about the shoulders' plane, a line up to twice as long, and on the wide set its narrowing followed
+  ``cos`` of the true angle (0.73-0.77 of neutral at a 44 deg turn from the front, truth 0.70-0.73) where
+  MediaPipe's shoulders narrowed to 0.84-0.90. Its gain is ``width_gain_hands_high`` and the width's weight
+  constant ``c`` is scaled by ``(w_0 / e_0)^2`` for it (an angle read off a line twice as long is twice as
+  steady). Arms crossed on the chest or hands low keep the shoulders;
+* over a recording (:meth:`TrunkRotationEstimator.measure_all`) a turn keeps the side it began on while the
+  shoulders stay narrowed (:func:`turn_sides`): MediaPipe's depth flipped sides in a held standing turn with
+  the hands behind the head (62 deg off), which the width cannot do without the shoulders widening again;
 * the rest found again on this fused rotation (:func:`formcheck.passes._refine_rotation_neutral`).
 
 Fitted constants (MediaPipe pose_landmarker_full): ``benchmarks/wide_fit.py`` over the wide set's rotation clips
@@ -62,6 +72,7 @@ gain is 1 (:meth:`TrunkRotationEstimator.exact`).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -125,6 +136,20 @@ WIDTH_GAIN_HANDS_HIGH = 1.2
 #: on the chest or on the shoulders 0.0-0.32, behind the head -0.57..-0.42).
 HANDS_LOW_FROM = 0.65
 HANDS_HIGH_TO = -0.2
+#: The elbows' 2D span at neutral over the shoulders' from which the elbow line is the width cue (and its gain
+#: ``width_gain_hands_high``), the hands being up (not :func:`hands_position` ``low``: hanging arms swing rather
+#: than turn with the trunk): on the wide set 1.29-1.68 with the hands on the shoulders, 1.61-2.29 behind the
+#: head, 0.27-0.96 with the arms crossed on the chest (0.78-0.97 hands on the thighs). The middle of the gap
+#: between crossed arms and hands on the shoulders: not cross-validated.
+ELBOWS_OUT_RATIO = 1.2
+#: A turn keeps its side (:func:`turn_sides`) while the width reads the shoulder line at least this far from
+#: square to the camera, and takes it from the depth over the first SIDE_ENTRY_S seconds of the turn. A run
+#: shorter than SIDE_MIN_TURN_S is a flicker of the width (single frames of MediaPipe's at rest), not a turn.
+#: Chosen by looking at the wide set (a flicker of the width at rest added a rep to standing_rot_04 with no
+#: minimum run): not cross-validated.
+SIDE_HOLD_DEG = 15.0
+SIDE_ENTRY_S = 0.3
+SIDE_MIN_TURN_S = 0.5
 
 
 def fold_deg(angle_deg: float) -> float:
@@ -238,11 +263,19 @@ def hands_position(height: float) -> str:
     return "low" if height >= HANDS_LOW_FROM else "high" if height <= HANDS_HIGH_TO else "chest"
 
 
-def _cues(pose: Pose) -> tuple[float, float, float, float, float, float, float]:
+def _elbow_span_px(pose: Pose) -> tuple[float, float]:
+    """The 2D elbow-to-elbow span and how far one elbow sits below the other (px)."""
+    xy = pose.xy_px
+    d = xy[int(L.LEFT_ELBOW)] - xy[int(L.RIGHT_ELBOW)]
+    return float(np.linalg.norm(d)), float(abs(d[1]))
+
+
+def _cues(pose: Pose) -> tuple[float, float, float, float, float, float, float, float, float]:
     """World shoulder yaw, world hip yaw, 2D shoulder width (px), image-depth shoulder yaw, shoulder drop (px),
-    hands' height along the trunk, the trunk's lean in the picture (:func:`trunk_lean_deg`)."""
+    hands' height along the trunk, the trunk's lean in the picture (:func:`trunk_lean_deg`), 2D elbow span (px),
+    elbow drop (px)."""
     return (_shoulder_yaw_deg(pose), _hip_yaw_deg(pose), _shoulder_width_px(pose), _image_depth_yaw_deg(pose),
-            _shoulder_drop_px(pose), hands_height(pose), trunk_lean_deg(pose))
+            _shoulder_drop_px(pose), hands_height(pose), trunk_lean_deg(pose), *_elbow_span_px(pose))
 
 
 def level_width_px(width_px: float, drop_px: float, line_length_px: float) -> float:
@@ -301,6 +334,7 @@ class TrunkRotationEstimator:
         width_gain_hands_high: float = WIDTH_GAIN_HANDS_HIGH,
         side_depth_gain: float = SIDE_DEPTH_GAIN,
         use_lean: bool = True,
+        use_elbows: bool = True,
     ) -> None:
         if not calibrate_s > 0:
             raise ValueError("calibration duration must be positive")
@@ -314,6 +348,7 @@ class TrunkRotationEstimator:
         self.width_gains = {"chest": width_gain, "low": width_gain_hands_low, "high": width_gain_hands_high}
         self.side_depth_gain = side_depth_gain
         self.use_lean = use_lean
+        self.use_elbows = use_elbows
         self.reset()
 
     @classmethod
@@ -330,6 +365,7 @@ class TrunkRotationEstimator:
         self._lean0 = math.nan  # the trunk's lean in the picture at neutral (trunk_lean_deg)
         self._neutral_rel = 0.0  # the shoulder line's yaw against the hip line's at neutral (side views)
         self.hands = "chest"  # where the hands rest at neutral (hands_position): picks the width gain
+        self._elbow_0 = math.nan  # the elbows' 2D span at neutral (px): the width cue with the elbows out
         self._ready = False
 
     @property
@@ -381,22 +417,30 @@ class TrunkRotationEstimator:
         cues = _cues(pose)
         return _bent(cues) or (self._lean_reference() and abs(cues[6] - self._lean0) >= LEAN_FULL_DEG)
 
-    def measure_all(self, poses: list[Pose]) -> list[float]:
-        """The rotation of every pose of a recording (in time order) against the neutral already learnt, each
-        frame of a lean away from upright read with that lean's largest value (:data:`LEAN_UPRIGHT_DEG`): the way
-        into and out of a side bend fades with the bend. Per frame as :meth:`measure` otherwise."""
+    def measure_all(self, poses: list[Pose], fps: float = 30.0) -> list[float]:
+        """The rotation of every pose of a recording (in time order, ``fps`` frames a second) against the neutral
+        already learnt. Two things only a whole recording shows:
+
+        * each frame of a lean away from upright is read with that lean's largest value
+          (:data:`LEAN_UPRIGHT_DEG`): the way into and out of a side bend fades with the bend;
+        * a turn keeps the side it began on while the shoulders stay narrowed (:func:`turn_sides`): MediaPipe's
+          depth can flip while a turn is held (arms raised, at the end of range), the shoulders' narrowing cannot
+          change side without passing through the width they have square to the camera.
+
+        Per frame as :meth:`measure` otherwise."""
         if self._neutral is None:
             return [math.nan] * len(poses)
         cues = [_cues(p) if p.detected else None for p in poses]
         peaks = self._lean_peaks(cues)
-        out = []
+        readings: list[RotationReading | None] = []
         for c, peak in zip(cues, peaks, strict=True):
             if c is None or not all(math.isfinite(v) for v in c[:3]):
-                out.append(math.nan)
+                readings.append(None)
                 continue
             lean = self._lean0 + peak if math.isfinite(peak) else c[6]
-            out.append(self.estimate(*c[:6], trunk_lean=lean))
-        return out
+            readings.append(self._reading(*c[:6], trunk_lean=lean, elbow_span_px=c[7], elbow_drop_px=c[8]))
+        sides = turn_sides(readings, fps if fps > 0 else 30.0)
+        return [math.nan if r is None else self._combine(r, side) for r, side in zip(readings, sides, strict=True)]
 
     def bent_all(self, poses: list[Pose]) -> list[bool]:
         """For every pose of a recording (in time order): no person, one shoulder dropped (:func:`_bent`), or part
@@ -437,6 +481,11 @@ class TrunkRotationEstimator:
         self.hands = hands_position(float(np.median(u)) if u.size else math.nan)
         lean = s[:, 6][np.isfinite(s[:, 6])]
         self._lean0 = float(np.median(lean)) if lean.size else math.nan
+        e = s[:, 7][np.isfinite(s[:, 7])] if s.shape[1] > 7 else np.array([])
+        self._elbow_0 = float(np.median(e)) if e.size else math.nan
+        w_0 = self._neutral[2]
+        if self.use_elbows and self.hands != "low" and w_0 > 0 and self._elbow_0 >= ELBOWS_OUT_RATIO * w_0:
+            self.hands = "high"  # the elbows stand out beyond the shoulders: their line is the width cue
 
     def measure(self, pose: Pose) -> float:
         """The rotation of one pose against the neutral already learnt (NaN without a person or a neutral)."""
@@ -449,11 +498,31 @@ class TrunkRotationEstimator:
 
     def estimate(self, shoulder_yaw_deg: float, hip_yaw_deg: float, shoulder_width_px: float,
                  depth_yaw_deg: float = math.nan, shoulder_drop_px: float = 0.0,
-                 hands_height_along_trunk: float = math.nan, trunk_lean: float = math.nan) -> float:
+                 hands_height_along_trunk: float = math.nan, trunk_lean: float = math.nan,
+                 elbow_span_px: float = math.nan, elbow_drop_px: float = math.nan) -> float:
         """The fused rotation for one frame's cues against the current neutral (see the module docstring).
         ``trunk_lean``: :func:`trunk_lean_deg` of the frame (NaN: not used)."""
+        return self._combine(self._reading(shoulder_yaw_deg, hip_yaw_deg, shoulder_width_px, depth_yaw_deg,
+                                           shoulder_drop_px, hands_height_along_trunk, trunk_lean, elbow_span_px,
+                                           elbow_drop_px))
+
+    def _reading(self, shoulder_yaw_deg: float, hip_yaw_deg: float, shoulder_width_px: float,
+                 depth_yaw_deg: float = math.nan, shoulder_drop_px: float = 0.0,
+                 hands_height_along_trunk: float = math.nan, trunk_lean: float = math.nan,
+                 elbow_span_px: float = math.nan, elbow_drop_px: float = math.nan) -> RotationReading:
+        """One frame's cues turned into the depth's reading of the rotation and the width's unsigned angle."""
         assert self._neutral is not None
         psi_s0, psi_0, w_0, z_0 = self._neutral
+        width_px, drop_px, rest_px = shoulder_width_px, shoulder_drop_px, w_0
+        blend_scale = 1.0
+        if (self.use_elbows and self.hands == "high" and math.isfinite(elbow_span_px) and math.isfinite(elbow_drop_px)
+                and self._elbow_0 >= ELBOWS_OUT_RATIO * w_0 > 0):
+            # hands behind the head or on the shoulders: the elbows stand out to the sides about the plane of
+            # the shoulders, a longer line whose picture MediaPipe follows where its shoulders follow a third
+            width_px, drop_px, rest_px = elbow_span_px, elbow_drop_px, self._elbow_0
+            # a longer line, a steadier angle: the width's error in angle scales as 1 / length, its weight's
+            # constant (a ratio of variances) as 1 / length^2
+            blend_scale = (w_0 / self._elbow_0) ** 2
         line_px = w_0 / math.cos(math.radians(psi_0)) if abs(psi_0) <= MAX_CAMERA_YAW_DEG else w_0
         bend_trust = 1.0
         if math.isfinite(shoulder_drop_px) and line_px > 0:
@@ -461,15 +530,16 @@ class TrunkRotationEstimator:
             bend_trust = min(1.0, max(0.0, (BEND_DROP_NONE - drop) / (BEND_DROP_NONE - BEND_DROP_FULL)))
         if self._lean_reference():
             bend_trust = min(bend_trust, lean_trust(trunk_lean - self._lean0))
-        if self.level_width and math.isfinite(shoulder_drop_px) and abs(psi_0) <= MAX_CAMERA_YAW_DEG:
-            true_width_px = w_0 / math.cos(math.radians(psi_0))  # the shoulder line's length, seen square-on
-            shoulder_width_px = level_width_px(shoulder_width_px, shoulder_drop_px, true_width_px)
+        if self.level_width and math.isfinite(drop_px) and abs(psi_0) <= MAX_CAMERA_YAW_DEG:
+            true_width_px = rest_px / math.cos(math.radians(psi_0))  # the line's length, seen square-on
+            width_px = level_width_px(width_px, drop_px, true_width_px)
         if abs(psi_0) > MAX_CAMERA_YAW_DEG or not w_0 > 0:
             # Side view: the width says nothing, and the shoulder line is read against the hip line rather than
             # against the camera, so a camera that pans or cuts to another shot (common in real footage) does
             # not read as a turn. Not checked against rendered truth (no side-view rotation render).
             rel = float(wrap_deg(shoulder_yaw_deg - hip_yaw_deg))
-            return self.side_depth_gain * float(wrap_deg(rel - self._neutral_rel))
+            return RotationReading(self.side_depth_gain * float(wrap_deg(rel - self._neutral_rel)), math.nan, psi_0,
+                                   1.0, side_view=True)
         # Front, back or oblique: the pelvis is assumed to stay at neutral (MediaPipe's hip line follows the
         # shoulders, so subtracting it would under-read).
         r_d = self.depth_gain * float(wrap_deg(shoulder_yaw_deg - psi_s0))
@@ -477,18 +547,85 @@ class TrunkRotationEstimator:
             r_z = self.image_depth_gain * float(wrap_deg(depth_yaw_deg - z_0))
             r_d = (1.0 - self.depth_mix) * r_d + self.depth_mix * r_z
         r_d *= bend_trust
+        gain = self.width_gains[self.hands]
+        cos_psi = (1.0 - gain * (1.0 - width_px / rest_px)) * math.cos(math.radians(psi_0))
+        psi_w = math.degrees(math.acos(min(1.0, max(0.0, cos_psi))))
+        return RotationReading(r_d, psi_w, psi_0, bend_trust, blend_scale=blend_scale)
+
+    def _combine(self, r: RotationReading, side: float | None = None) -> float:
+        """The fused rotation from one frame's reading; ``side`` (+-1) overrides the depth's side of the camera
+        axis that the shoulder line is turned to."""
+        if r.side_view:
+            return r.r_d
         # Not folded: with an oblique camera a turn away can carry the shoulder line past perpendicular to
         # the camera (|psi| > 90), where the width starts to grow again; folding it flipped the side.
-        psi_d = psi_0 + r_d
-        gain = self.width_gains[self.hands]
-        cos_psi = (1.0 - gain * (1.0 - shoulder_width_px / w_0)) * math.cos(math.radians(psi_0))
-        side = 1.0 if psi_d >= 0 else -1.0
-        psi_w = math.degrees(math.acos(min(1.0, max(0.0, cos_psi))))
-        if abs(psi_d) > 90.0:
-            psi_w = 180.0 - psi_w
-        r_w = side * psi_w - psi_0
+        psi_d = r.psi_0 + r.r_d
+        if side is None:
+            side = 1.0 if psi_d >= 0 else -1.0
+        psi_w = 180.0 - r.psi_w if abs(psi_d) > 90.0 else r.psi_w
+        r_w = side * psi_w - r.psi_0
         # the width's weight from both readings of the angle: a turn the depth under-reads (arms raised, a
         # far shoulder hidden) still gives the width its say when the width sees a large angle
         s2 = 0.5 * (math.sin(math.radians(psi_d)) ** 2 + math.sin(math.radians(side * psi_w)) ** 2)
-        a = s2 / (s2 + self.blend_c) if self.blend_c > 0 else 1.0
-        return bend_trust * (a * r_w + (1.0 - a) * r_d)
+        c = self.blend_c * r.blend_scale
+        a = s2 / (s2 + c) if c > 0 else 1.0
+        r_d = r.r_d
+        if side * psi_d < 0:  # the depth reads the other side: its size is not to be trusted either
+            r_d = r_w
+        return r.bend_trust * (a * r_w + (1.0 - a) * r_d)
+
+
+@dataclass(frozen=True)
+class RotationReading:
+    """One frame's cues as readings: the depth's rotation ``r_d`` (deg, bend fade applied), the width's
+    unsigned camera-frame angle ``psi_w`` (deg), the camera's angle to the pelvis at neutral ``psi_0`` and the
+    side-bend fade; ``side_view``: ``r_d`` is the whole answer."""
+
+    r_d: float
+    psi_w: float
+    psi_0: float
+    bend_trust: float
+    side_view: bool = False
+    blend_scale: float = 1.0  # scales the width's weight constant (a longer line than the shoulders')
+
+
+def _narrowed(r: RotationReading | None) -> bool:
+    """Whether the width reads the shoulder line turned :data:`SIDE_HOLD_DEG` further from the camera than at
+    neutral (a turn away from the camera, or either way with the camera in front), the person not bent
+    sideways (a side bend narrows the shoulders too: it is no turn to hold a side through)."""
+    return (r is not None and not r.side_view and r.bend_trust >= 1.0
+            and r.psi_w >= abs(r.psi_0) + SIDE_HOLD_DEG)
+
+
+def turn_sides(readings: list[RotationReading | None], fps: float) -> list[float | None]:
+    """The side (+-1, the sign of the shoulder line's camera-frame angle) of every frame, kept through a turn.
+
+    A turn is a run of frames whose width angle ``psi_w`` stays :data:`SIDE_HOLD_DEG` or more beyond the
+    camera's angle at neutral (the shoulders narrowed below their rest width): their shoulder line cannot
+    cross the camera axis without widening again. The run's side is that of the depth's reading
+    (``psi_0 + r_d``) averaged over its first :data:`SIDE_ENTRY_S` seconds, where the turn begins and the depth
+    reads it well; frames outside a run take the depth's own side. A run shorter than :data:`SIDE_MIN_TURN_S`,
+    or next to frames bent sideways (the shoulders narrow going into and out of a side bend), is no turn and is
+    left alone. None for frames left to the depth's own side.
+    """
+    n = len(readings)
+    sides: list[float | None] = [None] * n
+    entry = max(1, round(SIDE_ENTRY_S * fps))
+    i = 0
+    while i < n:
+        if not _narrowed(readings[i]):
+            i += 1
+            continue
+        j = i
+        while j < n and _narrowed(readings[j]):
+            j += 1
+        bent = [k for k in (i - 1, j) if 0 <= k < n and readings[k] is not None and readings[k].bend_trust < 1.0]
+        if j - i < SIDE_MIN_TURN_S * fps or bent:  # a flicker, or a side bend going in or coming out
+            i = j
+            continue
+        head = [readings[k].psi_0 + readings[k].r_d for k in range(i, min(j, i + entry))]
+        side = 1.0 if float(np.mean(head)) >= 0 else -1.0
+        for k in range(i, j):
+            sides[k] = side
+        i = j
+    return sides
