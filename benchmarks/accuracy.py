@@ -315,7 +315,8 @@ def rotation_cv_levels(cv: dict[str, Any], camera_group: Any) -> dict[str, tuple
                 levels.setdefault(level, []).append(c)
     folds = ("body", "camera_deg")
     out = {level: (float(np.mean([cv["body"]["held_out"][c]["mae"] for c in cs])),
-                   float(np.mean([cv["camera_deg"]["held_out"][c]["mae"] for c in cs]))) for level, cs in levels.items()}
+                   float(np.mean([cv["camera_deg"]["held_out"][c]["mae"] for c in cs])))
+           for level, cs in levels.items()}
     largest_fold = [max(f["mae"] for f in cv[k]["folds"].values() if math.isfinite(f["mae"])) for k in folds]
     largest_clip = [max(cv[k]["held_out"][c]["max"] for c in meta if meta[c]["group"] != "side_bend") for k in folds]
     out["largest fold"] = (largest_fold[0], largest_fold[1])

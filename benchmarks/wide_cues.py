@@ -59,8 +59,8 @@ def clip_rows(clip: wide_fit.Clip, step: int) -> list[str]:
             lines.append(f"{i:5d}  (no person)")
             continue
         side = "-" if sides[i] is None else f"{sides[i]:+.0f}"
-        lines.append(f"{i:5d} {true[i]:6.1f} {v[i]:6.1f} {v[i] - true[i]:6.1f} | {r.r_d:6.1f} {r.psi_w:6.1f} {side:>5s} "
-                     f"{r.bend_trust:4.2f} | {c[2]:9.1f} {c[7]:6.1f} | {c[0]:5.1f} {c[3]:6.1f}  "
+        lines.append(f"{i:5d} {true[i]:6.1f} {v[i]:6.1f} {v[i] - true[i]:6.1f} | {r.r_d:6.1f} {r.psi_w:6.1f} "
+                     f"{side:>5s} {r.bend_trust:4.2f} | {c[2]:9.1f} {c[7]:6.1f} | {c[0]:5.1f} {c[3]:6.1f}  "
                      f"{'F' if i in first else '.'} {'R' if i in refined else '.'}")
     return lines
 
