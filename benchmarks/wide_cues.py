@@ -49,8 +49,8 @@ def clip_rows(clip: wide_fit.Clip, step: int) -> list[str]:
     ok = np.isfinite(v) & np.isfinite(true)
     mae = float(np.mean(np.abs(v[ok] - true[ok]))) if ok.any() else math.nan
     camera = clip.factors.get("camera_deg", "?")
-    lines = [f"== {clip.name}: MAE {mae:.1f}, hands {est.hands}, psi_0 {est.camera_yaw_deg:.1f} (camera {camera}; "
-             f"psi_0 is positive for a camera to the person's right), {clip.fps:.0f} fps, neutral frames "
+    lines = [f"== {clip.name}: MAE {mae:.1f}, hands {est.hands}, psi_0 {est.camera_yaw_deg:.1f} (render's camera_deg "
+             f"{camera}: its sign is the opposite of psi_0's), {clip.fps:.0f} fps, neutral frames "
              f"{len(first)} first, {len(refined)} refined",
              "frame   true   read    err |    r_d  psi_w  side fade | shoulders elbows | yaw_w  yaw_z  F R"]
     for i in range(0, len(clip.poses), step):
