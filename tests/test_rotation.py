@@ -306,3 +306,31 @@ def test_hanging_arms_keep_the_shoulder_width():
     no_elbows.use_elbows = False
     no_elbows.learn([make_pose(0.0)])
     assert est.measure(make_pose(40.0)) == no_elbows.measure(make_pose(40.0))
+
+
+def flipped_depth_pose(rotation_deg: float, depth_rotation_deg: float) -> Pose:
+    """The picture of a turn of ``rotation_deg`` whose world landmarks (MediaPipe's depth) read
+    ``depth_rotation_deg`` instead, as MediaPipe's flipped in a held turn on the wide render set."""
+    xy, _ = synthetic_pose_arrays(rotation_deg=rotation_deg)
+    _, xyz = synthetic_pose_arrays(rotation_deg=depth_rotation_deg)
+    ones = np.ones(NUM_LANDMARKS)
+    return Pose(xy, np.zeros(NUM_LANDMARKS), xyz, ones, ones, (640, 480))
+
+
+def test_over_a_recording_a_held_turn_keeps_its_side_when_the_depth_flips():
+    """measure_all holds a turn's side through the frames where the depth flips (the shoulders stay narrowed);
+    frame by frame (measure) those frames read a turn to the other side."""
+    fps = 10.0
+    turn = [-45.0 * (1 - math.cos(math.pi * k / 8)) / 2 for k in range(9)]
+    truth = [0.0] * 10 + turn + [-45.0] * 20 + turn[::-1] + [0.0] * 10
+    depth = list(truth)
+    for k in range(24, 34):  # one second of the hold: the depth reads the turn on the other side
+        depth[k] = 30.0
+    poses = [flipped_depth_pose(r, d) for r, d in zip(truth, depth, strict=True)]
+    est = TrunkRotationEstimator.exact(1.0)
+    assert est.learn(poses[:10])
+    whole = est.measure_all(poses, fps)
+    frame_by_frame = [est.measure(p) for p in poses]
+    assert all(frame_by_frame[k] > 20.0 for k in range(24, 34))
+    assert all(whole[k] == pytest.approx(-45.0, abs=3.0) for k in range(24, 34))
+    assert whole[:10] == pytest.approx(frame_by_frame[:10])
