@@ -390,7 +390,7 @@ def wide_section() -> list[str]:
             "Where the rest of the error lives (`benchmarks/wide_cues.py --worst 5` prints each frame's cues):",
             "turns towards an oblique camera that carry the shoulder line to or past square-on, where the width's",
             "cosine is flat and MediaPipe's depth reads a quarter to two thirds of the turn; the camera's angle to",
-            "the pelvis at neutral (MediaPipe's world hip line) off by up to 15° on some clips; and a standing",
+            "the pelvis at neutral (MediaPipe's world hip line) off by up to 16° on some clips; and a standing",
             "front-view clip whose turns to one side both cues read at about half. Tried and not kept: the",
             "camera's angle raised to where the widest line seen is square-on (oblique 30-45° worse, 5.7 -> 6.5",
             "training error), and the shoulders' sideways swing in the picture as a cue, scaled on the recording",
