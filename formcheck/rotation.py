@@ -606,9 +606,13 @@ def turn_sides(readings: list[RotationReading | None], fps: float) -> list[float
 
     A turn is a run of frames whose width angle ``psi_w`` stays :data:`SIDE_HOLD_DEG` or more beyond the
     camera's angle at neutral (the shoulders narrowed below their rest width): their shoulder line cannot
-    cross the camera axis without widening again. The run's side is that of the depth's reading
-    (``psi_0 + r_d``) averaged over its first :data:`SIDE_ENTRY_S` seconds, where the turn begins and the depth
-    reads it well; frames outside a run take the depth's own side. A run shorter than :data:`SIDE_MIN_TURN_S`,
+    cross the camera axis without widening again. The run's side is the direction of the depth's turn from
+    neutral (``r_d``, not ``psi_0 + r_d``) averaged over its first :data:`SIDE_ENTRY_S` seconds, where the turn
+    begins and the depth reads it well: a line narrowed beyond ``|psi_0|`` has its two readings ``+-psi_w - psi_0``
+    on opposite sides of the neutral, so only the depth's direction counts, not its size, which MediaPipe
+    under-reads (0.24-0.6 of a turn towards an oblique camera: ``psi_0 + r_d`` can stay on the camera's side, and
+    a camera angle misread by a degree or two decided the side of a front view's turns). Frames outside a run take
+    the depth's own side. A run shorter than :data:`SIDE_MIN_TURN_S`,
     or next to frames bent sideways (the shoulders narrow going into and out of a side bend), is no turn and is
     left alone. None for frames left to the depth's own side.
     """
@@ -627,7 +631,7 @@ def turn_sides(readings: list[RotationReading | None], fps: float) -> list[float
         if j - i < SIDE_MIN_TURN_S * fps or bent:  # a flicker, or a side bend going in or coming out
             i = j
             continue
-        head = [readings[k].psi_0 + readings[k].r_d for k in range(i, min(j, i + entry))]
+        head = [readings[k].r_d for k in range(i, min(j, i + entry))]
         side = 1.0 if float(np.mean(head)) >= 0 else -1.0
         for k in range(i, j):
             sides[k] = side

@@ -250,6 +250,22 @@ def test_a_turn_towards_an_oblique_camera_is_not_held_to_one_side():
     assert turn_sides(_turn([0.0, -5.0, 0.0], [0.0, 30.0, 0.0]), fps=10.0) == [None] * 3
 
 
+def test_a_turn_through_square_on_to_far_past_an_oblique_camera_keeps_the_depths_direction():
+    # camera 30 deg to the side (psi_0 = 30): a turn of 80 deg towards it carries the shoulder line through
+    # square-on to 50 deg on the camera's other side, narrowed beyond the rest by more than SIDE_HOLD_DEG. The
+    # depth reads only 0.3 of the turn (MediaPipe's read 0.24-0.6 of turns towards an oblique camera), so
+    # psi_0 + r_d stays on the camera's side (+6); the turn's direction (r_d < 0) is right and decides the side:
+    # a narrowed line's two readings lie on opposite sides of the neutral
+    turn = [0.0, -20.0, -40.0, -60.0, -80.0, -80.0, -80.0, -80.0, -80.0]
+    width = [abs(30.0 + r) for r in turn]
+    readings = _turn([0.3 * r for r in turn], width, 30.0)
+    sides = turn_sides(readings, fps=10.0)
+    assert sides[4:] == [-1.0] * 5
+    est = TrunkRotationEstimator.exact(1.0)
+    est.learn([make_pose(0.0)])
+    assert est._combine(readings[6], sides[6]) == pytest.approx(-80.0, abs=1.0)
+
+
 def hands_behind_head_pose(rotation_deg: float, shoulders_deg: float | None = None, facing_deg: float = 0.0) -> Pose:
     """Hands behind the head: elbows out to the sides at about shoulder height, in the shoulders' plane, turned
     with the trunk by ``rotation_deg``; ``shoulders_deg``: the shoulders turned by another angle (MediaPipe's
