@@ -145,8 +145,8 @@ HANDS_HIGH_TO = -0.2
 #: training errors on the wide set, 1.4 reads standing turns worse, mean clip MAE 7.35 -> 8.02 deg).
 ELBOWS_OUT_RATIO = 1.2
 #: A turn keeps its side (:func:`turn_sides`) while the width reads the shoulder line at least this far from
-#: square to the camera, and takes it from the depth over the first SIDE_ENTRY_S seconds of the turn. A run
-#: shorter than SIDE_MIN_TURN_S is a flicker of the width (single frames of MediaPipe's at rest), not a turn.
+#: square to the camera, and takes it from the depth over the turn's first half (at least SIDE_ENTRY_S seconds).
+#: A run shorter than SIDE_MIN_TURN_S is a flicker of the width (single frames of MediaPipe's at rest), not a turn.
 #: Chosen by looking at the wide set (a flicker of the width at rest added a rep to standing_rot_04 with no
 #: minimum run): not cross-validated. With the shipped gains the wide set's training errors are the same with
 #: SIDE_HOLD_DEG 20, SIDE_ENTRY_S 0.6 or SIDE_MIN_TURN_S 0.3-1.0; SIDE_HOLD_DEG 10 reads front views worse (front
@@ -607,14 +607,16 @@ def turn_sides(readings: list[RotationReading | None], fps: float) -> list[float
     A turn is a run of frames whose width angle ``psi_w`` stays :data:`SIDE_HOLD_DEG` or more beyond the
     camera's angle at neutral (the shoulders narrowed below their rest width): their shoulder line cannot
     cross the camera axis without widening again. The run's side is the direction of the depth's turn from
-    neutral (``r_d``, not ``psi_0 + r_d``) averaged over its first :data:`SIDE_ENTRY_S` seconds, where the turn
-    begins and the depth reads it well: a line narrowed beyond ``|psi_0|`` has its two readings ``+-psi_w - psi_0``
-    on opposite sides of the neutral, so only the depth's direction counts, not its size, which MediaPipe
-    under-reads (0.24-0.6 of a turn towards an oblique camera: ``psi_0 + r_d`` can stay on the camera's side, and
-    a camera angle misread by a degree or two decided the side of a front view's turns). Frames outside a run take
-    the depth's own side. A run shorter than :data:`SIDE_MIN_TURN_S`,
-    or next to frames bent sideways (the shoulders narrow going into and out of a side bend), is no turn and is
-    left alone. None for frames left to the depth's own side.
+    neutral (``r_d``, not ``psi_0 + r_d``) averaged over the run's first half (at least its first
+    :data:`SIDE_ENTRY_S` seconds): while the turn is under way, before the end of a held turn, where
+    MediaPipe's depth was seen to flip. Its first few frames alone were not enough (a front view's depth read
+    -1 to -3 deg over the first 0.3 s of a 44 deg turn it then read as +10 to +15 deg). A line narrowed beyond
+    ``|psi_0|`` has its two readings ``+-psi_w - psi_0`` on opposite sides of the neutral, so only the depth's
+    direction counts, not its size, which MediaPipe under-reads (0.24-0.6 of a turn towards an oblique camera:
+    ``psi_0 + r_d`` can stay on the camera's side, and a camera angle misread by a degree or two decided the
+    side of a front view's turns). Frames outside a run take the depth's own side. A run shorter than
+    :data:`SIDE_MIN_TURN_S`, or next to frames bent sideways (the shoulders narrow going into and out of a side
+    bend), is no turn and is left alone. None for frames left to the depth's own side.
     """
     n = len(readings)
     sides: list[float | None] = [None] * n
@@ -631,7 +633,7 @@ def turn_sides(readings: list[RotationReading | None], fps: float) -> list[float
         if j - i < SIDE_MIN_TURN_S * fps or bent:  # a flicker, or a side bend going in or coming out
             i = j
             continue
-        head = [readings[k].r_d for k in range(i, min(j, i + entry))]
+        head = [readings[k].r_d for k in range(i, min(j, i + max(entry, (j - i) // 2)))]
         side = 1.0 if float(np.mean(head)) >= 0 else -1.0
         for k in range(i, j):
             sides[k] = side

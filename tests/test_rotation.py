@@ -266,6 +266,15 @@ def test_a_turn_through_square_on_to_far_past_an_oblique_camera_keeps_the_depths
     assert est._combine(readings[6], sides[6]) == pytest.approx(-80.0, abs=1.0)
 
 
+def test_a_held_turn_takes_its_side_from_the_first_half_of_the_turn_not_its_first_frames():
+    # a left turn seen from the front whose depth lags: it reads a little to the right over the run's first
+    # 0.3 s, then clearly to the left (as MediaPipe's did on seated_rot_03, hands behind the head)
+    depth = [0.0, -2.5, -1.3, -2.4, 4.0, 10.0, 15.0, 10.0, 10.0, 10.0, 10.0, 10.0, 0.0]
+    width = [0.0, 16.0, 22.0, 28.0, 36.0, 42.0, 44.0, 44.0, 44.0, 44.0, 44.0, 44.0, 0.0]
+    sides = turn_sides(_turn(depth, width), fps=10.0)
+    assert sides[1:12] == [1.0] * 11
+
+
 def hands_behind_head_pose(rotation_deg: float, shoulders_deg: float | None = None, facing_deg: float = 0.0) -> Pose:
     """Hands behind the head: elbows out to the sides at about shoulder height, in the shoulders' plane, turned
     with the trunk by ``rotation_deg``; ``shoulders_deg``: the shoulders turned by another angle (MediaPipe's
