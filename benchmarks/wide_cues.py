@@ -9,13 +9,20 @@ shoulder yaw (deg), and whether the frame is in the first (``F``) and the refine
 camera's angle to the pelvis at neutral (``psi_0``) against the render's camera angle. No fitting, no figures
 published: a reading aid.
 
+``--camera`` prints instead, for every clip of the pool, ``psi_0`` (MediaPipe's world hip line, median over the
+neutral formcheck found) and two other readings of it (the world shoulder line, and their mean) against the
+truth's pelvis angle to the camera (the true hip line's yaw in camera coordinates over the same frames), with each
+reading's error, and their mean absolute and largest error over the clips.
+
     .venv/bin/python benchmarks/wide_cues.py CLIP [CLIP ...] [--step N]
     .venv/bin/python benchmarks/wide_cues.py --worst 3
+    .venv/bin/python benchmarks/wide_cues.py --camera
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 from pathlib import Path
@@ -24,9 +31,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import accuracy  # noqa: E402
+import wide_cache  # noqa: E402
 import wide_fit  # noqa: E402
 
-from formcheck.rotation import TrunkRotationEstimator, _cues, turn_sides  # noqa: E402
+from formcheck.geometry import yaw_deg  # noqa: E402
+from formcheck.landmarks import Landmark as L  # noqa: E402
+from formcheck.rotation import TrunkRotationEstimator, _circular_median_deg, _cues, fold_deg, turn_sides  # noqa: E402
 
 
 def clip_rows(clip: wide_fit.Clip, step: int) -> list[str]:
@@ -65,15 +76,58 @@ def clip_rows(clip: wide_fit.Clip, step: int) -> list[str]:
     return lines
 
 
+def true_camera_landmarks_m(clip: wide_fit.Clip) -> np.ndarray:
+    """The truth's landmarks in camera coordinates (metres), one row of landmarks per frame."""
+    if clip.group == "sample":
+        truth = json.loads(accuracy.truth_path(accuracy.SAMPLES / f"{clip.name}.mp4").read_text())
+        return np.array([f["landmarks_cam_m"] for f in truth["frames"]], dtype=float)
+    with np.load(wide_cache.CACHE / f"{clip.name}.truth.npz") as z:
+        return z["landmarks_cam_m"].astype(float)
+
+
+def _line_yaw_deg(points: np.ndarray, frames: list[int], left: int, right: int) -> float:
+    """The folded circular median over ``frames`` of the yaw of the line from ``right`` to ``left``."""
+    return fold_deg(_circular_median_deg([float(yaw_deg(points[i, left] - points[i, right])) for i in frames]))
+
+
+def camera_rows(pool: list[wide_fit.Clip]) -> list[str]:
+    """psi_0's readings against the truth's pelvis angle, one row per clip (see the module docstring)."""
+    lines = ["clip                                       camera  true |  hips (err)  shoulders (err)  mean (err) | MAE"]
+    errors: dict[str, list[float]] = {"hips": [], "shoulders": [], "mean": []}
+    for clip in pool:
+        _, frames = wide_fit.measure(clip, {})
+        cam = true_camera_landmarks_m(clip)
+        fr = [i for i in frames if i < len(cam) and clip.poses[i].detected]
+        world = np.array([clip.poses[i].world_xyz_m if i in fr else np.zeros((33, 3)) for i in range(len(clip.poses))])
+        true = _line_yaw_deg(cam, fr, int(L.LEFT_HIP), int(L.RIGHT_HIP))
+        hips = _line_yaw_deg(world, fr, int(L.LEFT_HIP), int(L.RIGHT_HIP))
+        shoulders = _line_yaw_deg(world, fr, int(L.LEFT_SHOULDER), int(L.RIGHT_SHOULDER))
+        mean = 0.5 * (hips + shoulders)
+        for key, value in (("hips", hips), ("shoulders", shoulders), ("mean", mean)):
+            errors[key].append(value - true)
+        mae = wide_fit.clip_errors(clip, {})["mae"] if clip.group != "side_bend" else math.nan
+        lines.append(f"{clip.name[:42]:42s} {clip.factors.get('camera_deg', '?'):>6s} {true:5.1f} | {hips:5.1f} "
+                     f"({hips - true:5.1f})  {shoulders:5.1f} ({shoulders - true:5.1f})      {mean:5.1f} "
+                     f"({mean - true:5.1f}) | {mae:4.1f}")
+    for key, e in errors.items():
+        a = np.abs(np.array(e))
+        lines.append(f"{key}: mean absolute error {a.mean():.2f} deg, largest {a.max():.1f} deg over {a.size} clips")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("clips", nargs="*", help="clip names")
     parser.add_argument("--step", type=int, default=3, help="print every N-th frame (default 3)")
     parser.add_argument("--worst", type=int, default=0, help="also the N rotation clips with the largest MAE")
+    parser.add_argument("--camera", action="store_true", help="psi_0 against the truth's camera angle, every clip")
     args = parser.parse_args(argv)
-    if not args.clips and not args.worst:
-        parser.error("name a clip or give --worst N")
+    if not args.clips and not args.worst and not args.camera:
+        parser.error("name a clip or give --worst N or --camera")
     pool = wide_fit.load_pool()
+    if args.camera:
+        print("\n".join(camera_rows(pool)))
+        return 0
     chosen = [c for c in pool if c.name in args.clips]
     missing = set(args.clips) - {c.name for c in chosen}
     if missing:
