@@ -27,6 +27,13 @@ logger = logging.getLogger(__name__)
 DROPOUT_S = 0.5
 #: A rep that cannot be measured for longer than this ends at the last time it was seen (seconds).
 MAX_GAP_S = 1.0
+#: At the end of a recording a rep still out is on its way back only when it has come back from its peak by more
+#: than this many times the rep metric's frame noise in the recording (:attr:`RepCounter.noise_deg`): the
+#: zero-phase smoother's window shrinks to the frame itself at the end of a recording, so the last value carries
+#: the metric's full frame noise (Gaussian noise reads three standard deviations below a held value about once in
+#: 700 frames), and the peak is the highest of the held frames, itself up to about one standard deviation above
+#: the held value.
+WAY_BACK_NOISE_FACTOR = 4.0
 
 
 class HoldTimer:
@@ -302,8 +309,12 @@ class RepCounter:
     Call :meth:`update` once per sample, and :meth:`close` at the end of the stream.
     """
 
-    def __init__(self, exercise: Exercise, *, dropout_s: float = DROPOUT_S, max_gap_s: float = MAX_GAP_S) -> None:
+    def __init__(self, exercise: Exercise, *, dropout_s: float = DROPOUT_S, max_gap_s: float = MAX_GAP_S,
+                 noise_deg: float = 0.0) -> None:
         self.exercise = exercise
+        #: The rep metric's frame noise in this recording (a standard deviation, in the metric's unit; 0: not
+        #: measured), used to judge a rep still out at the end (:meth:`close`).
+        self.noise_deg = noise_deg
         self.rep = exercise.rep
         self.target = exercise.target
         self.dropout_s = dropout_s
@@ -434,20 +445,27 @@ class RepCounter:
     def _on_its_way_back(self, ex: _Excursion) -> bool:
         """The recording ended on the way back (a rep that is done), not at the peak (one that may be cut off).
 
-        On the way back: the movement reached the target and came back out of it, below the band's near edge;
-        or it has come back from its peak by more than the rep's hysteresis (``enter`` - ``exit``, the noise
-        a value may have without starting or ending a rep), which a held peak does not. A real Russian twist
+        On the way back: it has come back from its peak by more than the metric's noise in this recording
+        (:data:`WAY_BACK_NOISE_FACTOR` times :attr:`noise_deg`), and either the movement reached the target and
+        came back out of it, below the band's near edge, or it has come back by more than the rep's hysteresis
+        (``enter`` - ``exit``, the noise a value may have without starting or ending a rep), which a held peak
+        does not. A real wall W retraction coming off the wall in its last 0.5 s had come back 3.1 deg
+        (hysteresis 0.3, noise 0.16 deg; at a hysteresis below the noise, noise alone ended a held squeeze
+        "on its way back"). A real Russian twist
         whose last turn is returning in the last 0.7 s of the clip had come back 16 deg (hysteresis 6) and
         was lost whenever its peak fell short of the band; held peaks cut off by the end of real clips came
         back 0-4.5 deg (a twist, hysteresis 6), 1.7 deg (a bridge, hysteresis 5) and none (a cat-cow).
         """
         if not math.isfinite(ex.last_p):
             return False
+        back = ex.peak_p - ex.last_p
+        if back <= WAY_BACK_NOISE_FACTOR * self.noise_deg:
+            return False  # as far back as the metric's noise reads on a held peak
         near = self._target_near_p
         if ex.reached and near is not None and ex.last_p < near:
             return True
         hysteresis = abs(self._enter_p - self._exit_p)
-        return hysteresis > 0 and ex.peak_p - ex.last_p > hysteresis
+        return hysteresis > 0 and back > hysteresis
 
     def _share(self, peak_p: float, hold_s: float, reached: bool, by_variant: bool = False) -> float:
         if self._target_near_p is not None:  # how far towards the band: all the way in a variant of it

@@ -111,11 +111,15 @@ class ExerciseSession:
     Args:
         exercise: the exercise from the catalogue.
         min_display_s: minimum time a cue stays on screen.
+        noise_deg: the rep metric's frame noise in this recording, when measured over the whole of it
+            (:func:`formcheck.passes.frame_noise`; 0: not measured): a rep still out at the end counts only when
+            it has come back from its peak by more than that noise (:class:`RepCounter`).
     """
 
-    def __init__(self, exercise: Exercise, *, min_display_s: float = fb.MIN_DISPLAY_S) -> None:
+    def __init__(self, exercise: Exercise, *, min_display_s: float = fb.MIN_DISPLAY_S,
+                 noise_deg: float = 0.0) -> None:
         self.exercise = exercise
-        self.counter = RepCounter(exercise)
+        self.counter = RepCounter(exercise, noise_deg=noise_deg)
         self.gate = PostureGate(exercise.setup.posture, exercise.setup.settle_s)
         self.variants = VariantWatch(exercise.variants)  # another way of being in the target position
         self.set_view = ""  # the camera's view for the set, decided when counting starts
