@@ -25,8 +25,16 @@ logger = logging.getLogger(__name__)
 
 #: Dropouts shorter than this do not end a hold (seconds).
 DROPOUT_S = 0.5
-#: A rep that cannot be measured for longer than this ends at the last time it was seen (seconds).
+#: A rep that cannot be measured for longer than this ends at the last time it was seen (seconds), unless the
+#: person is seen again still out on the same side within :data:`MAX_BRIDGE_S`.
 MAX_GAP_S = 1.0
+#: A rep out of view (a shoulder out of a portrait picture at the end of a turn, a hand over the camera) for up to
+#: this long and seen again still out on the same side went on while unseen: nobody comes back to neutral and goes
+#: out again to the same side unseen without that showing, and cutting the rep at the gap left two pieces each
+#: shorter than ``rep.min_duration_s`` (a real Russian twist cropped to portrait lost a turn whose far shoulder
+#: left the picture for 1.2 s). Longer, the person has left (the session asks for set-up again after 3 s,
+#: :data:`formcheck.exercises.session.LOST_RESET_S`) and the rep ends where it was last seen.
+MAX_BRIDGE_S = 3.0
 #: At the end of a recording a rep still out is on its way back only when it has come back from its peak by more
 #: than this many times the rep metric's frame noise in the recording (:attr:`RepCounter.noise_deg`): the
 #: zero-phase smoother's window shrinks to the frame itself at the end of a recording, so the last value carries
@@ -303,7 +311,8 @@ class RepCounter:
     A rep starts at the first sample at least ``rep.enter`` from neutral and ends at the first sample back
     within ``rep.exit`` (hysteresis: a value hovering at either threshold neither starts nor ends reps); one
     shorter than ``rep.min_duration_s`` is dropped as jitter. Not-measurable samples (NaN) pause a rep; after
-    :data:`MAX_GAP_S` without a value the rep ends where it was last seen. In ``sides`` mode the sign of the
+    :data:`MAX_GAP_S` without a value the rep ends where it was last seen, unless it is seen again still out on
+    the same side within :data:`MAX_BRIDGE_S`: then it went on unseen. In ``sides`` mode the sign of the
     angle gives the side; in ``cycle`` mode a rep is one movement each way (in either order).
 
     Call :meth:`update` once per sample, and :meth:`close` at the end of the stream.
@@ -332,6 +341,7 @@ class RepCounter:
         self._pending: RepRecord | None = None  # cycle mode: the first phase, waiting for the other
         self._pending_sign = 0
         self._last_sign = 0
+        self._last_t = -math.inf  # the last sample's time
 
     # ------------------------------------------------------------------------------------------ state
     @property
@@ -383,12 +393,13 @@ class RepCounter:
             The rep that ended with this sample, if one did (in ``cycle`` mode: the completed cycle).
         """
         t = timestamp_s
+        self._last_t = t
         if target_value is None:
             target_value = value
         active = self._active
         if math.isnan(value):
             if active is not None:
-                if t - active.last_seen_s > self.max_gap_s:
+                if t - active.last_seen_s > MAX_BRIDGE_S:
                     logger.debug("rep lost from view for %.1f s; ending it at %.2f s", t - active.last_seen_s,
                                  active.last_seen_s)
                     return self._finish(active.last_seen_s)
@@ -396,6 +407,13 @@ class RepCounter:
             return None
         p, sign = self.rep.progress(value)
         ended: RepRecord | None = None
+        if active is not None and t - active.last_seen_s > self.max_gap_s:  # seen again after a long gap
+            same_side = not self._two_way or sign == active.sign
+            if t - active.last_seen_s > MAX_BRIDGE_S or not same_side or (p < self._exit_p and not variant):
+                logger.debug("rep lost from view for %.1f s; ending it at %.2f s", t - active.last_seen_s,
+                             active.last_seen_s)
+                ended = self._finish(active.last_seen_s)
+                active = None
         if active is not None and self._two_way and sign != active.sign and p >= self._exit_p:
             ended = self._finish(t)  # jumped straight across neutral between two samples
             active = None
@@ -428,12 +446,14 @@ class RepCounter:
             The records this produced (possibly none).
         """
         out: list[RepRecord] = []
-        if self._active is not None and not keep_unfinished and not self._on_its_way_back(self._active):
+        lost = self._active is not None and self._last_t - self._active.last_seen_s > self.max_gap_s
+        if self._active is not None and not keep_unfinished and not lost and not self._on_its_way_back(self._active):
             logger.info("a movement still out at the end (from %.2f s) did not come back: not counted as a rep",
                         self._active.start_s)
             self._active = None
-        if self._active is not None:
-            record = self._finish(self._active.last_seen_s if timestamp_s is None else timestamp_s)
+        if self._active is not None:  # a rep lost from view ends where it was last seen, as in update
+            end_s = self._active.last_seen_s if timestamp_s is None or lost else timestamp_s
+            record = self._finish(end_s)
             if record is not None:
                 out.append(record)
         if self._pending is not None:

@@ -351,3 +351,45 @@ def count_unfinished_dropped(exercise, series: Series) -> list[RepRecord]:
         counter.update(t, value)
     counter.close(keep_unfinished=False)
     return counter.records
+
+
+# ------------------------------------------------------------------------------------ out of view mid-rep
+def test_a_turn_out_of_view_at_its_peak_and_seen_again_still_turned_is_one_rep():
+    # A far shoulder leaves a portrait picture for 1.2 s at the end of each turn: the turn went on unseen. Cut at
+    # the gap, its two pieces were each shorter than min_duration_s (0.5 s) and dropped as jitter: no rep at all.
+    s = Series(30).hold(0.5, 0.0)
+    for peak in (40.0, -40.0):
+        s.move(peak, 0.3).hold(0.1).dropout(1.2).hold(0.1).move(0.0, 0.3).hold(0.5)
+    records = count(ROTATION, s)
+    assert [r.side for r in records] == ["left", "right"]
+    assert all(r.duration_s > 1.5 for r in records)  # from the way out to the way back, the gap included
+
+
+@pytest.mark.parametrize("back_at", [0.0, -40.0])
+def test_a_turn_out_of_view_and_seen_again_elsewhere_ends_where_it_was_last_seen(back_at):
+    s = Series(30).hold(0.5, 0.0).move(40.0, 0.3).hold(1.0)
+    last_seen_s = s.samples[-1][0]
+    s.dropout(1.2).hold(0.1, back_at).hold(1.0)
+    records = count(ROTATION, s)
+    assert records[0].side == "left" and records[0].end_s == pytest.approx(last_seen_s)
+
+
+def test_a_turn_out_of_view_for_longer_than_a_person_stays_away_ends_where_it_was_last_seen():
+    s = Series(30).hold(0.5, 0.0).move(40.0, 0.3).hold(1.0)
+    last_seen_s = s.samples[-1][0]
+    s.dropout(4.0).hold(1.0, 40.0).move(0.0, 0.3).hold(0.5)
+    records = count(ROTATION, s)
+    assert [r.side for r in records] == ["left", "left"]
+    assert records[0].end_s == pytest.approx(last_seen_s)
+
+
+def test_a_turn_lost_from_view_when_the_recording_ends_is_kept_where_it_was_last_seen():
+    s = Series(30).hold(0.5, 0.0).move(40.0, 0.3).hold(1.0)
+    last_seen_s = s.samples[-1][0]
+    s.dropout(1.5)
+    counter = RepCounter(ROTATION)
+    for t, value in s.samples:
+        counter.update(t, value)
+    counter.close(keep_unfinished=False)  # lost from view, not cut off at its peak: kept, as before the end
+    (record,) = counter.records
+    assert record.end_s == pytest.approx(last_seen_s)
