@@ -25,15 +25,15 @@ logger = logging.getLogger(__name__)
 
 #: Dropouts shorter than this do not end a hold (seconds).
 DROPOUT_S = 0.5
-#: A rep that cannot be measured for longer than this ends at the last time it was seen (seconds), unless the
-#: person is seen again still out on the same side within :data:`MAX_BRIDGE_S`.
+#: A rep that cannot be measured for longer than this ends at the last time it was seen (seconds), unless it is
+#: bridged (:data:`MAX_BRIDGE_S`).
 MAX_GAP_S = 1.0
 #: A rep out of view (a shoulder out of a portrait picture at the end of a turn, a hand over the camera) for up to
-#: this long and seen again still out on the same side went on while unseen: nobody comes back to neutral and goes
-#: out again to the same side unseen without that showing, and cutting the rep at the gap left two pieces each
-#: shorter than ``rep.min_duration_s`` (a real Russian twist cropped to portrait lost a turn whose far shoulder
-#: left the picture for 1.2 s). Longer, the person has left (the session asks for set-up again after 3 s,
-#: :data:`formcheck.exercises.session.LOST_RESET_S`) and the rep ends where it was last seen.
+#: this long, last seen and seen again past ``rep.enter`` on the same side, went on while unseen: cut at the gap,
+#: its two pieces were each shorter than ``rep.min_duration_s`` and dropped as jitter (a real Russian twist
+#: cropped to portrait lost a turn whose far shoulder left the picture for 1.2 s). Longer, the person has left
+#: (the session asks for set-up again after 3 s, :data:`formcheck.exercises.session.LOST_RESET_S`) and the rep
+#: ends where it was last seen.
 MAX_BRIDGE_S = 3.0
 #: At the end of a recording a rep still out is on its way back only when it has come back from its peak by more
 #: than this many times the rep metric's frame noise in the recording (:attr:`RepCounter.noise_deg`): the
@@ -310,9 +310,15 @@ class RepCounter:
 
     A rep starts at the first sample at least ``rep.enter`` from neutral and ends at the first sample back
     within ``rep.exit`` (hysteresis: a value hovering at either threshold neither starts nor ends reps); one
-    shorter than ``rep.min_duration_s`` is dropped as jitter. Not-measurable samples (NaN) pause a rep; after
-    :data:`MAX_GAP_S` without a value the rep ends where it was last seen, unless it is seen again still out on
-    the same side within :data:`MAX_BRIDGE_S`: then it went on unseen. In ``sides`` mode the sign of the
+    shorter than ``rep.min_duration_s`` is dropped as jitter, and so is one that stays short of the target and
+    passes ``enter`` by less than the metric's frame noise (:attr:`noise_deg`): the smoothed values' noise is a
+    quarter to a half of the frame noise, so noise hovering at ``enter`` reaches about that far past it (a real
+    wall squeeze clip at rest passed ``enter`` by 0.05 deg, noise 0.16; at a slower tempo that lasted long enough
+    to be a rep). Not-measurable samples (NaN) pause a rep; after
+    :data:`MAX_GAP_S` without a value the rep ends where it was last seen, unless it was last seen and is seen
+    again past ``enter`` on the same side within :data:`MAX_BRIDGE_S`: then it went on unseen. (Last seen on the
+    way back, inside ``enter``, the person may have come back and gone out again unseen: a real Russian twist
+    went to the other side and back in a 1.2 s gap.) In ``sides`` mode the sign of the
     angle gives the side; in ``cycle`` mode a rep is one movement each way (in either order).
 
     Call :meth:`update` once per sample, and :meth:`close` at the end of the stream.
@@ -408,8 +414,8 @@ class RepCounter:
         p, sign = self.rep.progress(value)
         ended: RepRecord | None = None
         if active is not None and t - active.last_seen_s > self.max_gap_s:  # seen again after a long gap
-            same_side = not self._two_way or sign == active.sign
-            if t - active.last_seen_s > MAX_BRIDGE_S or not same_side or (p < self._exit_p and not variant):
+            still_out = (not self._two_way or sign == active.sign) and min(p, active.last_p) >= self._enter_p
+            if t - active.last_seen_s > MAX_BRIDGE_S or not (still_out or variant):
                 logger.debug("rep lost from view for %.1f s; ending it at %.2f s", t - active.last_seen_s,
                              active.last_seen_s)
                 ended = self._finish(active.last_seen_s)
@@ -502,6 +508,10 @@ class RepCounter:
         if end_s - ex.start_s < self.rep.min_duration_s:
             logger.debug("dropped a %.2f s movement (shorter than %.2f s): jitter, not a rep",
                          end_s - ex.start_s, self.rep.min_duration_s)
+            return None
+        if not (ex.reached or ex.by_variant) and ex.peak_p - self._enter_p < self.noise_deg:
+            logger.debug("dropped a movement %.2f past enter (noise %.2f): noise at the threshold, not a rep",
+                         ex.peak_p - self._enter_p, self.noise_deg)
             return None
         self._last_sign = ex.sign
         hold_s = max(ex.hold.best_s, ex.hold.current_s)
