@@ -296,6 +296,7 @@ class _Excursion:
     reached: bool = False
     last_p: float = math.nan
     by_variant: bool = False  # a variant of the target position was reached (VariantWatch)
+    under_way: bool = False  # already out on the first sample counted: its start was not seen
     hold: HoldTimer = field(default_factory=HoldTimer)
     cues: list[str] = field(default_factory=list)
 
@@ -310,7 +311,9 @@ class RepCounter:
 
     A rep starts at the first sample at least ``rep.enter`` from neutral and ends at the first sample back
     within ``rep.exit`` (hysteresis: a value hovering at either threshold neither starts nor ends reps); one
-    shorter than ``rep.min_duration_s`` is dropped as jitter, and so is one that stays short of the target and
+    shorter than ``rep.min_duration_s`` is dropped as jitter (not one already under way on the first sample: its
+    start was before counting began, as when a recording starts mid-turn; a real Russian twist's first turn lasted
+    0.58 s from there, 0.36 s at a faster pace), and so is one that stays short of the target and
     passes ``enter`` by less than the metric's frame noise (:attr:`noise_deg`): the smoothed values' noise is a
     quarter to a half of the frame noise, so noise hovering at ``enter`` reaches about that far past it (a real
     wall squeeze clip at rest passed ``enter`` by 0.05 deg, noise 0.16; at a slower tempo that lasted long enough
@@ -399,6 +402,7 @@ class RepCounter:
             The rep that ended with this sample, if one did (in ``cycle`` mode: the completed cycle).
         """
         t = timestamp_s
+        first = self._last_t == -math.inf
         self._last_t = t
         if target_value is None:
             target_value = value
@@ -429,7 +433,7 @@ class RepCounter:
             if p < self._enter_p and not variant:
                 return ended
             active = self._active = _Excursion(start_s=t, sign=sign, last_seen_s=t,
-                                               hold=HoldTimer(self.dropout_s))
+                                               hold=HoldTimer(self.dropout_s), under_way=first)
         active.last_seen_s = t
         active.last_p = p
         if p > active.peak_p:
@@ -505,7 +509,7 @@ class RepCounter:
         ex = self._active
         assert ex is not None
         self._active = None
-        if end_s - ex.start_s < self.rep.min_duration_s:
+        if end_s - ex.start_s < self.rep.min_duration_s and not ex.under_way:
             logger.debug("dropped a %.2f s movement (shorter than %.2f s): jitter, not a rep",
                          end_s - ex.start_s, self.rep.min_duration_s)
             return None

@@ -410,3 +410,12 @@ def test_a_drift_past_enter_by_less_than_the_metric_noise_is_not_a_rep(top, reps
     counter.close()
     assert len(counter.records) == reps
     assert all(not r.reached_target for r in counter.records)
+
+
+def test_a_turn_already_under_way_when_counting_starts_is_not_jitter_however_short_its_rest():
+    # A recording that starts mid-turn: 0.36 s of the turn are left (min_duration_s 0.5), but its start was never
+    # seen, so its length says nothing about jitter. A later turn as short still is jitter.
+    s = Series(30).hold(0.1, 30.0).move(0.0, 0.3).hold(1.0).move(30.0, 0.15).move(0.0, 0.15).hold(1.0)
+    records = count(ROTATION, s)
+    assert [r.side for r in records] == ["left"]
+    assert records[0].start_s == 0.0
