@@ -20,7 +20,11 @@ rendered samples of ``benchmarks/landmarks/`` with an exercise) is counted by fo
 * ``slower`` / ``faster``: the same movement 1.5x slower and 1.33x faster (timestamps stretched by 1.5 and
   0.75; the frames are the same): people move at their own pace. A rep clip holds when it counts as many reps
   per side (a rep's hold at its peak stretches too, so a full rep may become partial when faster and the
-  other way round); a hold holds when its longest hold is the unstressed one stretched alike, within 1 s.
+  other way round); a hold holds when its longest hold is the unstressed one stretched alike, within 1 s;
+* ``pause``: the person stops for 2 s halfway through, wherever they are (at rest, mid-turn or at a peak),
+  with MediaPipe's resting noise on the still frames, then carries on. A rep clip holds when it counts as many
+  reps per side (a pause at a peak lengthens that rep's hold); a hold when its longest hold is the unstressed
+  one, or up to 2 s longer (the pause may fall in it), within 1 s.
 
 A stressed clip holds when it counts what the unstressed one counts (reps per side, full and partial; for a
 hold, the longest hold within 1 s); ``start_mid`` may lose the first rep (half of it is cut off) and the held
@@ -154,6 +158,39 @@ def tempo(series: PoseSeries, stretch: float) -> PoseSeries:
     return out
 
 
+#: How long the person stops in the middle of the recording (``pause``).
+PAUSE_S = 2.0
+
+
+def pause(series: PoseSeries, at_share: float = 0.5) -> PoseSeries:
+    """The person stops for :data:`PAUSE_S` where they are halfway through the recording (to listen to a cue,
+    catch their breath, or think of the next rep), then carries on: the frame there repeated, with MediaPipe's
+    resting noise (0.3% of the trunk length in the picture, 1.5 mm in the world), and every later frame that
+    much later."""
+    t = np.asarray(series.timestamps_ms, dtype=float)
+    if len(t) < 3:
+        return series
+    a = copy_arrays(series)
+    at = int(np.searchsorted(t, t[0] + at_share * (t[-1] - t[0])))
+    step = float(np.median(np.diff(t)))
+    n = int(round(PAUSE_S * 1000.0 / step))
+    rng = np.random.default_rng(2)
+    still = {k: np.repeat(v[at:at + 1], n, axis=0) for k, v in a.items()}
+    still["xy_px"] = still["xy_px"] + rng.normal(0.0, 0.003 * trunk_px(a), still["xy_px"].shape)
+    still["world_xyz_m"] = still["world_xyz_m"] + rng.normal(0.0, 0.0015, still["world_xyz_m"].shape)
+    out = PoseSeries(resolution_wh=series.resolution_wh)
+    out._arrays = {k: np.ascontiguousarray(np.concatenate([v[:at + 1], still[k], v[at + 1:]])).astype(np.float32)
+                   for k, v in a.items()}
+    out._chunks = {k: list(out._arrays[k]) for k in out._arrays}
+    shift = n * step
+    out.timestamps_ms = ([int(x) for x in t[:at + 1]] + [int(round(t[at] + (i + 1) * step)) for i in range(n)]
+                         + [int(round(x + shift)) for x in t[at + 1:]])
+    last = series.frame_indices[at]
+    out.frame_indices = (list(series.frame_indices[:at + 1]) + [last + i + 1 for i in range(n)]
+                         + [f + n for f in series.frame_indices[at + 1:]])
+    return out
+
+
 def swap_sides(c: dict[str, Any]) -> dict[str, Any]:
     other = {"left": "right", "right": "left"}
     return {**c, "reps": {other.get(k, k): v for k, v in c["reps"].items()}}
@@ -223,10 +260,13 @@ def holds_up(kind: str, base: dict[str, Any], got: dict[str, Any], stress: str, 
         base = swap_sides(base)
     if kind == "hold":
         expected_s = max(0.0, base["hold_s"] - cut_s) * STRETCH.get(stress, 1.0)
+        if stress == "pause":  # a pause may fall in the longest hold and lengthen it
+            return expected_s - HOLD_TOL_S <= got["hold_s"] <= expected_s + PAUSE_S + HOLD_TOL_S
         return abs(got["hold_s"] - expected_s) <= HOLD_TOL_S
     if stress == "start_mid":
         return base["total"] - 1 <= got["total"] <= base["total"]
-    if stress in STRETCH:  # a rep's hold at its peak stretches too, so full and partial may trade places
+    if stress in STRETCH or stress == "pause":  # a rep's hold at its peak stretches too (a pause may fall in it),
+        # so full and partial may trade places
         return {k: sum(v) for k, v in got["reps"].items()} == {k: sum(v) for k, v in base["reps"].items()}
     return got["reps"] == base["reps"]
 
@@ -253,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         "mirror": lambda s, c: mirror(s),
         "slower": lambda s, c: tempo(s, STRETCH["slower"]),
         "faster": lambda s, c: tempo(s, STRETCH["faster"]),
+        "pause": lambda s, c: pause(s),
     }
     if args.only:
         stresses = {k: v for k, v in stresses.items() if k in args.only}
