@@ -21,6 +21,8 @@ rendered samples of ``benchmarks/landmarks/`` with an exercise) is counted by fo
   0.75; the frames are the same): people move at their own pace. A rep clip holds when it counts as many reps
   per side (a rep's hold at its peak stretches too, so a full rep may become partial when faster and the
   other way round); a hold holds when its longest hold is the unstressed one stretched alike, within 1 s;
+* ``hand_out``: one hand out of the picture for the middle 40% of the recording (past the nearer side edge,
+  seen badly): counting pauses only when the exercise's metrics need that hand;
 * ``pause``: the person stops for 2 s halfway through, wherever they are (at rest, mid-turn or at a peak),
   with MediaPipe's resting noise on the still frames, then carries on. A rep clip holds when it counts as many
   reps per side (a pause at a peak lengthens that rep's hold); a hold when its longest hold is the unstressed
@@ -156,6 +158,25 @@ def tempo(series: PoseSeries, stretch: float) -> PoseSeries:
     t0 = series.timestamps_ms[0] if len(series) else 0
     out.timestamps_ms = [int(round(t0 + (t - t0) * stretch)) for t in series.timestamps_ms]
     return out
+
+
+#: One hand's landmarks (the person's right: wrist, pinky, index, thumb).
+RIGHT_HAND = [int(L.RIGHT_WRIST), int(L.RIGHT_PINKY), int(L.RIGHT_INDEX), int(L.RIGHT_THUMB)]
+
+
+def hand_out(series: PoseSeries) -> PoseSeries:
+    """One hand out of the picture for the middle 40% of the recording (reaching past the edge of a phone's
+    picture, or a hand that leaves it to steady the phone): its landmarks past the picture's nearer side edge,
+    seen badly (visibility 0.1, as MediaPipe reports landmarks it guesses outside the picture)."""
+    a = copy_arrays(series)
+    t = np.asarray(series.timestamps_ms, dtype=float)
+    w, _ = series.resolution_wh
+    span = (t >= t[0] + 0.3 * (t[-1] - t[0])) & (t <= t[0] + 0.7 * (t[-1] - t[0]))
+    x = a["xy_px"][:, RIGHT_HAND, 0]
+    right = np.nanmedian(x) >= w / 2 if np.isfinite(x).any() else True
+    a["xy_px"][np.ix_(span, RIGHT_HAND, [0])] = (w + 0.05 * w) if right else -0.05 * w
+    a["visibility"][np.ix_(span, RIGHT_HAND)] = 0.1
+    return rebuild(series, a, np.ones(len(series), dtype=bool))
 
 
 #: How long the person stops in the middle of the recording (``pause``).
@@ -294,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         "slower": lambda s, c: tempo(s, STRETCH["slower"]),
         "faster": lambda s, c: tempo(s, STRETCH["faster"]),
         "pause": lambda s, c: pause(s),
+        "hand_out": lambda s, c: hand_out(s),
     }
     if args.only:
         stresses = {k: v for k, v in stresses.items() if k in args.only}
