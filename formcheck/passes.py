@@ -657,10 +657,15 @@ def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exer
     return refined, rotation
 
 
+def _half_window(fps: float) -> int:
+    """The smoothing half-window in frames at ``fps`` (:data:`SMOOTH_HALF_WINDOW_S`)."""
+    return max(1, round(SMOOTH_HALF_WINDOW_S * fps))
+
+
 def smooth(ms: list[Measurement], fps: float) -> list[Measurement]:
     """Zero-phase smoothing of every metric (:func:`formcheck.filtering.zero_phase_smooth`), never across
     frames without a person."""
-    half = max(1, round(SMOOTH_HALF_WINDOW_S * fps))
+    half = _half_window(fps)
     if not ms:
         return ms
     names = list(ms[0].angles)
@@ -688,6 +693,22 @@ def frame_noise(ms: list[Measurement], metric: str) -> float:
     return float(1.4826 * np.median(np.abs(d2)) / math.sqrt(6.0))
 
 
+def fitted_end(ms: list[Measurement], metric: str, half: int, noise_deg: float) -> tuple[float, float] | None:
+    """``metric`` at the last frame as a straight line through the last ``2 * half + 1`` frames reads it (least
+    squares), and that reading's noise for frames of ``noise_deg`` independent noise (sqrt((4n - 2) / (n (n + 1)))
+    times it, n frames). At the end of a recording the zero-phase smoother (:func:`smooth`) leaves the last frame
+    as it is; the line follows a steady return without lag, with about half the last frame's noise. None unless
+    all those frames have a person and a value."""
+    n = 2 * half + 1
+    if len(ms) < n or n < 3:
+        return None
+    v = np.array([m.angles.get(metric, math.nan) if m.detected else math.nan for m in ms[-n:]], dtype=float)
+    if not np.isfinite(v).all():
+        return None
+    slope, intercept = np.polyfit(np.arange(n, dtype=float), v, 1)
+    return float(intercept + slope * (n - 1)), noise_deg * math.sqrt((4 * n - 2) / (n * (n + 1)))
+
+
 def measure_and_count(series: PoseSeries, exercise: Exercise | None, *, calibrate_s: float | None = None,
                       raw: list[Measurement] | None = None) -> Counted:
     """The one measuring-and-counting path: a landmark series in, measurements, reps and holds out.
@@ -699,9 +720,10 @@ def measure_and_count(series: PoseSeries, exercise: Exercise | None, *, calibrat
     ms = smooth(unsmoothed, _fps(series))
     if exercise is None:
         return Counted(ms, neutral, [None] * len(ms), [], None)
-    session = ExerciseSession(exercise, noise_deg=frame_noise(unsmoothed, exercise.rep.metric))
+    noise_deg = frame_noise(unsmoothed, exercise.rep.metric)
+    session = ExerciseSession(exercise, noise_deg=noise_deg)
     poses = (p for p, _ in series.poses())
     feedback: list[Feedback | None] = [session.update(m, confidence=frame_confidence(m, pose, exercise))
                                        for m, pose in zip(ms, poses, strict=True)]
-    session.close()
+    session.close(end=fitted_end(unsmoothed, exercise.rep.metric, _half_window(_fps(series)), noise_deg))
     return Counted(ms, neutral, feedback, session.records, session)

@@ -36,11 +36,11 @@ MAX_GAP_S = 1.0
 #: ends where it was last seen.
 MAX_BRIDGE_S = 3.0
 #: At the end of a recording a rep still out is on its way back only when it has come back from its peak by more
-#: than this many times the rep metric's frame noise in the recording (:attr:`RepCounter.noise_deg`): the
-#: zero-phase smoother's window shrinks to the frame itself at the end of a recording, so the last value carries
-#: the metric's full frame noise (Gaussian noise reads three standard deviations below a held value about once in
-#: 700 frames), and the peak is the highest of the held frames, itself up to about one standard deviation above
-#: the held value.
+#: than this many times the noise of the value it is judged on: the last sample, with the rep metric's frame noise
+#: (:attr:`RepCounter.noise_deg`: the zero-phase smoother's window shrinks to the frame itself at the end of a
+#: recording), or a line through the last frames, with that line's noise (:meth:`RepCounter.close`). Gaussian
+#: noise reads three standard deviations below a held value about once in 700 recordings, and the peak, the
+#: highest of the held values, sits up to about one more above it.
 WAY_BACK_NOISE_FACTOR = 4.0
 
 
@@ -445,19 +445,24 @@ class RepCounter:
         active.add_cues(cues)
         return ended
 
-    def close(self, timestamp_s: float | None = None, *, keep_unfinished: bool = True) -> list[RepRecord]:
+    def close(self, timestamp_s: float | None = None, *, keep_unfinished: bool = True,
+              end: tuple[float, float] | None = None) -> list[RepRecord]:
         """End of the stream: end a rep in progress (where it was last seen) and flush a half cycle.
 
         Args:
             timestamp_s: when the stream ended (default: where the rep in progress was last seen).
             keep_unfinished: record a rep that has not come back to neutral; False drops it (logged).
+            end: the rep metric at the last sample as a straight line through the recording's last frames reads
+                it, and that reading's noise (a standard deviation), when known: a rep seen on the last sample
+                is judged on it rather than on the last sample alone (see :meth:`_on_its_way_back`).
 
         Returns:
             The records this produced (possibly none).
         """
         out: list[RepRecord] = []
         lost = self._active is not None and self._last_t - self._active.last_seen_s > self.max_gap_s
-        if self._active is not None and not keep_unfinished and not lost and not self._on_its_way_back(self._active):
+        if (self._active is not None and not keep_unfinished and not lost
+                and not self._on_its_way_back(self._active, end)):
             logger.info("a movement still out at the end (from %.2f s) did not come back: not counted as a rep",
                         self._active.start_s)
             self._active = None
@@ -472,7 +477,7 @@ class RepCounter:
         return out
 
     # --------------------------------------------------------------------------------------- internal
-    def _on_its_way_back(self, ex: _Excursion) -> bool:
+    def _on_its_way_back(self, ex: _Excursion, end: tuple[float, float] | None = None) -> bool:
         """The recording ended on the way back (a rep that is done), not at the peak (one that may be cut off).
 
         On the way back: it has come back from its peak by more than the metric's noise in this recording
@@ -481,18 +486,25 @@ class RepCounter:
         (``enter`` - ``exit``, the noise a value may have without starting or ending a rep), which a held peak
         does not. A real wall W retraction coming off the wall in its last 0.5 s had come back 3.1 deg
         (hysteresis 0.3, noise 0.16 deg; at a hysteresis below the noise, noise alone ended a held squeeze
-        "on its way back"). A real Russian twist
+        "on its way back"). With ``end`` (a straight line through the last frames, and its noise), the way back is
+        judged on that line's end, which a steady return reads as well as the last frame and with less noise (a
+        real Russian twist's last turn, under 2.8 deg of frame noise, had come back 6.3 deg at the last frame
+        alone). A real Russian twist
         whose last turn is returning in the last 0.7 s of the clip had come back 16 deg (hysteresis 6) and
         was lost whenever its peak fell short of the band; held peaks cut off by the end of real clips came
         back 0-4.5 deg (a twist, hysteresis 6), 1.7 deg (a bridge, hysteresis 5) and none (a cat-cow).
         """
-        if not math.isfinite(ex.last_p):
+        last_p, noise = ex.last_p, self.noise_deg
+        if end is not None and all(math.isfinite(v) for v in end) and ex.last_seen_s == self._last_t:
+            p, sign = self.rep.progress(end[0])
+            last_p, noise = (p if not self._two_way or sign == ex.sign else -p), end[1]
+        if not math.isfinite(last_p):
             return False
-        back = ex.peak_p - ex.last_p
-        if back <= WAY_BACK_NOISE_FACTOR * self.noise_deg:
+        back = ex.peak_p - last_p
+        if back <= WAY_BACK_NOISE_FACTOR * noise:
             return False  # as far back as the metric's noise reads on a held peak
         near = self._target_near_p
-        if ex.reached and near is not None and ex.last_p < near:
+        if ex.reached and near is not None and last_p < near:
             return True
         hysteresis = abs(self._enter_p - self._exit_p)
         return hysteresis > 0 and back > hysteresis

@@ -227,15 +227,18 @@ class ExerciseSession:
             reps=tuple(self.counter.records),
         )
 
-    def close(self) -> list[RepRecord]:
+    def close(self, *, end: tuple[float, float] | None = None) -> list[RepRecord]:
         """End of the stream: record a hold still in progress (and a half cat-cow cycle). Returns them.
 
         A rep that has gone out but not come back when the recording ends is not a rep (it may have been cut
         off mid-movement), unless the exercise is one position held (prescribed as holds, no sides: a plank
-        still held at the end counts); a turn to one side is out, hold and back.
+        still held at the end counts); a turn to one side is out, hold and back. ``end``: the rep metric at the
+        last frame as a straight line through the last frames reads it, and its noise
+        (:meth:`RepCounter.close`).
         """
         ex = self.exercise
-        closed = self.counter.close(keep_unfinished=ex.prescription.kind == "holds" and not ex.rep.has_sides)
+        closed = self.counter.close(keep_unfinished=ex.prescription.kind == "holds" and not ex.rep.has_sides,
+                                    end=end)
         return [self._assess(r.end_s, r) for r in closed]
 
     # ---------------------------------------------------------------------------------------- helpers
