@@ -413,18 +413,6 @@ def sides_midpoint(values: np.ndarray) -> float:
     return 0.5 * (float(np.median(highs)) + float(np.median(lows)))
 
 
-def crossing_frames(values: np.ndarray, level: float) -> np.ndarray:
-    """Each time ``values`` cross ``level`` (between two consecutive finite frames), the one of the two frames
-    closer to it: a mask over ``values``."""
-    out = np.zeros(values.size, dtype=bool)
-    idx = np.flatnonzero(np.isfinite(values))
-    for i, j in zip(idx[:-1], idx[1:], strict=True):
-        a, b = values[i] - level, values[j] - level
-        if a == 0.0 or a * b < 0.0:
-            out[i if abs(a) <= abs(b) else j] = True
-    return out
-
-
 def _dwell_peaks(values: np.ndarray, times_s: np.ndarray, spread: float, min_band: float = REST_MIN_BAND
                  ) -> list[tuple[float, int]]:
     """Values where the movement dwells (slow frames), as ``(value, frames)`` histogram peaks, low to high."""
@@ -609,14 +597,9 @@ def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exer
 
     * a rest the first neutral found where the person does pause is kept (MediaPipe can miss most of one side's
       turn, so the fused rotation's extremes can be the other side's turn and the rest);
-    * otherwise the person never rests in the middle (a continuous twist): the estimator learns from the frame
-      closest to midway between the two sides' typical turns (:func:`sides_midpoint`) in every crossing of it
-      (:func:`crossing_frames`), and the rotation is centred there. Every crossing, not only the level frames: a
-      trunk leaning back before an oblique camera leans more or less in the picture with every turn, so the
-      level frames were 65 of 427 in a real Russian twist and 3 to 7 of them near the middle, and with so few
-      the same frames read a median 11-15 deg apart when the recording started 1.2 or 2 s later (3 deg now:
-      ``tests/test_passes.py``). :meth:`~formcheck.rotation.TrunkRotationEstimator.learn` still leaves out the
-      chosen frames that lean off their typical lean or drop a shoulder.
+    * otherwise the person never rests in the middle (a continuous twist): the estimator learns from the frames
+      that pass closest to midway between the two sides' typical turns (:func:`sides_midpoint`), and the
+      rotation is centred there.
 
     Kept as it was when fewer than 3 frames are found.
     """
@@ -634,9 +617,11 @@ def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exer
         if _dwell_s(raw_values, t, first) >= REST_MIN_DWELL_S:
             return neutral, rotation
         midpoint = sides_midpoint(np.where(start, values, math.nan))
-        ok = start & np.isfinite(values)
+        ok = start & level & np.isfinite(values)
         if ok.sum() >= 3 and math.isfinite(midpoint):
-            near = crossing_frames(np.where(ok, values, math.nan), midpoint)
+            p10, p90 = np.percentile(values[ok], [10, 90])
+            band = max(REST_MIN_BAND, REST_SHARE * float(p90 - p10))
+            near = ok & (np.abs(values - midpoint) <= band)
             if near.sum() >= 3:
                 frames = near
     idx = np.flatnonzero(frames)
