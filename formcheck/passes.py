@@ -666,7 +666,7 @@ def frame_noise(ms: list[Measurement], metric: str) -> float:
     From the second differences of consecutive frames' values (``v[i+1] - 2 v[i] + v[i-1]``, over frames with a
     person and a value), whose spread is sqrt(6) times the noise of independent frames and in which a movement at
     a steady speed cancels: robustly, 1.4826 times their median absolute value over sqrt(6). On the real clips:
-    0.16 deg for MediaPipe's shoulder depth (a wall W retraction from behind), 0.6 deg for the fused rotation of a
+    0.16 deg for MediaPipe's shoulder depth (a wall W retraction from behind), 0.7 deg for the fused rotation of a
     Russian twist at 60 fps (the deviation from a moving average read 2.0 there: the twist's own curve). 0
     without three consecutive frames with a value.
     """

@@ -488,7 +488,7 @@ class RepCounter:
         (hysteresis 0.3, noise 0.16 deg; at a hysteresis below the noise, noise alone ended a held squeeze
         "on its way back"). With ``end`` (a straight line through the last frames, and its noise), the way back is
         judged on that line's end, which a steady return reads as well as the last frame and with less noise (a
-        real Russian twist's last turn, under 2.8 deg of frame noise, had come back 6.3 deg at the last frame
+        real Russian twist's last turn, under 2.85 deg of frame noise, had come back 6.6 deg at the last frame
         alone). A real Russian twist
         whose last turn is returning in the last 0.7 s of the clip had come back 16 deg (hysteresis 6) and
         was lost whenever its peak fell short of the band; held peaks cut off by the end of real clips came
