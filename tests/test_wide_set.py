@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import cached_evaluations  # noqa: E402
 import wide_cache  # noqa: E402
-import wide_eval  # noqa: E402
 from tools.render.body import SHAPES  # noqa: E402
 from tools.render.wide import FACTORS, wide_clips  # noqa: E402
 
@@ -69,7 +69,7 @@ def test_compact_truth_round_trips():
 
 @pytest.mark.parametrize("clip", sorted(COMMITTED))
 def test_wide_accuracy_does_not_regress(clip):
-    now = wide_eval.evaluate(clip)
+    now = cached_evaluations.wide_clip(clip)
     before = COMMITTED[clip]
     for metric, old in before["metrics"].items():
         new = now["metrics"][metric]
@@ -88,8 +88,8 @@ def test_scapular_squeezes_count_side_on_and_chin_tucks_seen_from_the_front_do_n
     side = [c for c in wide_cache.cached_clips() if c.startswith("scapular_") and c.endswith(("_l90", "_r90"))]
     assert len(side) >= 3
     for clip in side:
-        assert wide_eval.evaluate(clip)["counts"]["match"], clip
-    tucks = wide_eval.evaluate("scapular_05_short_female_front")
+        assert cached_evaluations.wide_clip(clip)["counts"]["match"], clip
+    tucks = cached_evaluations.wide_clip("scapular_05_short_female_front")
     assert tucks["view"] == "front" and tucks["scapular"]["shoulders_back_deg"]["retraction_peak_deg"] == 0.0
     assert tucks["counts"]["counted"] == {"all": 0}
 
