@@ -28,3 +28,13 @@ def _formcheck_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     home = tmp_path_factory.mktemp("formcheck_home")
     monkeypatch.setenv("FORMCHECK_HOME", str(home))
     return home
+
+
+@pytest.fixture(scope="session")
+def short_routine_run(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 (routine_clips.RoutineRun)
+    """One ``formcheck routine`` run (real MediaPipe, real time), read by tests/routines/test_routine_run.py and
+    tests/sound/test_sound_live.py: see ``routine_clips.run_short_routine``."""
+    sys.path.insert(0, str(Path(__file__).parent / "routines"))
+    from routine_clips import run_short_routine
+
+    return run_short_routine(tmp_path_factory.mktemp("routine"))

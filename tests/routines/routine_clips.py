@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import av
@@ -57,3 +59,29 @@ def cut_clip(src: Path, path: Path, seconds: float) -> Path:
         for packet in video.encode(None):
             out.mux(packet)
     return path
+
+
+@dataclass(frozen=True)
+class RoutineRun:
+    """A finished ``formcheck routine`` run: its output folder, history database, sound log and process result."""
+
+    out: Path
+    history: Path
+    sound_log: Path
+    result: subprocess.CompletedProcess[str]
+
+
+def run_short_routine(folder: Path) -> RoutineRun:
+    """:data:`SHORT_ROUTINE` headless on the plank clip cut at 8 s and the glute bridge clip (real MediaPipe, in
+    real time: about 20 s), with a history, pain before and after (2, then 5: a warning) and a sound log (sound
+    off: what voice would say). One run serves the routine tests and the sound test of a routine."""
+    from cli_helpers import run_formcheck
+
+    routine_file = write_routine(folder)
+    plank = cut_clip(SAMPLES / "plank_side.mp4", folder / "plank_8s.mp4", 8.0)
+    out, history, sound_log = folder / "out", folder / "history.sqlite3", folder / "sound.jsonl"
+    result = run_formcheck("routine", "--routine-file", str(routine_file), "--source", str(plank),
+                           "--source", str(SAMPLES / "glute_bridge_side.mp4"), "--headless", "--out", str(out),
+                           "--history", str(history), "--pain-before", "2", "--pain-after", "5",
+                           "--sound-log", str(sound_log))
+    return RoutineRun(out, history, sound_log, result)

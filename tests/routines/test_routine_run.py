@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import run_formcheck
-from routine_clips import SAMPLES, cut_clip, write_routine
+from routine_clips import SAMPLES, write_routine
 
 from formcheck.history import HistoryStore
 from formcheck.record import SessionRecord
@@ -22,15 +22,9 @@ pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
-def routine_run(tmp_path_factory: pytest.TempPathFactory):
-    folder = tmp_path_factory.mktemp("routine")
-    routine_file = write_routine(folder)
-    plank = cut_clip(SAMPLES / "plank_side.mp4", folder / "plank_8s.mp4", 8.0)
-    out, history = folder / "out", folder / "history.sqlite3"
-    result = run_formcheck("routine", "--routine-file", str(routine_file), "--source", str(plank),
-                           "--source", str(SAMPLES / "glute_bridge_side.mp4"), "--headless", "--out", str(out),
-                           "--history", str(history), "--pain-before", "2", "--pain-after", "5")
-    return out, history, result
+def routine_run(short_routine_run):
+    """The routine run shared with tests/sound (tests/conftest.py: ``short_routine_run``)."""
+    return short_routine_run.out, short_routine_run.history, short_routine_run.result
 
 
 def test_a_routine_runs_each_exercise_in_turn_and_saves_each(routine_run) -> None:

@@ -197,26 +197,19 @@ def test_an_existing_sound_log_is_one_line_and_kept(tmp_path) -> None:
 
 
 @pytest.mark.model
-def test_one_coach_speaks_through_a_routine(tmp_path) -> None:
+def test_one_coach_speaks_through_a_routine(short_routine_run) -> None:
     """``formcheck routine --sound-log``: one log for the whole routine, its time carrying on from one exercise
-    to the next (each video starts at 0), each exercise ended with "Session done", the next counted from one."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "routines"))
-    from routine_clips import cut_clip, write_routine
-
-    plank = cut_clip(SAMPLES / "plank_side.mp4", tmp_path / "plank.mp4", 8.0)
-    bridge = cut_clip(SAMPLES / "glute_bridge_side.mp4", tmp_path / "bridge.mp4", 12.0)
-    log_path = tmp_path / "sound.jsonl"
-    result = run_formcheck("routine", "--routine-file", str(write_routine(tmp_path)), "--source", str(plank),
-                           "--source", str(bridge), "--headless", "--no-history", "--out", str(tmp_path / "out"),
-                           "--sound-log", str(log_path), env=env_without_display())
+    to the next (each video starts at 0), each exercise ended with "Session done", the next counted from one.
+    The run (tests/conftest.py: ``short_routine_run``) is the one tests/routines/test_routine_run.py checks."""
+    result = short_routine_run.result
     assert result.returncode == 0, result.stderr
-    log = [json.loads(line) for line in log_path.read_text().splitlines()]
+    log = [json.loads(line) for line in short_routine_run.sound_log.read_text().splitlines()]
     for a, b in zip(log, log[1:]):  # one timeline, never two at once
         assert b["t_s"] >= a["t_s"] + a["duration_s"] + RULES.timing.gap_s - 1e-3, (a, b)
     ends = [i for i, s in enumerate(log) if s["what"] == "done"]
     assert len(ends) == 2 and ends[-1] == len(log) - 1
     first, second = log[: ends[0] + 1], log[ends[0] + 1:]
-    out = tmp_path / "out"
+    out = short_routine_run.out
     plank_held_s = max((float(r["hold_s"]) for r in read_csv(out / "01-plank" / "reps.csv")), default=0.0)
     # the plank's 2 s hold: its end beeped if and only if a hold lasted 2 s (frames dropped under load can cut it)
     assert any(s["what"] == "hold_end" for s in first) == (plank_held_s >= 2.0)
