@@ -9,7 +9,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from cli_helpers import assert_one_line_error, run_formcheck  # noqa: F401 (re-exported for the live tests)
+# re-exported for the live tests
+from cli_helpers import assert_one_line_error, run_formcheck, run_formcheck_together  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_videos"

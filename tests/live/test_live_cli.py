@@ -16,7 +16,7 @@ from formcheck.live.app import live_frames_header
 from formcheck.sinks import VideoSink
 from formcheck.sources import VideoFileSource
 from live_helpers import (CLIP, assert_one_line_error, env_without_display, exercise_clip, looped_clip, read_csv,
-                          run_formcheck)
+                          run_formcheck, run_formcheck_together)
 
 EXERCISE = "seated-thoracic-rotation"
 PHASE_ORDER = ["instructions", "position", "calibrate", "countdown", "active"]
@@ -225,12 +225,15 @@ def test_the_live_session_lands_in_the_history_with_its_pain_warning(live_run) -
 
 @pytest.mark.model
 def test_live_keeps_its_history_in_formcheck_home_unless_told_not_to(tmp_path: Path) -> None:
-    """Without --history the session goes to $FORMCHECK_HOME/history.sqlite3; with --no-history nowhere."""
+    """Without --history the session goes to $FORMCHECK_HOME/history.sqlite3; with --no-history nowhere.
+    The two sessions (each FORMCHECK_HOME given on its command line) play the 3 s clip side by side."""
+    runs, envs = {}, {}
     for home, extra in ((tmp_path / "home", []), (tmp_path / "none", ["--no-history"])):
-        env = env_without_display() | {"FORMCHECK_HOME": str(home)}
-        result = run_formcheck("live", "--exercise", EXERCISE, "--source", str(CLIP), "--headless",
-                               "--out", str(tmp_path / home.name / "session"), *extra, env=env)
-        assert result.returncode == 0, result.stderr
+        runs[home.name] = ["live", "--exercise", EXERCISE, "--source", str(CLIP), "--headless",
+                           "--out", str(tmp_path / home.name / "session"), *extra]
+        envs[home.name] = env_without_display() | {"FORMCHECK_HOME": str(home)}
+    for name, result in run_formcheck_together(runs, envs=envs).items():
+        assert result.returncode == 0, (name, result.stderr)
     listed = run_formcheck("history", env=dict(os.environ, FORMCHECK_HOME=str(tmp_path / "home")))
     assert len(listed.stdout.splitlines()) == 2 and EXERCISE in listed.stdout.splitlines()[1]
     assert not (tmp_path / "none" / "history.sqlite3").exists()
