@@ -251,9 +251,8 @@ def test_the_pain_question_is_asked_in_the_window_before_and_after(xvfb: str, tm
         keys.press("Return")
         _wait_for(xvfb, proc, card=False, timeout_s=20)  # the session (the clip played as a camera)
         keys.press("space")  # skips the instructions card
-        # the question after, once the clip (3 s: it ends before the countdown does, so the sets never start) and
-        # its summary card end; space closes the summary card at once (the session ignores it before then, and
-        # the pain card ignores it)
+        # the question after, once the clip (3 s) and its summary card end; space closes the summary card at once
+        # (before it, space does nothing, or pauses sets that the file's end then ends; the pain card ignores it)
         _wait_for(xvfb, proc, card=True, timeout_s=60, keys=keys, press="space")
         time.sleep(0.3)
         keys.press("6")
