@@ -291,6 +291,7 @@ class VideoFileSource:
         )
         if rotation_deg:
             log.debug("%s: turning every picture %d deg clockwise, as its display matrix says", p, rotation_deg)
+        self._scalers = Scalers()
         self.truncated = False
         #: Why the file could not be read to its end (set with ``truncated``).
         self.problem = ""
@@ -368,7 +369,7 @@ class VideoFileSource:
                     timestamp_ms = int(round(float(offset * time_base) * 1000))
                 else:  # no timestamps in the container: derive them from the frame rate
                     timestamp_ms = int(round(index * 1000 / fps))
-                converter = _converter(vframe, convert, quarter_turns_cw)
+                converter = _converter(vframe, convert, quarter_turns_cw, self._scalers)
                 image = converter if later else converter()
                 if warmup:
                     yield image, timestamp_ms, -1, True
@@ -423,11 +424,45 @@ class VideoFileSource:
         self.close()
 
 
-def _converter(vframe: object, convert: dict[str, object], quarter_turns_cw: int
+#: Threads of FFmpeg's scaler for one picture's scaling and conversion. swscale's default (0) is one a CPU:
+#: on 2 CPUs that costs more CPU than it saves wall time, since the stages beside it (the model, drawing,
+#: encoding) already keep the cores busy (``docs/performance.md``, "The scaler kept").
+SCALER_THREADS = 1
+
+
+class Scalers:
+    """FFmpeg's scaler (a PyAV ``VideoReformatter``, one ``SwsContext``) kept from one picture to the next,
+    one for each thread and set of options.
+
+    PyAV's ``VideoFrame.to_ndarray(format=..., width=...)`` makes a new scaler for every picture, which works
+    out its filters again (and starts its threads again) every frame. A kept scaler gives the same pixels for
+    less CPU. A scaler must not be used by two threads at once, so each thread has its own: a live source's
+    pictures are converted on the capture thread or on the pose thread.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def convert(self, vframe: Any, options: dict[str, object]) -> NDArray[np.uint8]:  # noqa: ANN401 (av.VideoFrame)
+        """``vframe`` converted with ``options`` (``VideoFrame.reformat``'s: format, width, height,
+        interpolation) as an array, as ``vframe.to_ndarray(**options)`` gives it."""
+        kept: dict[tuple[tuple[str, object], ...], Any] | None = getattr(self._local, "reformatters", None)
+        if kept is None:
+            kept = self._local.reformatters = {}
+        key = tuple(sorted(options.items()))
+        reformatter = kept.get(key)
+        if reformatter is None:
+            from av.video.reformatter import VideoReformatter
+
+            reformatter = kept[key] = VideoReformatter()
+        return reformatter.reformat(vframe, threads=SCALER_THREADS, **options).to_ndarray()
+
+
+def _converter(vframe: object, convert: dict[str, object], quarter_turns_cw: int, scalers: Scalers
                ) -> Callable[[], NDArray[np.uint8]]:
     """Converts ``vframe`` (a PyAV picture) with ``convert``'s options and turns it as displayed, when called."""
     def run() -> NDArray[np.uint8]:
-        image = vframe.to_ndarray(**convert)  # type: ignore[attr-defined]
+        image = scalers.convert(vframe, convert)
         if quarter_turns_cw:
             image = np.ascontiguousarray(np.rot90(image, k=-quarter_turns_cw))
         return image

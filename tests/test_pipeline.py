@@ -125,6 +125,51 @@ def test_the_model_gets_large_pictures_scaled_down_and_small_ones_as_they_are():
     assert max(w, h) == MODEL_LONG_SIDE_PX and abs(w / h - 16 / 9) < 0.01
 
 
+# ----------------------------------------------------------------------------- the scaler kept (sources)
+def pyav_pictures(video: Path, count: int, **convert: object) -> list[np.ndarray]:
+    """PyAV's own conversion of each picture (a new scaler every frame): what a source must give."""
+    with av.open(str(video)) as container:
+        return [f.to_ndarray(**convert) for _, f in zip(range(count), container.decode(video=0))]
+
+
+@pytest.mark.parametrize("size_wh", [None, (320, 240), (213, 160)])
+def test_a_sources_kept_scaler_gives_the_pixels_of_a_new_scaler_every_frame(size_wh):
+    video = SAMPLES / "seated_rotation_front.mp4"
+    area = {} if size_wh is None else {"width": size_wh[0], "height": size_wh[1], "interpolation": "AREA"}
+    with VideoFileSource(video) as source:
+        frames = [f.image_bgr for _, f in zip(range(30), source.frames(size_wh))]
+    with VideoFileSource(video) as source:
+        inputs = [m.image_rgb for _, m in zip(range(30), source.model_inputs(size_wh or (640, 480)))]
+    bgr, rgb = pyav_pictures(video, 30, format="bgr24", **area), pyav_pictures(video, 30, format="rgb24", **area)
+    assert len(frames) == len(inputs) == 30
+    assert all(np.array_equal(a, b) for a, b in zip(frames, bgr))
+    assert all(np.array_equal(a, b) for a, b in zip(inputs, rgb))
+
+
+def test_pending_frames_converted_on_two_threads_at_once_get_their_own_pixels():
+    """A live source's pictures are converted on the capture thread or the pose thread: each thread has its
+    own scaler, so two conversions at once do not mix."""
+    video = SAMPLES / "seated_rotation_front.mp4"
+    with VideoFileSource(video) as source:
+        pending = [p for _, p in zip(range(40), source.pending_frames())]
+        got: dict[int, np.ndarray] = {}
+        start = threading.Barrier(2)
+
+        def convert(share: list) -> None:
+            start.wait()
+            for p in share:
+                got[p.index] = p.frame().image_bgr
+
+        threads = [threading.Thread(target=convert, args=(pending[k::2],)) for k in (0, 1)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    expected = pyav_pictures(video, 40, format="bgr24")
+    assert sorted(got) == list(range(40))
+    assert all(np.array_equal(got[i], expected[i]) for i in range(40))
+
+
 # ----------------------------------------------------------------------------- the model, for real
 def sequential_series(video: Path) -> PoseSeries:
     """The plain loop: decode a frame, find its pose, next frame; one thread."""
