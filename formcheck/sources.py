@@ -247,9 +247,12 @@ class VideoFileSource:
     before what its container announces (the frames in its index, or its duration when the frame count is
     only an estimate, as in MKV and WebM files with a variable frame rate), ends the iteration at the last
     good frame and sets :attr:`truncated`.
+
+    ``decoder_threads``: the H.264 (or other) decoder's threads; None leaves it to FFmpeg. A file played as
+    a camera decodes with one (:class:`formcheck.live.sources.PacedFileSource`).
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, decoder_threads: int | None = None) -> None:
         import av
 
         self.path = _check_path(path)
@@ -263,6 +266,8 @@ class VideoFileSource:
             raise SourceError(f"{p} has no video stream: {_video_fix(p)}")
         self._stream = self._container.streams.video[0]
         self._stream.thread_type = "AUTO"
+        if decoder_threads is not None:  # else FFmpeg's choice (about one a CPU, frame and slice threads)
+            self._stream.thread_count = decoder_threads
         ctx = self._stream.codec_context
         width, height = int(ctx.width or 0), int(ctx.height or 0)
         if width <= 0 or height <= 0:

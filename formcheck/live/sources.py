@@ -110,6 +110,12 @@ class CameraSource:
         self._release()
 
 
+#: The decoder's threads for a file played as a camera: one. It decodes at the world's speed, a frame at a
+#: time, beside the model; FFmpeg's frame threads add CPU for each frame (640x480: 0.58 ms of CPU a frame
+#: with one thread against 0.72 with FFmpeg's choice; ``docs/performance.md``) and save no time here.
+DECODER_THREADS = 1
+
+
 class PacedFileSource:
     """A video file played like a camera: each frame is delivered at its own presentation time.
 
@@ -123,7 +129,7 @@ class PacedFileSource:
     """
 
     def __init__(self, path: Path | str, *, clock: Clock = time.monotonic, sleep: Sleep = time.sleep) -> None:
-        self._file = VideoFileSource(path)
+        self._file = VideoFileSource(path, decoder_threads=DECODER_THREADS)
         self.info = self._file.info
         self._clock = clock
         self._sleep = sleep
