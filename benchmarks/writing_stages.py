@@ -1,7 +1,8 @@
 """The writing pass's stages one at a time, at 1080x1920 drawn at 720x1280: wall and CPU (all threads) a frame.
 
 Decoding the source with and without FFmpeg's scaling and conversion to the annotated video's size (several
-interpolations, and a YUV path with OpenCV's conversion), the BGR -> YUV 4:2:0 conversion the encoder needs
+interpolations with a new scaler every picture as PyAV's ``to_ndarray`` makes it, AREA with the scaler kept as
+formcheck does, and a YUV path with OpenCV's conversion), the BGR -> YUV 4:2:0 conversion the encoder needs
 (FFmpeg's inside PyAV, or OpenCV's), and H.264 encoding (x264 ultrafast, CRF 28) with each. One thread, one
 after the other, so each line is that stage's own cost; the machine's load is printed beside them.
 
@@ -28,6 +29,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from analyze_benchmark import DEFAULT_VIDEO, portrait_1080x1920, write_clip  # noqa: E402
 
+from formcheck.sources import Scalers  # noqa: E402
+
 W, H = 720, 1280
 
 
@@ -39,15 +42,19 @@ def timed(label: str, run: Callable[[], int]) -> None:
           flush=True)
 
 
-def decode(src: Path, convert: dict | None = None, post: Callable | None = None) -> Callable[[], int]:
+def decode(src: Path, convert: dict | None = None, post: Callable | None = None, *,
+           kept: bool = False) -> Callable[[], int]:
+    """Decodes ``src`` and converts each picture with ``convert``: PyAV's ``to_ndarray`` (a new scaler every
+    picture, swscale's threads) or, ``kept``, one scaler kept with one thread (``formcheck.sources.Scalers``)."""
     def run() -> int:
         n = 0
+        scalers = Scalers()
         with av.open(str(src)) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             for frame in container.decode(stream):
                 if convert is not None:
-                    image = frame.to_ndarray(**convert)
+                    image = scalers.convert(frame, convert) if kept else frame.to_ndarray(**convert)
                     if post is not None:
                         post(image)
                 n += 1
@@ -94,6 +101,8 @@ def main() -> None:
         for interp in ("AREA", "BILINEAR", "FAST_BILINEAR"):
             timed(f"decode + scale to BGR, {interp}", decode(src, dict(format="bgr24", width=W, height=H,
                                                                           interpolation=interp)))
+        timed("decode + scale to BGR, AREA, scaler kept", decode(src, dict(format="bgr24", width=W, height=H,
+                                                                          interpolation="AREA"), kept=True))
         timed("decode + scale to YUV (AREA) + OpenCV to BGR",
               decode(src, dict(format="yuv420p", width=W, height=H, interpolation="AREA"),
                      post=lambda y: cv2.cvtColor(y, cv2.COLOR_YUV2BGR_I420)))
