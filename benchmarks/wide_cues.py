@@ -48,14 +48,7 @@ def clip_rows(clip: wide_fit.Clip, step: int) -> list[str]:
     first, refined = set(clip.neutral.frames), set(frames)
     true = clip.truth_deg - np.nanmedian(clip.truth_deg[list(frames)])
     cues = [_cues(p) if p.detected else None for p in clip.poses]
-    peaks = est._lean_peaks(cues)
-    readings = []
-    for c, peak in zip(cues, peaks, strict=True):
-        if c is None or not all(math.isfinite(x) for x in c[:3]):
-            readings.append(None)
-            continue
-        lean = est._lean0 + peak if math.isfinite(peak) else c[6]
-        readings.append(est._reading(*c[:6], trunk_lean=lean, elbow_span_px=c[7], elbow_drop_px=c[8]))
+    readings = est.readings(cues)  # as measure_all reads them
     sides = turn_sides(readings, clip.fps)
     ok = np.isfinite(v) & np.isfinite(true)
     mae = float(np.mean(np.abs(v[ok] - true[ok]))) if ok.any() else math.nan

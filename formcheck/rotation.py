@@ -434,7 +434,14 @@ class TrunkRotationEstimator:
         Per frame as :meth:`measure` otherwise."""
         if self._neutral is None:
             return [math.nan] * len(poses)
-        cues = [_cues(p) if p.detected else None for p in poses]
+        readings = self.readings([_cues(p) if p.detected else None for p in poses])
+        sides = turn_sides(readings, fps if fps > 0 else 30.0)
+        return [math.nan if r is None else self._combine(r, side) for r, side in zip(readings, sides, strict=True)]
+
+    def readings(self, cues: list[tuple[float, ...] | None]) -> list[RotationReading | None]:
+        """Each frame's reading before its side is settled (:meth:`measure_all`'s first step), from the frames'
+        cues (:func:`_cues`, None where nobody was found): a lean away from upright read at its peak; None
+        where the cues are not finite."""
         peaks = self._lean_peaks(cues)
         readings: list[RotationReading | None] = []
         for c, peak in zip(cues, peaks, strict=True):
@@ -443,8 +450,7 @@ class TrunkRotationEstimator:
                 continue
             lean = self._lean0 + peak if math.isfinite(peak) else c[6]
             readings.append(self._reading(*c[:6], trunk_lean=lean, elbow_span_px=c[7], elbow_drop_px=c[8]))
-        sides = turn_sides(readings, fps if fps > 0 else 30.0)
-        return [math.nan if r is None else self._combine(r, side) for r, side in zip(readings, sides, strict=True)]
+        return readings
 
     def bent_all(self, poses: list[Pose]) -> list[bool]:
         """For every pose of a recording (in time order): no person, one shoulder dropped (:func:`_bent`), or part
