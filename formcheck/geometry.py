@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -49,6 +50,11 @@ UP = np.array([0.0, -1.0, 0.0])
 def wrap_deg(angle_deg: FloatArray | float) -> FloatArray:
     """Wraps angles into [-180, 180)."""
     return (np.asarray(angle_deg, dtype=float) + 180.0) % 360.0 - 180.0
+
+
+def _clip_unit(values: FloatArray) -> FloatArray:
+    """``np.clip(values, -1, 1)`` (NaN stays NaN) by its two ufuncs: ``np.clip`` of one number costs about 10 us."""
+    return np.minimum(np.maximum(values, -1.0), 1.0)
 
 
 def _pt(points: FloatArray, landmark: L) -> FloatArray:
@@ -104,15 +110,13 @@ def joint_angle_deg(a: FloatArray, vertex: FloatArray, b: FloatArray) -> FloatAr
     """Unsigned angle a-vertex-b in degrees, in [0, 180]."""
     u = a - vertex
     v = b - vertex
-    cos = (u * v).sum(axis=-1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
-    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+    cos = (u * v).sum(axis=-1) / (_norm(u) * _norm(v))
+    return np.degrees(np.arccos(_clip_unit(cos)))
 
 
 def body_left_axis(xyz_m: FloatArray) -> FloatArray:
     """The person's right-to-left axis in 3D: ``(L_shoulder - R_shoulder) + (L_hip - R_hip)``."""
-    return (_pt(xyz_m, L.LEFT_SHOULDER) - _pt(xyz_m, L.RIGHT_SHOULDER)) + (
-        _pt(xyz_m, L.LEFT_HIP) - _pt(xyz_m, L.RIGHT_HIP)
-    )
+    return _Body(None, xyz_m).left_xyz
 
 
 def facing_sign(xyz_m: FloatArray) -> FloatArray:
@@ -122,9 +126,99 @@ def facing_sign(xyz_m: FloatArray) -> FloatArray:
     component is the z component of the left axis: a person facing the image's right shows the camera their
     right side, so their left side is further away (+z). NaN where undetermined.
     """
-    left_z = body_left_axis(xyz_m)[..., 2]
-    sign = np.sign(left_z)
+    return _Body(None, xyz_m).facing
+
+
+def _norm(vectors: FloatArray) -> FloatArray:
+    """``np.linalg.norm(vectors, axis=-1)`` for real vectors, the same operations without its dispatch."""
+    return np.sqrt(np.add.reduce(vectors * vectors, axis=-1))
+
+
+def _cross(a: FloatArray, b: FloatArray) -> FloatArray:
+    """``np.cross(a, b)`` of 3D vectors, the same products and differences in the same order (so the same
+    numbers) without its broadcasting and axis moves, which cost more than the arithmetic on one pose."""
+    out = np.empty(np.broadcast_shapes(a.shape, b.shape), dtype=np.promote_types(a.dtype, b.dtype))
+    np.subtract(a[..., 1] * b[..., 2], a[..., 2] * b[..., 1], out=out[..., 0])
+    np.subtract(a[..., 2] * b[..., 0], a[..., 0] * b[..., 2], out=out[..., 1])
+    np.subtract(a[..., 0] * b[..., 1], a[..., 1] * b[..., 0], out=out[..., 2])
+    return out
+
+
+def _facing_of_left(left_xyz: FloatArray) -> FloatArray:
+    sign = np.sign(left_xyz[..., 2])
     return np.where(sign == 0, np.nan, sign)
+
+
+class _Body:
+    """The points, lines and midpoints several metrics use, each computed once, when first asked for.
+
+    :func:`compute_metrics` builds one per call and hands it to every metric, so a midpoint or the facing
+    is not computed again by each metric that needs it. On one pose numpy's cost is per call, not per number:
+    this is what makes measuring a live frame cheap. Every value is computed with the same operations in the
+    same order as the public functions do, so the numbers are identical.
+    """
+
+    def __init__(self, xy_px: FloatArray | None, xyz_m: FloatArray | None) -> None:
+        self.xy = xy_px
+        self.xyz = xyz_m
+
+    @cached_property
+    def shoulder_mid_xy(self) -> FloatArray:
+        return _shoulder_mid(self.xy)
+
+    @cached_property
+    def hip_mid_xy(self) -> FloatArray:
+        return _hip_mid(self.xy)
+
+    @cached_property
+    def ear_mid_xy(self) -> FloatArray:
+        return _ear_mid(self.xy)
+
+    @cached_property
+    def trunk_xy(self) -> FloatArray:
+        """``shoulder_mid - hip_mid`` in image pixels."""
+        return self.shoulder_mid_xy - self.hip_mid_xy
+
+    @cached_property
+    def neck_xy(self) -> FloatArray:
+        """``ear_mid - shoulder_mid`` in image pixels."""
+        return self.ear_mid_xy - self.shoulder_mid_xy
+
+    @cached_property
+    def shoulder_line_xy(self) -> FloatArray:
+        return _pt(self.xy, L.LEFT_SHOULDER) - _pt(self.xy, L.RIGHT_SHOULDER)
+
+    @cached_property
+    def hip_bend_deg(self) -> FloatArray:
+        """``180 - angle(shoulder_mid, hip_mid, knee_mid)`` in image pixels."""
+        return 180.0 - joint_angle_deg(self.shoulder_mid_xy, self.hip_mid_xy, _knee_mid(self.xy))
+
+    @cached_property
+    def shoulder_line_xyz(self) -> FloatArray:
+        return _pt(self.xyz, L.LEFT_SHOULDER) - _pt(self.xyz, L.RIGHT_SHOULDER)
+
+    @cached_property
+    def hip_line_xyz(self) -> FloatArray:
+        return _pt(self.xyz, L.LEFT_HIP) - _pt(self.xyz, L.RIGHT_HIP)
+
+    @cached_property
+    def hip_yaw_deg(self) -> FloatArray:
+        return yaw_deg(self.hip_line_xyz)
+
+    @cached_property
+    def trunk_xyz(self) -> FloatArray:
+        """``shoulder_mid - hip_mid`` in 3D metres."""
+        return _shoulder_mid(self.xyz) - _hip_mid(self.xyz)
+
+    @cached_property
+    def left_xyz(self) -> FloatArray:
+        """:func:`body_left_axis`."""
+        return self.shoulder_line_xyz + self.hip_line_xyz
+
+    @cached_property
+    def facing(self) -> FloatArray:
+        """:func:`facing_sign`."""
+        return _facing_of_left(self.left_xyz)
 
 
 # ----------------------------------------------------------------------------------------------- metrics
@@ -138,9 +232,11 @@ def trunk_rotation_deg(xyz_m: FloatArray) -> FloatArray:
     apart (not checked against rendered truth; a real seated twist filmed side-on reads clear turns).
     Sign: positive when the trunk turns to the person's left.
     """
-    shoulders = _pt(xyz_m, L.LEFT_SHOULDER) - _pt(xyz_m, L.RIGHT_SHOULDER)
-    hips = _pt(xyz_m, L.LEFT_HIP) - _pt(xyz_m, L.RIGHT_HIP)
-    return wrap_deg(yaw_deg(shoulders) - yaw_deg(hips))
+    return _trunk_rotation_deg(_Body(None, xyz_m))
+
+
+def _trunk_rotation_deg(b: _Body) -> FloatArray:
+    return wrap_deg(yaw_deg(b.shoulder_line_xyz) - b.hip_yaw_deg)
 
 
 def pelvis_rotation_deg(xyz_m: FloatArray) -> FloatArray:
@@ -151,7 +247,11 @@ def pelvis_rotation_deg(xyz_m: FloatArray) -> FloatArray:
     Plane: transverse. View: front or back. Sign: positive when the pelvis turns to the person's left.
     Used to catch the hips turning with the shoulders in rotation exercises (relative to neutral).
     """
-    yaw = wrap_deg(yaw_deg(_pt(xyz_m, L.LEFT_HIP) - _pt(xyz_m, L.RIGHT_HIP)))
+    return _pelvis_rotation_deg(_Body(None, xyz_m))
+
+
+def _pelvis_rotation_deg(b: _Body) -> FloatArray:
+    yaw = wrap_deg(b.hip_yaw_deg)
     return np.where(np.abs(yaw) <= 90.0, yaw, wrap_deg(yaw - 180.0))
 
 
@@ -163,8 +263,11 @@ def trunk_extension_deg(xy_px: FloatArray, xyz_m: FloatArray) -> FloatArray:
     Plane: sagittal. View: side. Sign: positive = extension (shoulders behind the hips, leaning back),
     negative = flexion (leaning forward); the same whichever way the person faces.
     """
-    lean = image_lean_deg(_shoulder_mid(xy_px) - _hip_mid(xy_px))
-    return -facing_sign(xyz_m) * lean
+    return _trunk_extension_deg(_Body(xy_px, xyz_m))
+
+
+def _trunk_extension_deg(b: _Body) -> FloatArray:
+    return -b.facing * image_lean_deg(b.trunk_xy)
 
 
 def trunk_lateral_tilt_deg(xy_px: FloatArray) -> FloatArray:
@@ -174,7 +277,11 @@ def trunk_lateral_tilt_deg(xy_px: FloatArray) -> FloatArray:
     Plane: frontal. View: front or back. Sign: positive when tilted to the person's left (left shoulder
     lower); the absolute ``d_x`` makes it the same from the front and from behind.
     """
-    d = _pt(xy_px, L.LEFT_SHOULDER) - _pt(xy_px, L.RIGHT_SHOULDER)
+    return _trunk_lateral_tilt_deg(_Body(xy_px, None))
+
+
+def _trunk_lateral_tilt_deg(b: _Body) -> FloatArray:
+    d = b.shoulder_line_xy
     return np.degrees(np.arctan2(d[..., 1], np.abs(d[..., 0])))
 
 
@@ -185,8 +292,11 @@ def head_forward_deg(xy_px: FloatArray, xyz_m: FloatArray) -> FloatArray:
     Plane: sagittal. View: side. Sign: positive when the ear is in front of the shoulder (forward head),
     for either facing direction. Context for posture, not a diagnosis.
     """
-    lean = image_lean_deg(_ear_mid(xy_px) - _shoulder_mid(xy_px))
-    return facing_sign(xyz_m) * lean
+    return _head_forward_deg(_Body(xy_px, xyz_m))
+
+
+def _head_forward_deg(b: _Body) -> FloatArray:
+    return b.facing * image_lean_deg(b.neck_xy)
 
 
 def shoulder_elevation_ratio(xy_px: FloatArray) -> FloatArray:
@@ -195,10 +305,14 @@ def shoulder_elevation_ratio(xy_px: FloatArray) -> FloatArray:
     Formula: ``(shoulder_mid_y - ear_mid_y) / |L_shoulder - R_shoulder|`` in image pixels (a ratio, no unit).
     Plane: frontal. View: front or back. Sign: smaller when the shoulders rise towards the ears.
     """
-    height = _shoulder_mid(xy_px)[..., 1] - _ear_mid(xy_px)[..., 1]
-    width = np.linalg.norm(_pt(xy_px, L.LEFT_SHOULDER) - _pt(xy_px, L.RIGHT_SHOULDER), axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(width > 0, height / width, np.nan)
+        return _shoulder_elevation_ratio(_Body(xy_px, None))
+
+
+def _shoulder_elevation_ratio(b: _Body) -> FloatArray:
+    height = b.shoulder_mid_xy[..., 1] - b.ear_mid_xy[..., 1]
+    width = _norm(b.shoulder_line_xy)
+    return np.where(width > 0, height / width, np.nan)
 
 
 def hip_flexion_deg(xy_px: FloatArray) -> FloatArray:
@@ -207,7 +321,11 @@ def hip_flexion_deg(xy_px: FloatArray) -> FloatArray:
     Plane: sagittal. View: side. 0 standing straight, about 90 seated or on hands and knees, larger in
     child's pose. Unsigned.
     """
-    return 180.0 - joint_angle_deg(_shoulder_mid(xy_px), _hip_mid(xy_px), _knee_mid(xy_px))
+    return _Body(xy_px, None).hip_bend_deg
+
+
+def _hip_flexion_deg(b: _Body) -> FloatArray:
+    return b.hip_bend_deg
 
 
 def hip_line_deg(xy_px: FloatArray, xyz_m: FloatArray) -> FloatArray:
@@ -219,14 +337,17 @@ def hip_line_deg(xy_px: FloatArray, xyz_m: FloatArray) -> FloatArray:
     Plane: sagittal. View: side. Sign: 0 = straight line, positive = hips above the line (pike, bridge lift),
     negative = below it (sagging).
     """
-    s, h, k = _shoulder_mid(xy_px), _hip_mid(xy_px), _knee_mid(xy_px)
-    line = k - s
+    return _hip_line_deg(_Body(xy_px, xyz_m))
+
+
+def _hip_line_deg(b: _Body) -> FloatArray:
+    s, h = b.shoulder_mid_xy, b.hip_mid_xy
+    line = _knee_mid(b.xy) - s
     normal = np.stack([line[..., 1], -line[..., 0]], axis=-1)  # perpendicular to the line
-    facing = facing_sign(xyz_m)
     # Orient the normal upwards (negative image y); if the line is vertical, towards the person's front.
-    upward = np.where(np.abs(normal[..., 1]) > 1e-9, -np.sign(normal[..., 1]), np.sign(normal[..., 0]) * facing)
+    upward = np.where(np.abs(normal[..., 1]) > 1e-9, -np.sign(normal[..., 1]), np.sign(normal[..., 0]) * b.facing)
     side = np.sign(((h - s) * normal).sum(axis=-1)) * upward
-    return np.where(side == 0, 1.0, side) * (180.0 - joint_angle_deg(s, h, k))
+    return np.where(side == 0, 1.0, side) * b.hip_bend_deg
 
 
 def spine_flexion_deg(xy_px: FloatArray, xyz_m: FloatArray) -> FloatArray:
@@ -246,9 +367,11 @@ def spine_flexion_deg(xy_px: FloatArray, xyz_m: FloatArray) -> FloatArray:
     max 6.5 deg (slope 0.88, r 0.997). Head-free alternatives (nose, mouth, eye, near-side ear) were no
     better; the back's outline needs the segmentation mask, which the landmark cache does not keep.
     """
-    t = _shoulder_mid(xy_px) - _hip_mid(xy_px)
-    n = _ear_mid(xy_px) - _shoulder_mid(xy_px)
-    return facing_sign(xyz_m) * signed_image_angle_deg(t, n)
+    return _spine_flexion_deg(_Body(xy_px, xyz_m))
+
+
+def _spine_flexion_deg(b: _Body) -> FloatArray:
+    return b.facing * signed_image_angle_deg(b.trunk_xy, b.neck_xy)
 
 
 def _raise_deg(xy_px: FloatArray, vertex: tuple[L, L], trunk_end: tuple[L, L], limb_end: tuple[L, L]) -> FloatArray:
@@ -298,8 +421,11 @@ def shoulder_retraction_deg(xy_px: FloatArray, xyz_m: FloatArray) -> FloatArray:
     clavicles turned 14 deg move the shoulders about 4 cm back, which this reads as 3.3-3.5 deg
     (MediaPipe's shoulder landmark follows almost none of that: see docs/accuracy.md).
     """
-    h = _hip_mid(xy_px)
-    return facing_sign(xyz_m) * signed_image_angle_deg(_shoulder_mid(xy_px) - h, _ear_mid(xy_px) - h)
+    return _shoulder_retraction_deg(_Body(xy_px, xyz_m))
+
+
+def _shoulder_retraction_deg(b: _Body) -> FloatArray:
+    return b.facing * signed_image_angle_deg(b.trunk_xy, b.ear_mid_xy - b.hip_mid_xy)
 
 
 def neck_length_ratio(xy_px: FloatArray) -> FloatArray:
@@ -309,11 +435,13 @@ def neck_length_ratio(xy_px: FloatArray) -> FloatArray:
     Plane: sagittal. View: side. Sign: smaller when the shoulders rise towards the ears; tipping the head
     about the shoulders or leaning the trunk leaves it unchanged. About 0.35-0.45 on the sample clips.
     """
-    s = _shoulder_mid(xy_px)
-    neck = np.linalg.norm(_ear_mid(xy_px) - s, axis=-1)
-    trunk = np.linalg.norm(s - _hip_mid(xy_px), axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(trunk > 0, neck / trunk, np.nan)
+        return _neck_length_ratio(_Body(xy_px, None))
+
+
+def _neck_length_ratio(b: _Body) -> FloatArray:
+    trunk = _norm(b.trunk_xy)
+    return np.where(trunk > 0, _norm(b.neck_xy) / trunk, np.nan)
 
 
 def shoulders_back_deg(xyz_m: FloatArray) -> FloatArray:
@@ -333,13 +461,16 @@ def shoulders_back_deg(xyz_m: FloatArray) -> FloatArray:
     the wide render set) and moves with a chin tuck, so the scapular squeeze is not counted in that view
     (``benchmarks/scapular_front.py``, docs/accuracy.md).
     """
-    left = body_left_axis(xyz_m)
-    forward = np.cross(left, UP)
-    d = _shoulder_mid(xyz_m) - _hip_mid(xyz_m)
     with np.errstate(invalid="ignore", divide="ignore"):
-        forward = forward / np.linalg.norm(forward, axis=-1, keepdims=True)
-        ratio = -(d * forward).sum(axis=-1) / np.linalg.norm(d, axis=-1)
-        return np.degrees(np.arcsin(np.clip(ratio, -1.0, 1.0)))
+        return _shoulders_back_deg(_Body(None, xyz_m))
+
+
+def _shoulders_back_deg(b: _Body) -> FloatArray:
+    forward = _cross(b.left_xyz, UP)
+    d = b.trunk_xyz
+    forward = forward / _norm(forward)[..., None]
+    ratio = -(d * forward).sum(axis=-1) / _norm(d)
+    return np.degrees(np.arcsin(_clip_unit(ratio)))
 
 
 def chest_lift_deg(xy_px: FloatArray) -> FloatArray:
@@ -352,7 +483,11 @@ def chest_lift_deg(xy_px: FloatArray) -> FloatArray:
     an upright trunk and falls again past upright, so it is meant for a trunk near the floor. Seen head-on
     (``t_x`` near 0) it reads near +/-90 whatever the lift: not a front-view metric.
     """
-    t = _shoulder_mid(xy_px) - _hip_mid(xy_px)
+    return _chest_lift_deg(_Body(xy_px, None))
+
+
+def _chest_lift_deg(b: _Body) -> FloatArray:
+    t = b.trunk_xy
     return np.degrees(np.arctan2(-t[..., 1], np.abs(t[..., 0])))
 
 
@@ -374,12 +509,14 @@ def trunk_axial_rotation_deg(xyz_m: FloatArray) -> FloatArray:
     metrics (:mod:`formcheck.rotation`): thresholds on it are set from what MediaPipe reads (see the
     thread-the-needle exercise file).
     """
-    axis = _shoulder_mid(xyz_m) - _hip_mid(xyz_m)
     with np.errstate(invalid="ignore", divide="ignore"):
-        axis = axis / np.linalg.norm(axis, axis=-1, keepdims=True)
-    s = _pt(xyz_m, L.LEFT_SHOULDER) - _pt(xyz_m, L.RIGHT_SHOULDER)
-    h = _pt(xyz_m, L.LEFT_HIP) - _pt(xyz_m, L.RIGHT_HIP)
-    cross = (axis * np.cross(h, s)).sum(axis=-1)
+        return _trunk_axial_rotation_deg(_Body(None, xyz_m))
+
+
+def _trunk_axial_rotation_deg(b: _Body) -> FloatArray:
+    axis = b.trunk_xyz / _norm(b.trunk_xyz)[..., None]
+    s, h = b.shoulder_line_xyz, b.hip_line_xyz
+    cross = (axis * _cross(h, s)).sum(axis=-1)
     dot = (h * s).sum(axis=-1) - (h * axis).sum(axis=-1) * (s * axis).sum(axis=-1)
     return np.degrees(np.arctan2(cross, dot))
 
@@ -443,6 +580,17 @@ METRICS: tuple[MetricSpec, ...] = (
                lambda xy, xyz: shoulders_back_deg(xyz)),
 )
 
+#: The shipped metrics written on a shared :class:`_Body`, by name, beside the ``compute`` they stand for:
+#: :func:`compute_metrics` uses the form on the body while a spec's ``compute`` is still that one (a benchmark
+#: may swap a spec's ``compute`` for a candidate; then the candidate runs). The arm and leg raises share nothing.
+_BODY_FORMS: dict[str, tuple[Callable[[FloatArray, FloatArray], FloatArray], Callable[[_Body], FloatArray]]] = {
+    spec.name: (spec.compute, form) for spec, form in zip(METRICS, (
+        _trunk_rotation_deg, _pelvis_rotation_deg, _trunk_extension_deg, _trunk_lateral_tilt_deg, _head_forward_deg,
+        _shoulder_elevation_ratio, _hip_flexion_deg, _hip_line_deg, _spine_flexion_deg, None, None,
+        _shoulder_retraction_deg, _neck_length_ratio, _chest_lift_deg, _trunk_axial_rotation_deg,
+        _shoulders_back_deg), strict=True) if form is not None
+}
+
 METRIC_NAMES: tuple[str, ...] = tuple(spec.name for spec in METRICS)
 METRICS_BY_NAME: dict[str, MetricSpec] = {spec.name: spec for spec in METRICS}
 
@@ -454,8 +602,14 @@ def compute_metrics(xy_px: FloatArray, xyz_m: FloatArray) -> dict[str, FloatArra
     """
     xy = np.asarray(xy_px, dtype=float)
     xyz = np.asarray(xyz_m, dtype=float)
+    body = _Body(xy, xyz)
+    out = {}
     with np.errstate(invalid="ignore", divide="ignore"):
-        return {spec.name: np.asarray(spec.compute(xy, xyz), dtype=float) for spec in METRICS}
+        for spec in METRICS:
+            compute, form = _BODY_FORMS.get(spec.name, (None, None))
+            value = form(body) if form is not None and compute is spec.compute else spec.compute(xy, xyz)
+            out[spec.name] = np.asarray(value, dtype=float)
+    return out
 
 
 def _paired(landmarks: tuple[L, ...]) -> list[list[int]]:
@@ -478,13 +632,23 @@ def metric_visibility(visibility: FloatArray) -> dict[str, FloatArray]:
     two sides. Front and back-view metrics need every landmark they use.
     """
     vis = np.asarray(visibility, dtype=float)
-    out = {}
-    for spec in METRICS:
-        if spec.views == ("side",):
-            out[spec.name] = np.stack([vis[..., g].max(axis=-1) for g in _paired(spec.landmarks)], axis=-1).min(axis=-1)
-        else:
-            out[spec.name] = vis[..., [int(i) for i in spec.landmarks]].min(axis=-1)
-    return out
+    table = _visibility_table(tuple((spec.views, spec.landmarks) for spec in METRICS))
+    per_metric = np.ascontiguousarray(np.moveaxis(vis[..., table].max(axis=-1).min(axis=-1), -1, 0))
+    return {spec.name: per_metric[k] for k, spec in enumerate(METRICS)}
+
+
+@lru_cache(maxsize=4)
+def _visibility_table(specs: tuple[tuple[tuple[str, ...], tuple[L, ...]], ...]) -> NDArray[np.intp]:
+    """:func:`metric_visibility`'s rule as one index table, shape ``(metrics, groups, 2)``: a side-view-only
+    metric's left/right pairs (a landmark alone as ``[i, i]``), any other metric's landmarks each as ``[i, i]``;
+    the maximum over the last axis, then the minimum over groups, is the rule. Short rows repeat their first
+    group (the minimum is unchanged), so one gather and two reductions give every metric at once."""
+    rows = []
+    for views, landmarks in specs:
+        groups = _paired(landmarks) if views == ("side",) else [[int(i)] for i in landmarks]
+        rows.append([g if len(g) == 2 else [g[0], g[0]] for g in groups])
+    width = max(len(row) for row in rows)
+    return np.array([row + [row[0]] * (width - len(row)) for row in rows], dtype=np.intp)
 
 
 # ------------------------------------------------------------------------------------------ view, frame
@@ -498,6 +662,11 @@ BODY_PARTS: dict[str, tuple[L, ...]] = {
     "knees": _KNEES,
     "ankles": (L.LEFT_ANKLE, L.RIGHT_ANKLE),
 }
+
+#: :data:`BODY_PARTS`' landmarks in one index array, and each part's span in it.
+_PART_LANDMARKS = np.array([int(i) for lms in BODY_PARTS.values() for i in lms], dtype=np.intp)
+_PART_SPANS = tuple((part, (a, a + len(lms))) for part, lms, a in zip(
+    BODY_PARTS, BODY_PARTS.values(), np.cumsum([0, *map(len, BODY_PARTS.values())]).tolist(), strict=False))
 
 #: Pelvis yaw (degrees from facing the camera) up to which the view counts as front (or back, mirrored).
 FRONT_VIEW_MAX_DEG = 45.0
@@ -518,14 +687,12 @@ def classify_view(xyz_m: FloatArray) -> NDArray[np.str_]:
 def parts_out_of_frame(xy_px: FloatArray, resolution_wh: tuple[int, int]) -> tuple[str, ...]:
     """Names of the body parts of one pose with a landmark outside the picture."""
     w, h = resolution_wh
-    out = []
-    for part, landmarks in BODY_PARTS.items():
-        pts = xy_px[[int(i) for i in landmarks]]
-        if not np.isfinite(pts).all():
-            continue
-        if (pts[:, 0] < 0).any() or (pts[:, 0] >= w).any() or (pts[:, 1] < 0).any() or (pts[:, 1] >= h).any():
-            out.append(part)
-    return tuple(out)
+    pts = xy_px[_PART_LANDMARKS]
+    finite = np.isfinite(pts).all(axis=-1).tolist()
+    x, y = pts[:, 0], pts[:, 1]
+    outside = ((x < 0) | (x >= w) | (y < 0) | (y >= h)).tolist()
+    # a part counts when all its landmarks are placed and one of them is outside the picture
+    return tuple(part for part, (a, b) in _PART_SPANS if all(finite[a:b]) and any(outside[a:b]))
 
 
 #: Limb metrics that can be measured on a shorter limb segment when the end of the limb leaves the picture:
