@@ -66,21 +66,24 @@ def draw_skeleton(image: NDArray[np.uint8], pose: Pose, *, min_visibility: float
         return
     s = _scale(image)
     thickness = max(1, round(2 * s))
-    pts = pose.xy_px
-    vis = pose.visibility
+    # the points rounded in one call (rint rounds half to even, as round() does), made integers when drawn
+    seen = (~(pose.visibility < min_visibility)).tolist()
+    rounded = np.rint(pose.xy_px).tolist()
     for a, b in SKELETON:
-        if vis[a] < min_visibility or vis[b] < min_visibility:
-            continue
-        cv2.line(image, _int_pt(pts[a]), _int_pt(pts[b]), BONE_BGR, thickness, cv2.LINE_AA)
-    for i in {int(i) for bone in SKELETON for i in bone}:
-        if vis[i] < min_visibility:
-            continue
-        colour = LEFT_BGR if i % 2 == 1 else RIGHT_BGR  # odd BlazePose indices (from 11 on) are the left side
-        cv2.circle(image, _int_pt(pts[i]), max(2, round(4 * s)), colour, -1, cv2.LINE_AA)
+        if seen[a] and seen[b]:
+            (xa, ya), (xb, yb) = rounded[a], rounded[b]
+            cv2.line(image, (int(xa), int(ya)), (int(xb), int(yb)), BONE_BGR, thickness, cv2.LINE_AA)
+    radius = max(2, round(4 * s))
+    for i in _JOINTS:
+        if seen[i]:
+            colour = LEFT_BGR if i % 2 == 1 else RIGHT_BGR  # odd BlazePose indices (from 11 on) are the left side
+            x, y = rounded[i]
+            cv2.circle(image, (int(x), int(y)), radius, colour, -1, cv2.LINE_AA)
 
 
-def _int_pt(p: NDArray[np.float64]) -> tuple[int, int]:
-    return int(round(float(p[0]))), int(round(float(p[1])))
+#: The skeleton's joints, in the order they have always been drawn in (a set's order: overlapping joints keep
+#: the same one on top).
+_JOINTS: tuple[int, ...] = tuple({int(i) for bone in SKELETON for i in bone})
 
 
 def format_angle(value: float, unit: str = "deg") -> str:

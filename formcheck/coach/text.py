@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -33,7 +34,9 @@ def _fit_size(text: str, max_width: int, size: float, thick: int) -> float:
     return size if width <= max_width else max(0.3, size * max_width / width)
 
 
+@lru_cache(maxsize=1024)
 def _width(text: str, size: float, thick: int) -> int:
+    """Width in pixels of ``text`` (kept: the live coach asks for the same cue, labels and hold text every frame)."""
     return int(cv2.getTextSize(text, FONT, size, thick)[0][0])
 
 
