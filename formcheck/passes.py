@@ -87,9 +87,12 @@ def landmark_pass(source: FrameSource, estimator: PoseEstimator, *,
 def _landmarks_into(inputs: Iterable[ModelInput], estimator: PoseEstimator, series: PoseSeries,
                     measured: list[Measurement] | None, on_frame: Callable[[int], bool] | None) -> bool:
     """Runs the model over ``inputs`` into ``series`` (and ``measured``, on a thread of its own); a warm-up
-    item is shown to the model and its pose dropped. Returns True when ``inputs`` ended (False: stopped)."""
+    item is shown to the model and its pose dropped. Returns True when ``inputs`` ended (False: stopped).
+    ``inputs`` are decoded on a thread of their own (:class:`Prefetch`), unless they already are."""
     with contextlib.ExitStack() as stack:
-        ahead = stack.enter_context(Prefetch(inputs, name="formcheck-decode"))
+        ahead = inputs
+        if not isinstance(ahead, Prefetch):
+            ahead = stack.enter_context(Prefetch(inputs, name="formcheck-decode"))
         measure: Drain[tuple[Pose, int]] | None = None
         if measured is not None:
             # The model releases the GIL while it works; the measuring thread must hand it back promptly
@@ -181,7 +184,9 @@ def chunked_landmark_pass(source: VideoFileSource, estimator: PoseEstimator, chu
             for thread in threads:
                 thread.start()
             while any(thread.is_alive() for thread in threads):
-                threads[0].join(0.1)
+                # Wait on a chunk still running: a finished thread's join returns at once, and polling it
+                # spun this thread (and the GIL) for as long as the last chunk ran alone.
+                next(thread for thread in threads if thread.is_alive()).join(0.1)
                 if any(part.error is not None for part in parts):
                     stop.set()
                 if on_frame is not None and not stop.is_set() and on_frame(sum(len(p.series) for p in parts)):
@@ -217,10 +222,14 @@ def _run_chunk(path: Path, estimator: PoseEstimator | None, model_path: Path, pa
     try:
         with contextlib.ExitStack() as stack:
             reader = stack.enter_context(VideoFileSource(path))
+            inputs = reader.model_inputs(model_size_wh(reader.info.resolution_wh), part.span)
+            # Decoding starts before this chunk's landmarker is made: a chunk after the first decodes from the
+            # key frame before its warm-up (seconds of pictures in a file with few key frames) while the model
+            # loads, instead of after it.
+            ahead = stack.enter_context(Prefetch(inputs, name="formcheck-decode"))
             if estimator is None:
                 estimator = stack.enter_context(PoseEstimator(model_path))
-            inputs = reader.model_inputs(model_size_wh(reader.info.resolution_wh), part.span)
-            part.ended = _landmarks_into(inputs, estimator, part.series, part.measured,
+            part.ended = _landmarks_into(ahead, estimator, part.series, part.measured,
                                          lambda _n: stop.is_set())
             part.end_s = reader.end_s
     except BaseException as exc:  # noqa: BLE001 (raised again, or acted on, in the caller's thread)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import csv
 import json
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import av
 import numpy as np
 import pytest
 
+from formcheck import passes
 from formcheck.analyze import analyze_video
 from formcheck.measure import raw_measurement
 from formcheck.passes import (CHUNK_WARMUP_S, MIN_CHUNK_S, chunk_spans, chunked_landmark_pass, landmark_chunks,
@@ -53,6 +56,22 @@ def test_the_number_of_chunks_depends_on_the_video_and_the_cpus(duration_s, reso
 def test_chunks_split_the_video_at_equal_times_each_after_the_first_warmed_up():
     assert chunk_spans(30.0, 2) == [Span(None, 15.0, 0.0), Span(15.0, None, CHUNK_WARMUP_S)]
     assert [(s.start_s, s.stop_s) for s in chunk_spans(9.0, 3)] == [(None, 3.0), (3.0, 6.0), (6.0, None)]
+
+
+def test_the_caller_waits_for_the_last_chunk_without_spinning(monkeypatch: pytest.MonkeyPatch):
+    """While the last chunk runs alone, the caller waits on it, looking at the progress about ten times a
+    second; waiting on a chunk already finished returned at once and spun the caller's thread (and the GIL)."""
+    def run_chunk(path, estimator, model_path, part, stop):  # no model: the later chunk runs on alone
+        if part.span.start_s is not None:
+            time.sleep(0.5)
+
+    monkeypatch.setattr(passes, "_run_chunk", run_chunk)
+    polls: list[int] = []
+    source = SimpleNamespace(info=info(30.0), path=Path("clip.mp4"))
+    series = chunked_landmark_pass(source, SimpleNamespace(model_path=Path("model.task")), 2,
+                                   on_frame=lambda n: polls.append(n) is not None)
+    assert len(series) == 0
+    assert 1 <= len(polls) <= 10, len(polls)  # 0.5 s at ten a second (95533 before)
 
 
 @pytest.fixture(scope="module")
