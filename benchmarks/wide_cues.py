@@ -9,10 +9,13 @@ shoulder yaw (deg), and whether the frame is in the first (``F``) and the refine
 camera's angle to the pelvis at neutral (``psi_0``) against the render's camera angle. No fitting, no figures
 published: a reading aid.
 
-``--camera`` prints instead, for every clip of the pool, ``psi_0`` (MediaPipe's world hip line, median over the
-neutral formcheck found) and two other readings of it (the world shoulder line, and their mean) against the
-truth's pelvis angle to the camera (the true hip line's yaw in camera coordinates over the same frames), with each
-reading's error, and their mean absolute and largest error over the clips.
+``--camera`` prints instead, for every clip of the pool, MediaPipe's world hip line (median over the neutral
+formcheck found) and three other readings of the camera's angle (the world shoulder line, the mean of the two, and
+the feet standing: :func:`formcheck.rotation.standing_feet_yaw_deg`, blank where the person does not stand with
+the feet seen) against the truth's pelvis angle to the camera (the true hip line's yaw in camera coordinates over
+the same frames), with each reading's error, and their mean absolute and largest error over the clips (the feet's
+also over the standing clips and the hips' over the same clips). ``psi_0`` is what the estimator uses: the feet
+where they are read, else the hips.
 
     .venv/bin/python benchmarks/wide_cues.py CLIP [CLIP ...] [--step N]
     .venv/bin/python benchmarks/wide_cues.py --worst 3
@@ -37,7 +40,14 @@ import wide_fit  # noqa: E402
 
 from formcheck.geometry import yaw_deg  # noqa: E402
 from formcheck.landmarks import Landmark as L  # noqa: E402
-from formcheck.rotation import TrunkRotationEstimator, _circular_median_deg, _cues, fold_deg, turn_sides  # noqa: E402
+from formcheck.rotation import (  # noqa: E402
+    TrunkRotationEstimator,
+    _circular_median_deg,
+    _cues,
+    fold_deg,
+    standing_feet_yaw_deg,
+    turn_sides,
+)
 
 
 def clip_rows(clip: wide_fit.Clip, step: int) -> list[str]:
@@ -85,8 +95,9 @@ def _line_yaw_deg(points: np.ndarray, frames: list[int], left: int, right: int) 
 
 def camera_rows(pool: list[wide_fit.Clip]) -> list[str]:
     """psi_0's readings against the truth's pelvis angle, one row per clip (see the module docstring)."""
-    lines = ["clip                                       camera  true |  hips (err)  shoulders (err)  mean (err) | MAE"]
-    errors: dict[str, list[float]] = {"hips": [], "shoulders": [], "mean": []}
+    lines = ["clip                                       camera  true |  hips (err)  shoulders (err)  mean (err)  feet (err)"
+             " | MAE"]
+    errors: dict[str, list[float]] = {"hips": [], "shoulders": [], "mean": [], "feet": [], "hips where feet": []}
     for clip in pool:
         _, frames = wide_fit.measure(clip, {})
         cam = true_camera_landmarks_m(clip)
@@ -96,13 +107,21 @@ def camera_rows(pool: list[wide_fit.Clip]) -> list[str]:
         hips = _line_yaw_deg(world, fr, int(L.LEFT_HIP), int(L.RIGHT_HIP))
         shoulders = _line_yaw_deg(world, fr, int(L.LEFT_SHOULDER), int(L.RIGHT_SHOULDER))
         mean = 0.5 * (hips + shoulders)
+        feet_yaw = [v for v in (standing_feet_yaw_deg(clip.poses[i]) for i in fr) if math.isfinite(v)]
+        feet = fold_deg(_circular_median_deg(feet_yaw)) if 2 * len(feet_yaw) > len(fr) else math.nan
         for key, value in (("hips", hips), ("shoulders", shoulders), ("mean", mean)):
             errors[key].append(value - true)
+        if math.isfinite(feet):
+            errors["feet"].append(feet - true)
+            errors["hips where feet"].append(hips - true)
+        feet_text = f"{feet:5.1f} ({feet - true:5.1f})" if math.isfinite(feet) else " " * 13
         mae = wide_fit.clip_errors(clip, {})["mae"] if clip.group != "side_bend" else math.nan
         lines.append(f"{clip.name[:42]:42s} {clip.factors.get('camera_deg', '?'):>6s} {true:5.1f} | {hips:5.1f} "
                      f"({hips - true:5.1f})  {shoulders:5.1f} ({shoulders - true:5.1f})      {mean:5.1f} "
-                     f"({mean - true:5.1f}) | {mae:4.1f}")
+                     f"({mean - true:5.1f})  {feet_text} | {mae:4.1f}")
     for key, e in errors.items():
+        if not e:
+            continue
         a = np.abs(np.array(e))
         lines.append(f"{key}: mean absolute error {a.mean():.2f} deg, largest {a.max():.1f} deg over {a.size} clips")
     return lines

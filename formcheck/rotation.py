@@ -54,7 +54,18 @@ cameras from the front to 45 deg either side, laptop and phone lenses):
 * over a recording (:meth:`TrunkRotationEstimator.measure_all`) a turn keeps the side it began on while the
   shoulders stay narrowed (:func:`turn_sides`): MediaPipe's depth flipped sides in a held standing turn with
   the hands behind the head (62 deg off), which the width cannot do without the shoulders widening again;
-* the rest found again on this fused rotation (:func:`formcheck.passes._refine_rotation_neutral`).
+* the rest found again on this fused rotation (:func:`formcheck.passes._refine_rotation_neutral`);
+* measured, not shipped (``use_feet``, off by default): standing (both knees straighter than
+  :data:`STANDING_KNEE_DEG`) with both feet seen, the camera's angle ``psi_0`` read off the feet
+  (:func:`standing_feet_yaw_deg`: the heel-to-toe lines point where the person faces) instead of the world hip line. Standing, MediaPipe's hip line read an oblique camera's angle 8-16 deg too
+  close to square-on on three of the wide set's seven standing clips (straight legs show little of the pelvis's
+  heading; seated, the thighs point forward), mean absolute error 5.5 deg over the standing clips against 2.8 deg
+  for the feet (``benchmarks/wide_cues.py --camera``). Held out (``benchmarks/wide_fit.py``, against the same run
+  without it): standing 7.6 -> 6.8 / 6.9 deg, front 4.3 -> 4.2 / 4.1, every camera group lower; but with the
+  shipped gains standing_rot_05 reads worse (clip MAE 12.7 -> 14.5, max 29.4 -> 35.7 deg: its turn away from a
+  30 deg camera over-read further), beyond ``tests/test_wide_set.py``'s per-clip tolerance, so it stays off. Seated, MediaPipe's feet read worse than its hips (up to 23 deg off)
+  and are not used. Geometry, nothing fitted: people turn their toes out about equally on both feet, which the sum
+  of the two feet's lines cancels (an unequal turn-out shifts it by half the difference).
 
 Fitted constants (MediaPipe pose_landmarker_full): ``benchmarks/wide_fit.py`` over the wide set's rotation clips
 and the sample clips (35 clips), by the mean clip MAE, keeping the sample clips within their regression gate.
@@ -66,7 +77,8 @@ shoulders), 1.0 (hands low), 1.2 (hands above the shoulders): mean clip MAE 6.13
 errors). Refitted on 3 December 2026 (the caches made by analyze's landmark pass, side bends read
 through :meth:`TrunkRotationEstimator.measure_all`), the fit on all chose the shipped set itself (training error
 6.18), and again with the elbow line (hands high: ``g_w = 1.2`` applies to it) and the held turn sides (training
-error 5.02). The errors ``docs/accuracy.md`` publishes are held out (leave-one-body-out, leave-one-camera-out). On
+error 5.02). With the feet read standing (``use_feet``, not shipped) the fit on all chose ``g_w = 1.4`` with the
+hands high (training error 4.85). The errors ``docs/accuracy.md`` publishes are held out (leave-one-body-out, leave-one-camera-out). On
 exact landmarks (no MediaPipe) every gain is 1 (:meth:`TrunkRotationEstimator.exact`).
 """
 
@@ -164,6 +176,35 @@ def fold_deg(angle_deg: float) -> float:
     elif a < -90.0:
         a += 180.0
     return a
+
+
+#: Knees straighter than this (world hip-knee-ankle angle, deg) count as standing: halfway between a seated knee
+#: (about 90) and a straight one (180). On the renders seated knees read 96-122, standing 139-166 (MediaPipe's world
+#: depth is compressed, so a thigh pointing at the camera can look upright; the knee's angle is not fooled as far).
+STANDING_KNEE_DEG = 135.0
+#: MediaPipe visibility from which both feet (heels and toes) count as seen.
+FEET_VISIBLE = 0.5
+
+
+def standing_feet_yaw_deg(pose: Pose) -> float:
+    """The yaw (:func:`formcheck.geometry.yaw_deg`) of the person's left-right line as the feet show it when
+    standing: the sum of both feet's heel -> toe vectors (world landmarks) points where the person faces, and the
+    left-right line lies 90 deg from it (``yaw(forward) + 90``). NaN unless both knees are straighter
+    than :data:`STANDING_KNEE_DEG` and both feet are seen (:data:`FEET_VISIBLE`)."""
+    w, vis = pose.world_xyz_m, pose.visibility
+    feet = (int(L.LEFT_HEEL), int(L.RIGHT_HEEL), int(L.LEFT_FOOT_INDEX), int(L.RIGHT_FOOT_INDEX))
+    if min(float(vis[i]) for i in feet) < FEET_VISIBLE:
+        return math.nan
+    for hip, knee, ankle in ((L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE)):
+        thigh, shin = w[int(hip)] - w[int(knee)], w[int(ankle)] - w[int(knee)]
+        norms = float(np.linalg.norm(thigh) * np.linalg.norm(shin))
+        if not norms > 0:
+            return math.nan
+        cos_knee = min(1.0, max(-1.0, float(np.dot(thigh, shin)) / norms))
+        if math.degrees(math.acos(cos_knee)) < STANDING_KNEE_DEG:
+            return math.nan
+    forward = (w[int(L.LEFT_FOOT_INDEX)] - w[int(L.LEFT_HEEL)]) + (w[int(L.RIGHT_FOOT_INDEX)] - w[int(L.RIGHT_HEEL)])
+    return float(wrap_deg(float(yaw_deg(forward)) + 90.0))
 
 
 def _shoulder_yaw_deg(pose: Pose) -> float:
@@ -274,12 +315,13 @@ def _elbow_span_px(pose: Pose) -> tuple[float, float]:
     return float(np.linalg.norm(d)), float(abs(d[1]))
 
 
-def _cues(pose: Pose) -> tuple[float, float, float, float, float, float, float, float, float]:
+def _cues(pose: Pose) -> tuple[float, ...]:
     """World shoulder yaw, world hip yaw, 2D shoulder width (px), image-depth shoulder yaw, shoulder drop (px),
     hands' height along the trunk, the trunk's lean in the picture (:func:`trunk_lean_deg`), 2D elbow span (px),
-    elbow drop (px)."""
+    elbow drop (px), the feet's yaw standing (:func:`standing_feet_yaw_deg`)."""
     return (_shoulder_yaw_deg(pose), _hip_yaw_deg(pose), _shoulder_width_px(pose), _image_depth_yaw_deg(pose),
-            _shoulder_drop_px(pose), hands_height(pose), trunk_lean_deg(pose), *_elbow_span_px(pose))
+            _shoulder_drop_px(pose), hands_height(pose), trunk_lean_deg(pose), *_elbow_span_px(pose),
+            standing_feet_yaw_deg(pose))
 
 
 def level_width_px(width_px: float, drop_px: float, line_length_px: float) -> float:
@@ -339,6 +381,7 @@ class TrunkRotationEstimator:
         side_depth_gain: float = SIDE_DEPTH_GAIN,
         use_lean: bool = True,
         use_elbows: bool = True,
+        use_feet: bool = False,
     ) -> None:
         if not calibrate_s > 0:
             raise ValueError("calibration duration must be positive")
@@ -353,6 +396,7 @@ class TrunkRotationEstimator:
         self.side_depth_gain = side_depth_gain
         self.use_lean = use_lean
         self.use_elbows = use_elbows
+        self.use_feet = use_feet
         self.reset()
 
     @classmethod
@@ -481,9 +525,11 @@ class TrunkRotationEstimator:
         """The neutral from rows of :func:`_cues`."""
         self._neutral_rel = _circular_median_deg(list(wrap_deg(s[:, 0] - s[:, 1])))
         z = s[:, 3][np.isfinite(s[:, 3])]
+        feet = s[:, 9][np.isfinite(s[:, 9])] if s.shape[1] > 9 and self.use_feet else np.array([])
+        camera = s[:, 1] if 2 * feet.size <= len(s) else feet  # standing, feet seen: they show the camera's angle
         self._neutral = (
             _circular_median_deg(list(s[:, 0])),
-            fold_deg(_circular_median_deg(list(s[:, 1]))),
+            fold_deg(_circular_median_deg(list(camera))),
             float(np.median(s[:, 2])),
             _circular_median_deg(list(z)) if z.size else math.nan,
         )
@@ -509,9 +555,11 @@ class TrunkRotationEstimator:
     def estimate(self, shoulder_yaw_deg: float, hip_yaw_deg: float, shoulder_width_px: float,
                  depth_yaw_deg: float = math.nan, shoulder_drop_px: float = 0.0,
                  hands_height_along_trunk: float = math.nan, trunk_lean: float = math.nan,
-                 elbow_span_px: float = math.nan, elbow_drop_px: float = math.nan) -> float:
+                 elbow_span_px: float = math.nan, elbow_drop_px: float = math.nan,
+                 feet_yaw_deg: float = math.nan) -> float:
         """The fused rotation for one frame's cues against the current neutral (see the module docstring).
-        ``trunk_lean``: :func:`trunk_lean_deg` of the frame (NaN: not used)."""
+        ``trunk_lean``: :func:`trunk_lean_deg` of the frame (NaN: not used); ``feet_yaw_deg`` is only learnt from
+        at neutral (:func:`standing_feet_yaw_deg`)."""
         return self._combine(self._reading(shoulder_yaw_deg, hip_yaw_deg, shoulder_width_px, depth_yaw_deg,
                                            shoulder_drop_px, hands_height_along_trunk, trunk_lean, elbow_span_px,
                                            elbow_drop_px))

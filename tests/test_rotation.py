@@ -10,6 +10,7 @@ import pytest
 from builders import synthetic_pose_arrays
 from formcheck.exercises import load_catalogue
 from formcheck.landmarks import NUM_LANDMARKS
+from formcheck.landmarks import Landmark as L
 from formcheck.measure import Measurer
 from formcheck.passes import measure_and_count
 from formcheck.rotation import RotationReading, TrunkRotationEstimator, fold_deg, level_width_px, turn_sides
@@ -359,3 +360,40 @@ def test_over_a_recording_a_held_turn_keeps_its_side_when_the_depth_flips():
     assert all(frame_by_frame[k] > 20.0 for k in range(24, 34))
     assert all(whole[k] == pytest.approx(-45.0, abs=3.0) for k in range(24, 34))
     assert whole[:10] == pytest.approx(frame_by_frame[:10])
+
+
+def _with_hip_line_yaw(pose: Pose, yaw_deg: float, *, knees_bent: bool = False, feet_seen: bool = True) -> Pose:
+    """The pose with its world hip line turned to ``yaw_deg`` (as MediaPipe's standing hip line under-reads an
+    oblique camera's angle), optionally the knees bent at a right angle (seated) or the feet unseen."""
+    xyz, vis = pose.world_xyz_m.copy(), pose.visibility.copy()
+    left, right = int(L.LEFT_HIP), int(L.RIGHT_HIP)
+    mid, half = 0.5 * (xyz[left] + xyz[right]), 0.5 * float(np.linalg.norm(xyz[left] - xyz[right]))
+    a = math.radians(yaw_deg)
+    offset = half * np.array([math.cos(a), 0.0, math.sin(a)])
+    xyz[left], xyz[right] = mid + offset, mid - offset
+    if knees_bent:  # thighs still vertical here, the shins horizontal: a right angle at each knee
+        for knee, ankle in ((L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_KNEE, L.RIGHT_ANKLE)):
+            xyz[int(ankle)] = xyz[int(knee)] + np.array([0.0, 0.0, -0.4])
+    if not feet_seen:
+        vis[[int(L.LEFT_HEEL), int(L.RIGHT_HEEL), int(L.LEFT_FOOT_INDEX), int(L.RIGHT_FOOT_INDEX)]] = 0.1
+    return Pose(pose.xy_px, pose.z_px, xyz, vis, pose.presence, pose.resolution_wh)
+
+
+@pytest.mark.parametrize("facing_deg", [30.0, -45.0, 15.0])
+def test_standing_camera_angle_comes_from_the_feet_with_use_feet(facing_deg):
+    """With ``use_feet``, standing (knees straight, feet seen) the camera's angle psi_0 is read off the feet, not
+    off the world hip line (which under-read a standing person's angle to an oblique camera by up to 16 deg on the
+    wide set); seated, with the feet unseen, or by default (not shipped), off the hips."""
+    misread = 0.6 * facing_deg
+    est = TrunkRotationEstimator(use_feet=True)
+    assert est.learn([_with_hip_line_yaw(make_pose(0.0, facing_deg), misread)] * 5)
+    assert est.camera_yaw_deg == pytest.approx(facing_deg, abs=0.5)
+    seated = TrunkRotationEstimator(use_feet=True)
+    assert seated.learn([_with_hip_line_yaw(make_pose(0.0, facing_deg), misread, knees_bent=True)] * 5)
+    assert seated.camera_yaw_deg == pytest.approx(misread, abs=0.5)
+    unseen = TrunkRotationEstimator(use_feet=True)
+    assert unseen.learn([_with_hip_line_yaw(make_pose(0.0, facing_deg), misread, feet_seen=False)] * 5)
+    assert unseen.camera_yaw_deg == pytest.approx(misread, abs=0.5)
+    off = TrunkRotationEstimator()
+    assert off.learn([_with_hip_line_yaw(make_pose(0.0, facing_deg), misread)] * 5)
+    assert off.camera_yaw_deg == pytest.approx(misread, abs=0.5)
