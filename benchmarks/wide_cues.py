@@ -14,8 +14,8 @@ formcheck found) and three other readings of the camera's angle (the world shoul
 the feet standing: :func:`formcheck.rotation.standing_feet_yaw_deg`, blank where the person does not stand with
 the feet seen) against the truth's pelvis angle to the camera (the true hip line's yaw in camera coordinates over
 the same frames), with each reading's error, and their mean absolute and largest error over the clips (the feet's
-also over the standing clips and the hips' over the same clips). ``psi_0`` is what the estimator uses: the feet
-where they are read, else the hips.
+also over the standing clips and the hips' over the same clips). The estimator's ``psi_0`` is the hips' (the feet's
+only with ``use_feet``, off by default).
 
     .venv/bin/python benchmarks/wide_cues.py CLIP [CLIP ...] [--step N]
     .venv/bin/python benchmarks/wide_cues.py --worst 3
