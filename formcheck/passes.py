@@ -380,7 +380,19 @@ def _in_start(raw: list[Measurement], exercise: Exercise | None) -> np.ndarray:
 
 def _slow(values: np.ndarray, times_s: np.ndarray, spread: float) -> np.ndarray:
     """Frames where the metric moves less than :data:`SLOW_SHARE_PER_S` of its spread a second (the person
-    dwells); ``values`` finite."""
+    dwells); ``values`` finite.
+
+    The speed is the movement's: the gradient of the values smoothed as the measurements are (:func:`smooth`,
+    :data:`SMOOTH_HALF_WINDOW_S`), not of each frame's reading. Frame noise of ``s`` gives a frame-to-frame
+    speed of about ``s * sqrt(2) * fps / 2``: 64 deg/s for the fused rotation's 3 deg at 30 fps (1 cm landmark
+    noise), above a 45 deg twist's slow limit of 40 deg/s, so a share of the frames passing through the middle
+    at full speed read as slow and "dwelt" there for 0.3 s (the rest was found 20 deg into a turn and turns to
+    that side were lost). Smoothed over 9 frames the noise's speed is about a tenth of it.
+    """
+    if values.size > 2:
+        step_s = float(np.median(np.diff(times_s)))
+        half = _half_window(1.0 / step_s) if step_s > 0 else 1
+        values = zero_phase_smooth(values, half)
     v = np.gradient(values, times_s) if values.size > 2 else np.zeros_like(values)
     return np.abs(v) <= max(1e-6, SLOW_SHARE_PER_S * spread)
 
@@ -605,7 +617,9 @@ def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exer
     A rest is a pause (:data:`REST_MIN_DWELL_S`). When the fused rotation's middle is only passed through:
 
     * a rest the first neutral found where the person does pause is kept (MediaPipe can miss most of one side's
-      turn, so the fused rotation's extremes can be the other side's turn and the rest);
+      turn, so the fused rotation's extremes can be the other side's turn and the rest). Like every dwell it is
+      judged on the movement's speed, not each frame's (:func:`_slow`): with the raw metric's frame noise
+      (about 2 deg at 1 cm landmark noise) a continuous twist's passing frames "dwelt" 0.3-0.6 s;
     * otherwise the person never rests in the middle (a continuous twist): the estimator learns from the frames
       that pass closest to midway between the two sides' typical turns (:func:`sides_midpoint`), and the
       rotation is centred there.
