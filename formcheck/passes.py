@@ -619,7 +619,10 @@ def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exer
     * a rest the first neutral found where the person does pause is kept (MediaPipe can miss most of one side's
       turn, so the fused rotation's extremes can be the other side's turn and the rest). Like every dwell it is
       judged on the movement's speed, not each frame's (:func:`_slow`): with the raw metric's frame noise
-      (about 2 deg at 1 cm landmark noise) a continuous twist's passing frames "dwelt" 0.3-0.6 s;
+      (about 2 deg at 1 cm landmark noise) a continuous twist's passing frames "dwelt" 0.3-0.6 s. Only its
+      upright frames are kept, the estimator and every neutral-relative metric learning from them again: a side
+      bend reads no rotation on the raw metric either, so its rest can take in held bends (the wide set's side
+      bends: frames bent 41-50 deg, the tilt's neutral several degrees off);
     * otherwise the person never rests in the middle (a continuous twist): the estimator learns from the frames
       that pass closest to midway between the two sides' typical turns (:func:`sides_midpoint`), and the
       rotation is centred there.
@@ -636,9 +639,14 @@ def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exer
     if no_rest:
         first = np.zeros(len(raw), dtype=bool)
         first[list(neutral.frames)] = True
+        bent = first & ~level
+        first &= level  # a side bend reads no rotation on the raw metric either: the person rests upright
         raw_values = np.array([m.angles.get(neutral.metric, math.nan) for m in raw], dtype=float)
-        if _dwell_s(raw_values, t, first) >= REST_MIN_DWELL_S:
-            return neutral, rotation
+        if first.sum() >= 3 and _dwell_s(raw_values, t, first) >= REST_MIN_DWELL_S:
+            if not bent.any():
+                return neutral, rotation
+            frames, no_rest = first, False  # the first neutral's upright frames, learnt from again
+    if no_rest:
         midpoint = sides_midpoint(np.where(start, values, math.nan))
         ok = start & level & np.isfinite(values)
         if ok.sum() >= 3 and math.isfinite(midpoint):
