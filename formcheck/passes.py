@@ -25,6 +25,7 @@ import numpy as np
 from formcheck import geometry
 from formcheck.confidence import frame_confidence
 from formcheck.exercises import Exercise, ExerciseSession, Feedback, RepRecord
+from formcheck.exercises.counting import DROPOUT_S
 from formcheck.filtering import zero_phase_smooth
 from formcheck.measure import raw_measurement
 from formcheck.pipeline import GIL_SWITCH_INTERVAL_S, Drain, Prefetch, switch_interval
@@ -482,6 +483,22 @@ def _rest_value(values: np.ndarray, times_s: np.ndarray, method: str, mode: str,
     return float(0.5 * (p10 + p90))
 
 
+def _short_gaps(values: np.ndarray, ok: np.ndarray, times_s: np.ndarray) -> np.ndarray:
+    """Frames without a value (nobody found, a landmark missing) in a gap between two ``ok`` frames at most
+    :data:`~formcheck.exercises.counting.DROPOUT_S` apart: the person moved on unseen for a moment.
+
+    Where a person dwells is a matter of time, and a moment unseen is not time spent elsewhere: :func:`_rest_frames`
+    reads such a gap on the straight line between the frames either side of it. Left out, three 0.3 s gaps in a
+    real cat-cow that never pauses took 9 of the 47 frames of the histogram's middle peak, and the neutral moved
+    14 deg (a full cat-cow became a partial one)."""
+    gap = np.zeros_like(ok)
+    idx = np.flatnonzero(ok)
+    for a, b in zip(idx[:-1], idx[1:], strict=True):
+        if b - a > 1 and times_s[b] - times_s[a] <= DROPOUT_S and not np.isfinite(values[a + 1:b]).any():
+            gap[a + 1:b] = True
+    return gap
+
+
 def _rest_frames(values: np.ndarray, times_s: np.ndarray, candidates: np.ndarray, method: str, mode: str,
                  metric: str = "", exit_threshold: float | None = None) -> np.ndarray:
     """Frames at the person's rest (see :func:`_rest_value`), among ``candidates``.
@@ -496,7 +513,8 @@ def _rest_frames(values: np.ndarray, times_s: np.ndarray, candidates: np.ndarray
     min_band = REST_MIN_BAND_RATIO if metric.endswith("_ratio") else REST_MIN_BAND
     if exit_threshold is not None and exit_threshold > 0:
         min_band = min(min_band, 0.5 * exit_threshold)
-    rest = _rest_value(v, times_s[ok], method, mode, min_band)
+    seen = ok | _short_gaps(values, ok, times_s)
+    rest = _rest_value(np.interp(times_s[seen], times_s[ok], v), times_s[seen], method, mode, min_band)
     p10, p90 = np.percentile(v, [10, 90])
     band = max(min_band, REST_SHARE * float(p90 - p10))
     return ok & (np.abs(values - rest) <= band)

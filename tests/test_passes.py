@@ -163,6 +163,22 @@ def test_a_real_russian_twist_under_landmark_noise_still_counts_its_last_turn_co
     assert [r.side for r in counted.records] == ["left", "right", "left", "right", "left", "right", "left"]
 
 
+def test_moments_without_a_person_do_not_move_the_rest_of_a_real_cat_cow():
+    # A real cat-cow that never pauses in the tabletop (cow, a slow cat held 1 s, cow): its rest is the middle
+    # peak of where its slow frames lie. Three 0.3 s gaps without a person (the stress benchmark's dropouts) took
+    # 9 of that peak's 47 frames and the neutral moved from -2.6 to 11.2 deg: the first cow then read 36 deg and
+    # the one cat-cow counted full instead of partial. A moment unseen is read on the line between its neighbours.
+    import stress_counts
+
+    series, _ = PoseSeries.load_npz(ROOT / "benchmarks" / "real_landmarks" / "cat_cow__mpaskows__1.npz")
+    cat_cow = CATALOGUE["cat-cow"]
+    whole, gaps = measure_and_count(series, cat_cow), measure_and_count(stress_counts.dropouts(series), cat_cow)
+    assert whole.neutral is not None and gaps.neutral is not None
+    metric = "spine_flexion_deg"
+    assert gaps.neutral.values[metric] == pytest.approx(whole.neutral.values[metric], abs=1.0)
+    assert [r.complete for r in gaps.records] == [r.complete for r in whole.records]
+
+
 def test_plain_analyze_reads_the_real_turn_on_the_rendered_seated_rotation():
     video = accuracy.SAMPLES / "seated_rotation_front.mp4"
     truth = json.loads(accuracy.truth_path(video).read_text())
