@@ -10,8 +10,11 @@ rendered samples of ``benchmarks/landmarks/`` with an exercise) is counted by fo
 * ``jitter``: every landmark moved by Gaussian noise of 1% of the person's trunk length (pixels and world);
 * ``hands_feet_hidden``: wrists, hands, ankles and feet seen badly (visibility 0.05) on every frame;
 * ``portrait``: the picture cropped to a 9:16 portrait window around the hips (a phone held upright): what
-  falls outside is out of the frame. A crop that cuts off a part the exercise's metric needs on most frames
-  (a plank lying across a narrow picture) must be refused with "Step back": listed, not scored;
+  falls outside is out of the frame, seen badly (visibility :data:`OUTSIDE_VISIBILITY`). A crop that cuts off a
+  part the exercise's metric needs on most frames (a plank lying across a narrow picture) must be refused with
+  "Step back": listed, not scored. A rep the crop hides all through (the coach says "Step back" on every frame
+  of it: a part the metric needs is out of the picture, so it is not measured) is not expected: the reps left
+  in view must count as unstressed. Such reps are listed;
 * ``dropouts``: three gaps of 0.3 s with no person found (at 30%, 55% and 80% of the recording);
 * ``mirror``: the picture mirrored left to right (a person facing the other way, or a selfie camera that
   mirrors): x flipped in the picture and in the world, the body's left and right landmarks swapped, so a turn to
@@ -57,6 +60,8 @@ REAL = ROOT / "benchmarks" / "real_landmarks"
 RENDERED = ROOT / "benchmarks" / "landmarks"
 SAMPLES = ROOT / "sample_videos"
 HOLD_TOL_S = 1.0
+#: The visibility MediaPipe gives a landmark it guesses outside the picture (``portrait``, ``hand_out``).
+OUTSIDE_VISIBILITY = 0.1
 
 LIMB_ENDS = [int(L.LEFT_WRIST), int(L.RIGHT_WRIST), *range(int(L.LEFT_PINKY), int(L.RIGHT_THUMB) + 1),
              int(L.LEFT_ANKLE), int(L.RIGHT_ANKLE), *range(int(L.LEFT_HEEL), int(L.RIGHT_FOOT_INDEX) + 1)]
@@ -125,6 +130,8 @@ def portrait(series: PoseSeries) -> PoseSeries | None:
     centre = float(np.nanmedian(hips_x)) if np.isfinite(hips_x).any() else w / 2
     x0 = int(round(min(max(centre - new_w / 2, 0), w - new_w)))
     a["xy_px"][..., 0] -= x0
+    outside = (a["xy_px"][..., 0] < 0) | (a["xy_px"][..., 0] > new_w)
+    a["visibility"][outside] = np.minimum(a["visibility"][outside], OUTSIDE_VISIBILITY)
     return rebuild(series, a, np.ones(len(series), dtype=bool), (new_w, h))
 
 
@@ -167,7 +174,7 @@ RIGHT_HAND = [int(L.RIGHT_WRIST), int(L.RIGHT_PINKY), int(L.RIGHT_INDEX), int(L.
 def hand_out(series: PoseSeries) -> PoseSeries:
     """One hand out of the picture for the middle 40% of the recording (reaching past the edge of a phone's
     picture, or a hand that leaves it to steady the phone): its landmarks past the picture's nearer side edge,
-    seen badly (visibility 0.1, as MediaPipe reports landmarks it guesses outside the picture)."""
+    seen badly (:data:`OUTSIDE_VISIBILITY`)."""
     a = copy_arrays(series)
     t = np.asarray(series.timestamps_ms, dtype=float)
     w, _ = series.resolution_wh
@@ -175,7 +182,7 @@ def hand_out(series: PoseSeries) -> PoseSeries:
     x = a["xy_px"][:, RIGHT_HAND, 0]
     right = np.nanmedian(x) >= w / 2 if np.isfinite(x).any() else True
     a["xy_px"][np.ix_(span, RIGHT_HAND, [0])] = (w + 0.05 * w) if right else -0.05 * w
-    a["visibility"][np.ix_(span, RIGHT_HAND)] = 0.1
+    a["visibility"][np.ix_(span, RIGHT_HAND)] = OUTSIDE_VISIBILITY
     return rebuild(series, a, np.ones(len(series), dtype=bool))
 
 
@@ -261,12 +268,37 @@ def rendered_clips() -> list[dict[str, Any]]:
 def counts(series: PoseSeries, exercise: Exercise) -> dict[str, Any]:
     counted = measure_and_count(series, exercise)
     s = counted.session_summary
-    blocked = sum(bool(f is not None and f.view_hint.startswith("Step back")) for f in counted.feedback)
+    blocked = np.array([f is not None and f.view_hint.startswith("Step back") for f in counted.feedback], dtype=bool)
     reps = {k: (v["full"], v["partial"]) for k, v in s["reps"].items()}
     held = (s.get("holds") or {}).get("held_s") or []
     return {"reps": reps, "total": sum(f + p for f, p in reps.values()),
             "full": sum(f for f, _ in reps.values()), "hold_s": max(held) if held else 0.0,
-            "blocked_share": blocked / max(1, len(counted.feedback))}
+            "blocked_share": float(blocked.mean()) if blocked.size else 0.0, "blocked": blocked,
+            "times_s": np.asarray(series.timestamps_ms, dtype=float) / 1000.0,
+            "records": [(r.side or "all", r.start_s, r.end_s, r.complete) for r in counted.records]}
+
+
+def hidden_reps(base: dict[str, Any], got: dict[str, Any]) -> list[tuple[str, float, float, bool]]:
+    """The unstressed reps a crop hid all through: the stressed coach said "Step back" (a part the rep metric
+    needs out of the picture: not measured, counting paused) on every frame of the rep's span. Nobody can count
+    a turn whose shoulder is not in view."""
+    t, blocked = got["times_s"], got["blocked"]
+    out = []
+    for rec in base["records"]:
+        span = (t >= rec[1]) & (t <= rec[2])
+        if span.any() and blocked[span].all():
+            out.append(rec)
+    return out
+
+
+def in_view(base: dict[str, Any], hidden: list[tuple[str, float, float, bool]]) -> dict[str, Any]:
+    """``base`` without the ``hidden`` reps (:func:`hidden_reps`)."""
+    reps = {k: list(v) for k, v in base["reps"].items()}
+    for side, _, _, complete in hidden:
+        reps[side][0 if complete else 1] -= 1
+    reps_t = {k: (f, p) for k, (f, p) in reps.items()}
+    return {**base, "reps": reps_t, "total": sum(f + p for f, p in reps_t.values()),
+            "full": sum(f for f, _ in reps_t.values())}
 
 
 #: How much each tempo stress stretches time.
@@ -322,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     held: dict[str, list[int]] = {k: [0, 0] for k in stresses}
     failures: list[str] = []
     refused: list[str] = []
+    unseen: list[str] = []
     for source, clips in (("real", real_clips()), ("rendered", rendered_clips())):
         for c in clips:
             if args.clips and c["clip"] not in args.clips:
@@ -343,11 +376,19 @@ def main(argv: list[str] | None = None) -> int:
                 if name == "portrait" and not ok and got["blocked_share"] >= 0.5:
                     refused.append(f"{source} {c['clip']}: {100 * got['blocked_share']:.0f}% of frames")
                     continue  # the crop cut off a part the metric needs: the coach says so and counts nothing
+                expected = base
+                hidden = hidden_reps(base, got) if name == "portrait" and c["kind"] == "reps" else []
+                if hidden:  # reps the crop hid all through are not expected, those left in view are
+                    expected = in_view(base, hidden)
+                    ok = holds_up(c["kind"], expected, got, name)
+                    unseen.append(f"{source} {c['clip']}: " + ", ".join(
+                        f"{side} {start:.1f}-{end:.1f} s" for side, start, end, _ in hidden))
                 held[name][0] += ok
                 held[name][1] += 1
                 if not ok:
                     failures.append(f"{source} {c['clip']} ({c['exercise']}, {c['kind']}) {name}: "
-                                    f"{fmt(c['kind'], got)} (unstressed {fmt(c['kind'], base)})")
+                                    f"{fmt(c['kind'], got)} (unstressed {fmt(c['kind'], base)}"
+                                    + (f", in view {fmt(c['kind'], expected)})" if expected is not base else ")"))
     for name, (ok, n) in held.items():
         print(f"{name:18s} {ok}/{n} clips count as unstressed")
     print(f"total: {sum(v[0] for v in held.values())}/{sum(v[1] for v in held.values())}")
@@ -356,6 +397,10 @@ def main(argv: list[str] | None = None) -> int:
     if refused:
         print("portrait crops that cut off a part the exercise's metric needs (refused with 'Step back', not scored):")
         for r in refused:
+            print("   ", r)
+    if unseen:
+        print("portrait crops that hid reps all through (the coach said 'Step back' on each: not expected):")
+        for r in unseen:
             print("   ", r)
     return 0
 
