@@ -1,44 +1,184 @@
-"""The stress benchmark's own rules (``benchmarks/stress_counts.py``) on the cached real landmarks."""
+"""The stresses of ``benchmarks/stress_counts.py`` that copy how people really film (camera moving, lower body out of
+the picture, fidgeting before and after the set, partial reps mixed in, low light, a portrait crop): each changes the cached
+landmarks as it says, image and world alike, and counting holds up where the benchmark says it does.
+
+Cached landmarks only (no model): the rendered samples of ``benchmarks/landmarks/`` and the real clips of
+``benchmarks/real_landmarks/``.
+"""
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
+
+from formcheck.exercises import load_catalogue
+from formcheck.landmarks import Landmark as L
+from formcheck.passes import measure_and_count
+from formcheck.series import PoseSeries
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import stress_counts  # noqa: E402
-from formcheck.exercises import load_catalogue  # noqa: E402
-from formcheck.landmarks import Landmark as L  # noqa: E402
-from formcheck.series import PoseSeries  # noqa: E402
+import stress_counts as sc  # noqa: E402
+
+CATALOGUE = load_catalogue()
 
 
+def _load(name: str) -> PoseSeries:
+    path = sc.RENDERED / f"{name}.npz"
+    if not path.is_file():
+        path = sc.REAL / f"{name}.npz"
+    return PoseSeries.load_npz(path)[0]
+
+
+def _pair_distances(xy: np.ndarray) -> np.ndarray:
+    """Distances between every pair of shoulders and hips (one frame)."""
+    pts = xy[[int(L.LEFT_SHOULDER), int(L.RIGHT_SHOULDER), int(L.LEFT_HIP), int(L.RIGHT_HIP)]]
+    return np.linalg.norm(pts[:, None] - pts[None], axis=-1)
+
+
+# ----------------------------------------------------------------------------------------------- camera
+def test_camera_move_zooms_and_slides_the_picture_only():
+    series = _load("standing_rotation_front")
+    moved = sc.camera_drift(series)
+    a, b = series.arrays(), moved.arrays()
+    # the first frame as it was; by the last the body is DRIFT_SCALE times larger in the picture
+    np.testing.assert_allclose(b["xy_px"][0], a["xy_px"][0], atol=1e-3)
+    off = ~np.eye(4, dtype=bool)
+    ratio = _pair_distances(b["xy_px"][-1])[off] / _pair_distances(a["xy_px"][-1])[off]
+    np.testing.assert_allclose(ratio, sc.DRIFT_SCALE, rtol=1e-4)
+    # the world landmarks (metres about the hips) see neither the zoom nor the slide
+    np.testing.assert_allclose(b["world_xyz_m"], a["world_xyz_m"], atol=1e-6)
+
+
+def test_camera_tilt_turns_the_picture_and_the_world_alike():
+    series = _load("scapular_squeeze_side")
+    tilted = sc.camera_drift(series, 1.0, (0.0, 0.0), sc.DRIFT_ROLL_DEG)
+    a, b = series.arrays(), tilted.arrays()
+
+    def heading_deg(v: np.ndarray) -> float:
+        return math.degrees(math.atan2(float(v[1]), float(v[0])))
+
+    for key in ("xy_px", "world_xyz_m"):
+        before = a[key][-1, int(L.LEFT_HIP)] - a[key][-1, int(L.LEFT_SHOULDER)]
+        after = b[key][-1, int(L.LEFT_HIP)] - b[key][-1, int(L.LEFT_SHOULDER)]
+        assert heading_deg(after[:2]) - heading_deg(before[:2]) == pytest.approx(sc.DRIFT_ROLL_DEG, abs=1e-3)
+        assert np.linalg.norm(after) == pytest.approx(np.linalg.norm(before), rel=1e-5)  # turned, not stretched
+
+
+# ------------------------------------------------------------------------------------------ lower body
+def test_lower_body_out_ends_the_picture_just_past_the_hips():
+    series = _load("seated_rotation_front")
+    cropped = sc.lower_body_out(series)
+    assert cropped is not None
+    w, h = cropped.resolution_wh
+    a = cropped.arrays()
+    assert w == series.resolution_wh[0] and h < series.resolution_wh[1]
+    hips_y = a["xy_px"][:, sc.HIPS, 1]
+    assert (hips_y < h).all(axis=1).mean() >= 0.9  # the hips in the picture (at its edge)
+    assert (a["visibility"][:, sc.BELOW_HIPS] == pytest.approx(0.05))
+    np.testing.assert_allclose(a["visibility"][:, sc.HIPS],
+                               sc.HIPS_AT_EDGE_VISIBILITY * series.arrays()["visibility"][:, sc.HIPS], rtol=1e-5)
+
+
+def test_lower_body_out_of_a_person_lying_crops_the_legs_side():
+    series = _load("glute_bridge_side")
+    cropped = sc.lower_body_out(series)
+    assert cropped is not None
+    assert cropped.resolution_wh[1] == series.resolution_wh[1]
+    assert cropped.resolution_wh[0] < series.resolution_wh[0]
+
+
+# -------------------------------------------------------------------------------------------------- fidget
+@pytest.mark.parametrize("name", ["standing_rotation_front", "cat_cow_side"])
+def test_a_fidget_before_and_after_the_set_is_near_rest_and_counts_nothing(name):
+    series = _load(name)
+    exercise = CATALOGUE[sc.rendered_clips_by_name()[name]["exercise"]]
+    at_start, at_end = sc.fidget_ends(series, exercise)
+    assert at_start or at_end
+    fidgety = sc.fidget(series, exercise)
+    assert fidgety is not None
+    step = float(np.median(np.diff(series.timestamps_ms)))
+    n = int(round(sc.FIDGET_S * 1000.0 / step))
+    before, after = n * at_start, n * at_end
+    assert len(fidgety) == len(series) + before + after
+    a, b = series.arrays(), fidgety.arrays()
+    np.testing.assert_allclose(b["xy_px"][before:before + len(series)], a["xy_px"], atol=1e-3)  # the set itself
+    base = measure_and_count(series, exercise)
+    got = measure_and_count(fidgety, exercise)
+    # the fidget stays short of 'enter' as counting measures it...
+    enter_p = exercise.rep.threshold_progress(exercise.rep.enter)
+    fidget_frames = np.r_[0:before, before + len(series):len(fidgety)]
+    progress = sc._progress([got.measurements[i] for i in fidget_frames], exercise)
+    assert np.nanmax(progress) < enter_p
+    # ...and the set counts as it did
+    assert got.session_summary["reps"] == base.session_summary["reps"]
+
+
+# --------------------------------------------------------------------------------------------- partial rep
+@pytest.mark.parametrize("name", ["standing_rotation_front", "glute_bridge_side"])
+def test_a_partial_rep_mixed_in_counts_as_partial_and_leaves_the_full_reps(name):
+    series = _load(name)
+    exercise = CATALOGUE[sc.rendered_clips_by_name()[name]["exercise"]]
+    made = sc.partial_rep(series, exercise)
+    assert made is not None
+    stressed, side = made
+    base = measure_and_count(series, exercise).session_summary["reps"]
+    got = measure_and_count(stressed, exercise)
+    # the partial rep peaks between 'enter' and the target's near edge, by the exercise's own thresholds
+    enter_p = exercise.rep.threshold_progress(exercise.rep.enter)
+    lo_p = exercise.rep.threshold_progress(exercise.target.lo)
+    partial = [r for r in got.records if not r.complete]
+    assert len(partial) == 1
+    assert enter_p < exercise.rep.progress(partial[0].peak_deg)[0] < lo_p
+    expected = {k: dict(v) for k, v in base.items()}
+    expected[side]["partial"] += 1
+    assert {k: (v["full"], v["partial"]) for k, v in got.session_summary["reps"].items()} == \
+        {k: (v["full"], v["partial"]) for k, v in expected.items()}
+
+
+# ---------------------------------------------------------------------------------------------- low light
+def test_low_light_lowers_visibility_adds_noise_and_loses_single_frames():
+    series = _load("seated_rotation_front")
+    dim = sc.low_light(series)
+    a, b = series.arrays(), dim.arrays()
+    lost = ~np.isfinite(b["xy_px"]).all(axis=(1, 2))
+    assert 0.01 < lost.mean() < 0.06
+    kept = ~lost
+    assert (b["visibility"][kept] < a["visibility"][kept] + 1e-6).all()
+    assert np.median(b["visibility"][kept]) < np.median(a["visibility"][kept])
+    noise_px = np.std(b["xy_px"][kept] - a["xy_px"][kept])
+    assert noise_px == pytest.approx(sc.LOW_LIGHT_NOISE * sc.trunk_px(sc.copy_arrays(series)), rel=0.1)
+
+
+# ------------------------------------------------------------------------------------------------ portrait
 def test_a_portrait_crop_expects_the_turns_it_leaves_in_view_and_none_it_hides():
     # The real Russian twist cropped to a portrait picture: the far (left) shoulder leaves the picture on the
     # left turns, up to 28 px past the edge. A shoulder out of the picture is not a reading: the coach says
     # "Step back" and counting pauses. Two left turns happen wholly out of view (turned less than `enter` when
     # the shoulder left, back past the middle when it came in): they cannot be counted, and are not expected;
     # every turn left in view (one partly: seen starting, bridged) counts as unstressed.
-    series, _ = PoseSeries.load_npz(stress_counts.REAL / "trunk_rotation__sebitzu__1.npz")
+    series, _ = PoseSeries.load_npz(sc.REAL / "trunk_rotation__sebitzu__1.npz")
     exercise = load_catalogue()["seated-thoracic-rotation"]
-    cropped = stress_counts.portrait(series)
+    cropped = sc.portrait(series)
     assert cropped is not None
     a = cropped.arrays()
     x = a["xy_px"][:, int(L.LEFT_SHOULDER), 0]
     outside = (x < 0) | (x > cropped.resolution_wh[0])
     assert outside.any()
-    assert np.all(a["visibility"][outside, int(L.LEFT_SHOULDER)] <= stress_counts.OUTSIDE_VISIBILITY)
+    assert np.all(a["visibility"][outside, int(L.LEFT_SHOULDER)] <= sc.OUTSIDE_VISIBILITY)
 
-    base, got = stress_counts.counts(series, exercise), stress_counts.counts(cropped, exercise)
-    assert not stress_counts.holds_up("reps", base, got, "portrait")  # the unstressed count: 2 left turns unseen
-    hidden = stress_counts.hidden_reps(base, got)
+    base, got = sc.counts(series, exercise), sc.counts(cropped, exercise)
+    assert not sc.holds_up("reps", base, got, "portrait")  # the unstressed count: 2 left turns unseen
+    hidden = sc.hidden_reps(base, got)
     assert [side for side, *_ in hidden] == ["left", "left"]
     for _, start_s, end_s, _ in hidden:  # the coach said "Step back" all through each
         span = (got["times_s"] >= start_s) & (got["times_s"] <= end_s)
         assert span.sum() >= 10 and got["blocked"][span].all()
-    assert stress_counts.holds_up("reps", stress_counts.in_view(base, hidden), got, "portrait")
+    assert sc.holds_up("reps", sc.in_view(base, hidden), got, "portrait")
     seen = [r for r in base["records"] if r not in hidden]
     assert [r[0] for r in got["records"]] == [r[0] for r in seen]
