@@ -749,7 +749,7 @@ def main(argv: list[str] | None = None) -> int:
                 if name == "start_mid" and c["kind"] == "hold":  # the part of the hold before the crop is gone
                     ok = got["hold_s"] <= base["hold_s"] + HOLD_TOL_S and got["hold_s"] >= base["hold_s"] - cut - HOLD_TOL_S
                 if name == "portrait" and not ok and got["blocked_share"] >= 0.5:
-                    refused.append(f"{source} {c['clip']}: {100 * got['blocked_share']:.0f}% of frames")
+                    refused.append(f"{source} {c['clip']} portrait: {100 * got['blocked_share']:.0f}% of frames")
                     continue  # the crop cut off a part the metric needs: the coach says so and counts nothing
                 if name in REFUSABLE and not ok and got["refused_share"] >= 0.5:
                     refused.append(f"{source} {c['clip']} {name}: {100 * got['refused_share']:.0f}% of frames "
