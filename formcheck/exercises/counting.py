@@ -54,11 +54,16 @@ class HoldTimer:
     the next time inside starts a new one. A dropout in which the metric could not be measured at all
     (``measurable=False``: no person found, landmarks hidden), inside the band on both sides of it, is
     counted as held: the person was there before and after, and nobody leaves a held position and comes
-    back within half a second (three 0.3 s detection gaps cut a real 5.2 s plank hold to 2.7 s).
+    back within half a second (three 0.3 s detection gaps cut a real 5.2 s plank hold to 2.7 s). Such an unseen
+    dropout ends the hold only after ``unseen_s`` (default ``dropout_s``): a rep's timer uses the rep's own bridge
+    (:data:`MAX_BRIDGE_S`), so a hold goes on through a gap the rep it belongs to goes on through (in a dim room
+    one knee of a real child's pose went below the visibility limit for 1.0 s: the rep went on, its hold was cut
+    from 27.3 s to 17.9 s).
     """
 
-    def __init__(self, dropout_s: float = DROPOUT_S) -> None:
+    def __init__(self, dropout_s: float = DROPOUT_S, unseen_s: float | None = None) -> None:
         self.dropout_s = dropout_s
+        self.unseen_s = dropout_s if unseen_s is None else max(dropout_s, unseen_s)
         self.reset()
 
     def reset(self) -> None:
@@ -83,7 +88,7 @@ class HoldTimer:
             self._prev_in = False
             self._last_in_t = None
         if inside:
-            if self._out_since is not None and t - self._out_since >= self.dropout_s:
+            if self._out_since is not None and t - self._out_since >= self._dropout_limit_s():
                 self._end_hold()
                 self._last_in_t = None
             bridged = (self._out_since is not None and self._unmeasured_only and self._last_in_t is not None
@@ -105,11 +110,16 @@ class HoldTimer:
                 self._out_since = t
                 self._unmeasured_only = True
             self._unmeasured_only = self._unmeasured_only and not measurable
-            if t - self._out_since >= self.dropout_s:
+            if t - self._out_since >= self._dropout_limit_s():
                 self._end_hold()
                 self._last_in_t = None
         self._prev_t, self._prev_in = t, inside
         return self.current_s
+
+    def _dropout_limit_s(self) -> float:
+        """How long the current dropout may last before it ends the hold: ``unseen_s`` while nothing in it was
+        measured (and a hold is going on), else ``dropout_s``."""
+        return self.unseen_s if self._unmeasured_only and self.current_s > 0 else self.dropout_s
 
     def _end_hold(self) -> None:
         self.best_s = max(self.best_s, self.current_s)
@@ -433,7 +443,8 @@ class RepCounter:
             if p < self._enter_p and not variant:
                 return ended
             active = self._active = _Excursion(start_s=t, sign=sign, last_seen_s=t,
-                                               hold=HoldTimer(self.dropout_s), under_way=first)
+                                               hold=HoldTimer(self.dropout_s, unseen_s=MAX_BRIDGE_S),
+                                               under_way=first)
         active.last_seen_s = t
         active.last_p = p
         if p > active.peak_p:
