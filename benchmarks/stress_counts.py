@@ -490,7 +490,8 @@ def partial_rep(series: PoseSeries, exercise: Exercise) -> tuple[PoseSeries, str
     the same frames, from the rest before the rep to the rest after it, with every landmark's way from the
     straight line between those two rests scaled down (image and world alike), so that the rep metric peaks
     midway between the exercise's ``enter`` and the near edge of its target (its own thresholds for a partial
-    rep). The scale is found from the measured peak (at most 4 tries). Returns the series and the side the
+    rep). The scale is found from the measured peak: the furthest progress towards the full rep's side measured
+    over the spliced frames, whether or not a rep is counted there (at most 4 tries). Returns the series and the side the
     partial rep is on (the summary's key); None without a full rep or when the target is another metric."""
     if exercise.target.metric != exercise.rep.metric:
         return None
@@ -524,7 +525,7 @@ def partial_rep(series: PoseSeries, exercise: Exercise) -> tuple[PoseSeries, str
     lo_p = exercise.rep.threshold_progress(exercise.target.lo)
     aim_p = 0.5 * (enter_p + lo_p)
     rest_p = float(progress[i1])
-    peak_p = exercise.rep.progress(rec.peak_deg)[0]
+    peak_p, rep_side = exercise.rep.progress(rec.peak_deg)
     scale = float(np.clip((aim_p - rest_p) / max(peak_p - rest_p, 1e-9), 0.02, 1.0))
     side = rec.side or "all"
     step = float(np.median(np.diff(t_s)))
@@ -534,12 +535,14 @@ def partial_rep(series: PoseSeries, exercise: Exercise) -> tuple[PoseSeries, str
         for key in way:
             extra[key] = a[key][i1] + scale * way[key]
         stressed = _splice(series, a, i1, extra)
-        got = measure_and_count(stressed, exercise).records
         t_in = (t_s[i1], t_s[i1] + (i1 - i0 + 2) * step)
-        mine = [r for r in got if t_in[0] <= r.start_s <= t_in[1]]
-        if not mine:
+        got_t = np.asarray(stressed.timestamps_ms, dtype=float) / 1000.0
+        inside = (got_t >= t_in[0]) & (got_t <= t_in[1])
+        values = _values(measure_and_count(stressed, exercise).measurements, exercise)[inside]
+        got = np.array([p if s == rep_side else math.nan for p, s in map(exercise.rep.progress, values)])
+        if not np.isfinite(got).any():
             break
-        got_p = exercise.rep.progress(mine[0].peak_deg)[0]
+        got_p = float(np.nanmax(got))
         if abs(got_p - aim_p) <= 0.25 * abs(lo_p - enter_p) or got_p <= rest_p:
             break
         scale = float(np.clip(scale * (aim_p - rest_p) / (got_p - rest_p), 0.02, 1.0))

@@ -330,3 +330,48 @@ def test_a_metric_that_never_moves_rests_where_it_is():
     for value in (0.0, 7.5, -3.0):
         assert _rest_value(np.full(t.size, value), t, "centre", "sides") == pytest.approx(value)
         assert _rest_value(np.full(t.size, value), t, "low", "up") == pytest.approx(value, abs=1.5)
+
+
+def test_a_partial_turn_held_between_the_sides_is_a_turning_point_not_the_rest():
+    # Thread the needle: a short pause in the tabletop (0 deg), a full turn to the left (22 deg, held), back, a
+    # partial turn held a second at 12 deg (longer than any pause at rest), back, then a turn to the right. The
+    # partial turn's dwell lies between the two sides' extremes, but the movement reaches it from below and goes
+    # back down: a turning point. The rest is where the movement goes out from and comes back to.
+    thread = CATALOGUE["thread-the-needle"]
+    s = Series(30).hold(0.3, 0.0)
+    s.rep(22.0, out_s=0.6, hold_s=1.0, back_s=0.6, rest_s=0.2)
+    s.rep(12.0, out_s=0.5, hold_s=1.5, back_s=0.5, rest_s=0.2)
+    s.rep(-30.0, out_s=0.8, hold_s=1.0, back_s=0.8, rest_s=0.3)
+    neutral = find_neutral(measurements(thread, s.samples), thread)
+    assert neutral is not None and neutral.method == "centre"
+    assert neutral.values["trunk_axial_rotation_deg"] == pytest.approx(0.0, abs=1.5)
+
+
+def test_a_rest_between_turns_to_one_side_is_still_the_rest():
+    # Three turns to the left, then three to the right, pausing in the middle between them: each pause is reached
+    # from and left to one side (the left turns' from above, the right turns' from below), but the movement goes
+    # out from it and comes back to it on both sides.
+    thread = CATALOGUE["thread-the-needle"]
+    s = Series(30).hold(0.5, 3.0)
+    for peak in (25.0, 25.0, 25.0, -25.0, -25.0, -25.0):
+        s.rep(peak, out_s=0.6, hold_s=0.8, back_s=0.6, neutral=3.0, rest_s=0.5)
+    neutral = find_neutral(measurements(thread, s.samples), thread)
+    assert neutral is not None and neutral.method == "centre"
+    assert neutral.values["trunk_axial_rotation_deg"] == pytest.approx(3.0, abs=1.5)
+
+
+def test_a_real_thread_the_needle_with_a_partial_rep_counts_it_as_partial():
+    # The real goondoc thread the needle with a partial rep spliced in after its full one (the stress benchmark's
+    # partial_rep): the partial rep's 1 s dwell at its peak is not the rest.
+    import stress_counts
+
+    thread = CATALOGUE["thread-the-needle"]
+    series, _ = PoseSeries.load_npz(ROOT / "benchmarks" / "real_landmarks" / "thoracic_rotation__goondoc__1.npz")
+    made = stress_counts.partial_rep(series, thread)
+    assert made is not None
+    stressed, side = made
+    counted = measure_and_count(stressed, thread)
+    reps = counted.session_summary["reps"]
+    assert side == "left"
+    assert (reps["left"]["full"], reps["left"]["partial"]) == (1, 1)
+    assert reps["right"]["full"] + reps["right"]["partial"] == 0
