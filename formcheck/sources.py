@@ -354,7 +354,7 @@ class VideoFileSource:
         last_pts: int | None = None
         end_s = 0.0  # where the pictures read so far end (the last one's time plus a nominal frame)
         try:
-            for vframe in self._container.decode(self._stream):
+            for vframe in self._decoded(None if bounds is None else bounds[0]):
                 warmup = False
                 if bounds is not None:  # read by span: only where every frame's place is certain
                     warmup_pts, first_pts, stop_pts = bounds
@@ -397,6 +397,29 @@ class VideoFileSource:
         if self.truncated:
             return
         self.check_end(index, end_s)
+
+    def _decoded(self, skip_nonref_before_pts: int | None) -> Iterator[Any]:
+        """The stream's decoded frames (``av.VideoFrame``) from where the container stands. With
+        ``skip_nonref_before_pts``, pictures no other picture refers to (FFmpeg's ``skip_frame`` NONREF: in
+        H.264 with B-frames, about half of them) are not decoded until the first packet at or after that
+        timestamp: a chunk's way from the key frame to its warm-up is decoded and thrown away, and skipping a
+        picture nothing refers to changes no other picture (``tests/test_sources.py``: the frames from that
+        timestamp on are byte for byte those of a full decode). The skip is set and lifted between packets, in
+        decoding order, so every packet at or after the timestamp is decoded in full."""
+        stream = self._stream
+        context = stream.codec_context
+        skipping = skip_nonref_before_pts is not None
+        if skipping:
+            context.skip_frame = "NONREF"
+        try:
+            for packet in self._container.demux(stream):
+                if skipping and (packet.pts is None or packet.pts >= skip_nonref_before_pts):
+                    context.skip_frame = "DEFAULT"
+                    skipping = False
+                yield from packet.decode()
+        finally:
+            if skipping:
+                context.skip_frame = "DEFAULT"
 
     def check_end(self, frames: int, end_s: float) -> None:
         """Sets :attr:`truncated` when ``frames`` pictures ending at ``end_s`` seconds stop before the end the

@@ -93,6 +93,31 @@ def short_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return dst
 
 
+def test_a_chunk_skips_unreferenced_pictures_before_its_warmup_and_reads_the_rest_as_a_whole_read(
+        short_clip: Path, monkeypatch: pytest.MonkeyPatch):
+    """From the key frame to the warm-up, the pictures no other picture refers to are not decoded (the clip
+    has B-frames); from the warm-up on, the chunk's pictures are byte for byte the whole read's."""
+    size_wh = (640, 480)
+    with VideoFileSource(short_clip) as whole:
+        by_time = {item.timestamp_ms: item.image_rgb for item in whole.model_inputs(size_wh)}
+    decoded: list[int] = []
+    original = VideoFileSource._decoded
+
+    def counting(self, skip_nonref_before_pts):
+        for vframe in original(self, skip_nonref_before_pts):
+            decoded.append(vframe.pts)
+            yield vframe
+
+    monkeypatch.setattr(VideoFileSource, "_decoded", counting)
+    with VideoFileSource(short_clip) as reader:
+        items = list(reader.model_inputs(size_wh, Span(2.0, None, 1.0)))
+    warmup_ms = [item.timestamp_ms for item in items if item.warmup]
+    assert warmup_ms and min(warmup_ms) == 1000 and len(items) == FRAMES - 15
+    assert all(np.array_equal(item.image_rgb, by_time[item.timestamp_ms]) for item in items)
+    before_warmup = len(decoded) - len(items)
+    assert 0 < before_warmup < 15, before_warmup  # 15 pictures precede the warm-up: only the referenced ones
+
+
 @pytest.fixture(scope="module")
 def one_pass(short_clip: Path) -> PoseSeries:
     with VideoFileSource(short_clip) as source, PoseEstimator() as estimator:
