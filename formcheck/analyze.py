@@ -182,13 +182,20 @@ def _run(
         calibration = None
         if calibrate_s is not None:
             calibration, calibrate_s = check_calibration(series, calibrate_s, partial=interrupted)
-        # Pass 2: measuring and counting with the whole recording in view.
+        # Pass 2: measuring and counting with the whole recording in view. The video pass's decoder starts
+        # first: it decodes its first pictures on the other core while this one counts.
         landmarks_s = time.monotonic() - started_s
-        counted = measure_and_count(series, exercise, calibrate_s=calibrate_s, raw=measured)
-        counted_s = time.monotonic() - started_s
-        # Pass 3: the outputs, frame by frame, all holding the same frames.
-        stats, written = _write(source, series, counted, exercise, folder, write_video=write_video,
-                                progress=progress, stop=stop, video_long_side_px=video_long_side_px)
+        with contextlib.ExitStack() as decoding:
+            pictures = None
+            if write_video:
+                pictures = decoding.enter_context(
+                    _video_pictures(source.path, video_size_wh(info.resolution_wh, video_long_side_px)))
+            counted = measure_and_count(series, exercise, calibrate_s=calibrate_s, raw=measured)
+            counted_s = time.monotonic() - started_s
+            # Pass 3: the outputs, frame by frame, all holding the same frames.
+            stats, written = _write(source, series, counted, exercise, folder, write_video=write_video,
+                                    progress=progress, stop=stop, video_long_side_px=video_long_side_px,
+                                    pictures=pictures)
         interrupted = interrupted or written < len(series)
         elapsed_s = time.monotonic() - started_s
         passes_s = {"landmarks": landmarks_s, "counting": counted_s - landmarks_s, "writing": elapsed_s - counted_s}
@@ -261,13 +268,32 @@ def check_calibration(series: PoseSeries, calibrate_s: float, *, partial: bool =
     return facts | {"applied": False, "note": note}, None
 
 
+#: Pictures the video pass's decoder may hold ready (at the annotated video's size, at most 1280 px on its long
+#: side by default: 2.8 MB each), so that it decodes ahead while the counting pass runs.
+VIDEO_PICTURES_AHEAD = 16
+
+
+@contextlib.contextmanager
+def _video_pictures(path: Path, video_wh: tuple[int, int]) -> Iterator[Iterator[Frame]]:
+    """The video pass's pictures, decoded and scaled to ``video_wh`` by FFmpeg in one step on a thread of
+    their own, up to :data:`VIDEO_PICTURES_AHEAD` ahead of the drawing."""
+    pictures = VideoFileSource(path)
+    try:
+        with Prefetch(pictures.frames(video_wh), depth=VIDEO_PICTURES_AHEAD, name="formcheck-decode") as ahead:
+            yield iter(ahead)
+    finally:
+        pictures.close()
+
+
 def _write(source: VideoFileSource, series: PoseSeries, counted: Counted, exercise: Exercise | None,
            folder: OutputFolder, *, write_video: bool, progress: bool, stop: StopRequest,
-           video_long_side_px: int | None = VIDEO_LONG_SIDE_PX) -> tuple[FrameStats, int]:
+           video_long_side_px: int | None = VIDEO_LONG_SIDE_PX,
+           pictures: Iterator[Frame] | None = None) -> tuple[FrameStats, int]:
     """Writes ``frames.csv``, ``reps.csv`` and the annotated video under their partial names; returns the
     statistics and the frames written (fewer than the series when a signal stopped it: every file then holds
     the same frames). The video is at most ``video_long_side_px`` on its long side (None: the source's
-    size), drawn at that size."""
+    size), drawn at that size; ``pictures``: the source's pictures at that size, already decoding
+    (:func:`_video_pictures`; None: this opens them)."""
     info = source.info
     stats = FrameStats()
     neutral = set(counted.neutral.frames) if counted.neutral is not None else set()
@@ -292,9 +318,7 @@ def _write(source: VideoFileSource, series: PoseSeries, counted: Counted, exerci
             video = stack.enter_context(VideoSink(folder.partial(VIDEO_NAME), video_wh, info.fps,
                                                   container_format="mp4", shown_as=folder.final(VIDEO_NAME)))
             encoder = stack.enter_context(Drain(lambda item: video.write(*item), name="formcheck-encode"))
-            pictures = VideoFileSource(source.path)
-            stack.callback(pictures.close)
-            frames = iter(stack.enter_context(Prefetch(pictures.frames(video_wh), name="formcheck-decode")))
+            frames = pictures if pictures is not None else stack.enter_context(_video_pictures(source.path, video_wh))
         bar = ProgressBar(len(series) if write_video else 0, label=f"{Path(info.name).name}: video",
                           enabled=progress and write_video)
         stack.callback(bar.close)
