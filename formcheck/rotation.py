@@ -166,6 +166,17 @@ ELBOWS_OUT_RATIO = 1.2
 SIDE_HOLD_DEG = 15.0
 SIDE_ENTRY_S = 0.3
 SIDE_MIN_TURN_S = 0.5
+#: Over a recording (:meth:`TrunkRotationEstimator.measure_all`) the width cue's rest width follows the picture's
+#: scale (:func:`rest_scales`) only when the 2D trunk length at rest moved further than this share from the
+#: neutral's, somewhere in the recording: a phone that slides or zooms, a person who steps closer (the
+#: ``camera_move`` stress zooms 1.3x). Below it the width reads as before: the trunk length at rest also changes
+#: with the trunk's pitch, which leaves the shoulder width alone (slouching or leaning back by 15 deg shortens it by
+#: 3.4 %, by 18 deg 5 %), and MediaPipe's rest length wanders by up to 1.5 % on a real clip (sebitzu) and 0.4 % on
+#: the renders. A scale left uncorrected by this much moves a 45 deg turn's reading by up to about 6 deg (width
+#: gain 2.2): what every clip read before. Not fitted: no clip of the rendered or real sets comes near it.
+SCALE_MOVED = 0.05
+#: Rest frames further apart than this (s) belong to different rests (:func:`rest_scales`).
+REST_GAP_S = 0.5
 
 
 def fold_deg(angle_deg: float) -> float:
@@ -315,6 +326,43 @@ def _elbow_span_px(pose: Pose) -> tuple[float, float]:
     return float(np.linalg.norm(d)), float(abs(d[1]))
 
 
+def trunk_length_px(pose: Pose) -> float:
+    """The trunk's length in the picture (px): shoulder midpoint to hip midpoint. Scales with the distance to the
+    camera and its zoom; a turn about the trunk's long axis changes it only a little (MediaPipe: to 0.975 of rest at
+    a 40-60 deg turn seen from the front, 1.019 at 30 deg oblique), a lean toward or away from the camera by
+    ``cos`` of the lean."""
+    xy = pose.xy_px
+    d = 0.5 * (xy[int(L.LEFT_SHOULDER)] + xy[int(L.RIGHT_SHOULDER)]) - 0.5 * (xy[int(L.LEFT_HIP)] + xy[int(L.RIGHT_HIP)])
+    return float(np.linalg.norm(d))
+
+
+def rest_scales(trunks_px: np.ndarray, times_s: np.ndarray, rest: np.ndarray) -> np.ndarray:
+    """Each frame's picture scale against the neutral's, read off the trunk's length at rest only.
+
+    The rest frames (``rest``) fall into rests (runs no more than :data:`REST_GAP_S` apart); each rest's median
+    trunk length (:func:`trunk_length_px`, ``trunks_px``), over the median of all rest frames' (the neutral's), is
+    its scale, placed at the rest's middle time and interpolated linearly between rests (held before the first and
+    after the last). The person returns to rest between reps and a phone's zoom or a walk-up is slower than a rep,
+    so the scale follows the camera; it does not follow a turn, which MediaPipe's 2D trunk length does (the width
+    gain magnified that into 0.8 deg more error on the sample clips when every frame was rescaled by its own trunk
+    length). All 1 when no rest's scale moves :data:`SCALE_MOVED` or more from 1 (a camera that does not move reads
+    as it always has), or with no rest frame with a trunk length."""
+    t = np.asarray(trunks_px, dtype=float)
+    idx = np.flatnonzero(np.asarray(rest, dtype=bool) & np.isfinite(t) & (t > 0))
+    ones = np.ones(t.shape)
+    if not idx.size:
+        return ones
+    t_0 = float(np.median(t[idx]))
+    times = np.asarray(times_s, dtype=float)
+    cuts = np.flatnonzero(np.diff(times[idx]) > REST_GAP_S) + 1
+    runs = np.split(idx, cuts)
+    centres_s = np.array([float(np.median(times[r])) for r in runs])
+    scales = np.array([float(np.median(t[r])) / t_0 for r in runs])
+    if not np.any(np.abs(np.log(scales)) >= math.log1p(SCALE_MOVED)):
+        return ones
+    return np.interp(times, centres_s, scales)
+
+
 def _cues(pose: Pose) -> tuple[float, ...]:
     """World shoulder yaw, world hip yaw, 2D shoulder width (px), image-depth shoulder yaw, shoulder drop (px),
     hands' height along the trunk, the trunk's lean in the picture (:func:`trunk_lean_deg`), 2D elbow span (px),
@@ -414,6 +462,7 @@ class TrunkRotationEstimator:
         self._neutral_rel = 0.0  # the shoulder line's yaw against the hip line's at neutral (side views)
         self.hands = "chest"  # where the hands rest at neutral (hands_position): picks the width gain
         self._elbow_0 = math.nan  # the elbows' 2D span at neutral (px): the width cue with the elbows out
+        self._rest_poses: list[Pose] = []  # the poses learn() learnt from: measure_all's rests (rest_scales)
         self._ready = False
 
     @property
@@ -455,6 +504,7 @@ class TrunkRotationEstimator:
         typical = float(np.median([c[6] for c in cues]))
         level = [c for c in cues if not _bent(c) and not abs(c[6] - typical) >= LEAN_FULL_DEG]
         self._set_neutral(np.asarray(level if len(level) >= 3 else cues))
+        self._rest_poses = list(poses)
         self._ready = True
         self._samples = []
         return True
@@ -473,28 +523,59 @@ class TrunkRotationEstimator:
           (:data:`LEAN_UPRIGHT_DEG`): the way into and out of a side bend fades with the bend;
         * a turn keeps the side it began on while the shoulders stay narrowed (:func:`turn_sides`): MediaPipe's
           depth can flip while a turn is held (arms raised, at the end of range), the shoulders' narrowing cannot
-          change side without passing through the width they have square to the camera.
+          change side without passing through the width they have square to the camera;
+        * the width's rest follows the picture's scale (:func:`rest_scales`) when a phone slid or zoomed or the
+          person stepped closer: read off the trunk's length at the frames of ``poses`` the neutral was learnt
+          from (:meth:`learn`, the same pose objects; they are the rests over the whole recording when the rest
+          was found over it, as ``formcheck analyze`` does). Otherwise, or when it moved less than
+          :data:`SCALE_MOVED`, as before.
 
         Per frame as :meth:`measure` otherwise."""
         if self._neutral is None:
             return [math.nan] * len(poses)
-        readings = self.readings([_cues(p) if p.detected else None for p in poses])
-        sides = turn_sides(readings, fps if fps > 0 else 30.0)
+        fps = fps if fps > 0 else 30.0
+        cues = [_cues(p) if p.detected else None for p in poses]
+        learnt = {id(p) for p in self._rest_poses}
+        rest = np.array([c is not None and id(p) in learnt for p, c in zip(poses, cues, strict=True)])
+        trunks_px = np.array([trunk_length_px(p) if p.detected else math.nan for p in poses], dtype=float)
+        scales = rest_scales(trunks_px, np.arange(len(poses)) / fps, rest)
+        readings = self.readings(cues, self._rest_widths_px(cues, rest, scales))
+        sides = turn_sides(readings, fps)
         return [math.nan if r is None else self._combine(r, side) for r, side in zip(readings, sides, strict=True)]
 
-    def readings(self, cues: list[tuple[float, ...] | None]) -> list[RotationReading | None]:
+    def readings(self, cues: list[tuple[float, ...] | None],
+                 rest_widths_px: list[tuple[float, float]] | None = None) -> list[RotationReading | None]:
         """Each frame's reading before its side is settled (:meth:`measure_all`'s first step), from the frames'
         cues (:func:`_cues`, None where nobody was found): a lean away from upright read at its peak; None
-        where the cues are not finite."""
+        where the cues are not finite. ``rest_widths_px``: each frame's rest widths (:meth:`_rest_widths_px`;
+        None: the neutral's)."""
         peaks = self._lean_peaks(cues)
+        rests: list[tuple[float, float] | None] = [None] * len(cues) if rest_widths_px is None else list(rest_widths_px)
         readings: list[RotationReading | None] = []
-        for c, peak in zip(cues, peaks, strict=True):
+        for c, peak, rest in zip(cues, peaks, rests, strict=True):
             if c is None or not all(math.isfinite(v) for v in c[:3]):
                 readings.append(None)
                 continue
             lean = self._lean0 + peak if math.isfinite(peak) else c[6]
-            readings.append(self._reading(*c[:6], trunk_lean=lean, elbow_span_px=c[7], elbow_drop_px=c[8]))
+            readings.append(self._reading(*c[:6], trunk_lean=lean, elbow_span_px=c[7], elbow_drop_px=c[8],
+                                          rest_widths_px=rest))
         return readings
+
+    def _rest_widths_px(self, cues: list[tuple[float, ...] | None], rest: np.ndarray,
+                        scales: np.ndarray) -> list[tuple[float, float]] | None:
+        """Each frame's rest widths, the shoulders' and the elbows' (px), at its picture scale (:func:`rest_scales`):
+        the rest frames' (``rest``) widths brought to scale 1 (each over its own scale), their median, times the
+        frame's scale. None when every scale is 1: the neutral's widths, as learnt."""
+        if not np.any(scales != 1.0):
+            return None
+        idx = [i for i in np.flatnonzero(rest) if cues[i] is not None]
+        w = np.array([cues[i][2] / scales[i] for i in idx], dtype=float)
+        e = np.array([cues[i][7] / scales[i] for i in idx], dtype=float)
+        w, e = w[np.isfinite(w)], e[np.isfinite(e)]
+        if not w.size:
+            return None
+        w_0, e_0 = float(np.median(w)), float(np.median(e)) if e.size else math.nan
+        return [(w_0 * float(s), e_0 * float(s)) for s in scales]
 
     def bent_all(self, poses: list[Pose]) -> list[bool]:
         """For every pose of a recording (in time order): no person, one shoulder dropped (:func:`_bent`), or part
@@ -567,20 +648,25 @@ class TrunkRotationEstimator:
     def _reading(self, shoulder_yaw_deg: float, hip_yaw_deg: float, shoulder_width_px: float,
                  depth_yaw_deg: float = math.nan, shoulder_drop_px: float = 0.0,
                  hands_height_along_trunk: float = math.nan, trunk_lean: float = math.nan,
-                 elbow_span_px: float = math.nan, elbow_drop_px: float = math.nan) -> RotationReading:
-        """One frame's cues turned into the depth's reading of the rotation and the width's unsigned angle."""
+                 elbow_span_px: float = math.nan, elbow_drop_px: float = math.nan,
+                 rest_widths_px: tuple[float, float] | None = None) -> RotationReading:
+        """One frame's cues turned into the depth's reading of the rotation and the width's unsigned angle.
+        ``rest_widths_px``: the shoulders' and the elbows' rest widths to read the frame against (the picture's
+        scale moved: :meth:`_rest_widths_px`); None: the neutral's ``w_0`` and elbow span."""
         assert self._neutral is not None
         psi_s0, psi_0, w_0, z_0 = self._neutral
+        elbows_out = self._elbow_0 >= ELBOWS_OUT_RATIO * w_0 > 0  # decided at neutral, whatever the scale
+        w_0, elbow_0 = rest_widths_px if rest_widths_px is not None else (w_0, self._elbow_0)
         width_px, drop_px, rest_px = shoulder_width_px, shoulder_drop_px, w_0
         blend_scale = 1.0
         if (self.use_elbows and self.hands == "high" and math.isfinite(elbow_span_px) and math.isfinite(elbow_drop_px)
-                and self._elbow_0 >= ELBOWS_OUT_RATIO * w_0 > 0):
+                and elbows_out and elbow_0 > 0):
             # hands behind the head or on the shoulders: the elbows stand out to the sides about the plane of
             # the shoulders, a longer line whose picture MediaPipe follows where its shoulders follow a third
-            width_px, drop_px, rest_px = elbow_span_px, elbow_drop_px, self._elbow_0
+            width_px, drop_px, rest_px = elbow_span_px, elbow_drop_px, elbow_0
             # a longer line, a steadier angle: the width's error in angle scales as 1 / length, its weight's
             # constant (a ratio of variances) as 1 / length^2
-            blend_scale = (w_0 / self._elbow_0) ** 2
+            blend_scale = (w_0 / elbow_0) ** 2
         line_px = w_0 / math.cos(math.radians(psi_0)) if abs(psi_0) <= MAX_CAMERA_YAW_DEG else w_0
         bend_trust = 1.0
         if math.isfinite(shoulder_drop_px) and line_px > 0:

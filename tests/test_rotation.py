@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -13,7 +14,14 @@ from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.landmarks import Landmark as L
 from formcheck.measure import Measurer
 from formcheck.passes import measure_and_count
-from formcheck.rotation import RotationReading, TrunkRotationEstimator, fold_deg, level_width_px, turn_sides
+from formcheck.rotation import (
+    RotationReading,
+    TrunkRotationEstimator,
+    fold_deg,
+    level_width_px,
+    rest_scales,
+    turn_sides,
+)
 from formcheck.series import PoseSeries
 from formcheck.types import Pose
 
@@ -397,3 +405,79 @@ def test_standing_camera_angle_comes_from_the_feet_with_use_feet(facing_deg):
     off = TrunkRotationEstimator()
     assert off.learn([_with_hip_line_yaw(make_pose(0.0, facing_deg), misread)] * 5)
     assert off.camera_yaw_deg == pytest.approx(misread, abs=0.5)
+
+
+def _zoomed(pose: Pose, factor: float) -> Pose:
+    """The pose in a picture zoomed by ``factor`` about the trunk's centre (the phone zoomed or slid closer, or the
+    person stepped closer): image landmarks and their depth scaled, world landmarks unchanged."""
+    centre = pose.xy_px[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP]].mean(axis=0)
+    return replace(pose, xy_px=centre + (pose.xy_px - centre) * factor, z_px=pose.z_px * factor)
+
+
+#: A recording at 10 fps: rest, a turn held to each side and a smaller one, back to rest between them (deg).
+_ZOOM_TURNS_DEG = [0.0] * 10 + [40.0] * 15 + [0.0] * 10 + [-40.0] * 15 + [0.0] * 10 + [20.0] * 15 + [0.0] * 10
+
+
+def _zoom_recording(facing_deg: float, zoom_to: float, repeats: int = 1) -> list[Pose]:
+    """:data:`_ZOOM_TURNS_DEG` (``repeats`` times) seen while the picture zooms steadily from 1 to ``zoom_to``."""
+    turns_deg = _ZOOM_TURNS_DEG * repeats
+    return [_zoomed(make_pose(r, facing_deg), 1.0 + (zoom_to - 1.0) * i / (len(turns_deg) - 1))
+            for i, r in enumerate(turns_deg)]
+
+
+@pytest.mark.parametrize("facing_deg", [0.0, 30.0, -45.0])
+def test_a_zoom_during_the_recording_does_not_change_the_turn_read(facing_deg):
+    # the shoulder width was compared with the neutral's, learnt over rests across the whole zoom: turned 40 deg
+    # from the front the zoomed-in end read 22 deg, and at 30-45 deg oblique the rest read as a turn
+    est = TrunkRotationEstimator.exact(1.0)
+    poses = _zoom_recording(facing_deg, 1.3)
+    assert est.learn([p for p, r in zip(poses, _ZOOM_TURNS_DEG, strict=True) if r == 0.0])
+    assert est.measure_all(poses, 10.0) == pytest.approx(_ZOOM_TURNS_DEG, abs=1.0)
+
+
+def test_a_picture_scale_within_its_noise_changes_nothing():
+    # a 3 % drift of the scale (a person slouching at rest shortens the trunk as much) is not corrected: the
+    # readings are exactly those of an estimator that knows no rest frame to follow the scale with
+    poses = _zoom_recording(0.0, 1.03)
+    rests = [p for p, r in zip(poses, _ZOOM_TURNS_DEG, strict=True) if r == 0.0]
+    follows, knows_no_rest = TrunkRotationEstimator(), TrunkRotationEstimator()
+    assert follows.learn(rests) and knows_no_rest.learn([replace(p) for p in rests])
+    assert follows.measure_all(poses, 10.0) == knows_no_rest.measure_all(poses, 10.0)
+    # the same recording zoomed to 1.3x: only the estimator that follows the scale reads it differently
+    poses = _zoom_recording(0.0, 1.3)
+    rests = [p for p, r in zip(poses, _ZOOM_TURNS_DEG, strict=True) if r == 0.0]
+    follows, knows_no_rest = TrunkRotationEstimator(), TrunkRotationEstimator()
+    assert follows.learn(rests) and knows_no_rest.learn([replace(p) for p in rests])
+    assert follows.measure_all(poses, 10.0) != pytest.approx(knows_no_rest.measure_all(poses, 10.0), abs=2.0)
+
+
+def test_the_scale_is_read_at_rest_only():
+    times_s = np.arange(12) * 1.0
+    rest = np.array([1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1], dtype=bool)
+    # MediaPipe's trunk shortens with a turn (to 0.975 of rest) and a lean toward the camera shortens it more: not
+    # at rest, not read; and the rests' own 2 % wander is within the noise, so nothing moves
+    trunks_px = np.array([100, 100, 97.5, 90, 97.5, 102, 102, 97, 80, 97, 100, 100], dtype=float)
+    assert rest_scales(trunks_px, times_s, rest) == pytest.approx(np.ones(12))
+    # the phone zooms from 1 to 1.3x: the scale is the rests' median against all rest frames' median, placed at each
+    # rest's middle, interpolated in between (through the turns' frames, whatever their own trunk) and held at the ends
+    trunks_px = np.array([100, 100, 90, 90, 90, 115, 115, 80, 80, 80, 130, 130], dtype=float)
+    scales = rest_scales(trunks_px, times_s, rest)
+    assert scales[[0, 1, 5, 6, 10, 11]] == pytest.approx(np.array([100, 100, 115, 115, 130, 130]) / 115.0)
+    assert scales[3] == pytest.approx((100 + 15 * (3 - 0.5) / 5) / 115.0)
+    assert scales[8] == pytest.approx((115 + 15 * (8 - 5.5) / 5) / 115.0)
+
+
+@pytest.mark.parametrize("facing_deg", [0.0, 30.0])
+def test_analyze_reads_a_zoomed_recording_as_the_unzoomed_one(facing_deg):
+    """The whole analyze path (the rest found over the recording, the estimator learning from its frames, smoothing):
+    a phone zooming to 1.3x over the recording changes neither the rotation read nor the turns counted."""
+    def analysed(zoom_to: float):
+        series = PoseSeries(resolution_wh=(640, 480))
+        for i, p in enumerate(_zoom_recording(facing_deg, zoom_to, repeats=2)):
+            series.append(p, i * 100, i)
+        return measure_and_count(series, load_catalogue()["seated-thoracic-rotation"])
+    still, zoomed = analysed(1.0), analysed(1.3)
+    read = [[m.angles["trunk_rotation_deg"] for m in c.measurements] for c in (still, zoomed)]
+    assert read[1] == pytest.approx(read[0], abs=1.5)
+    assert zoomed.session_summary["reps"] == still.session_summary["reps"]
+    assert sum(f["full"] + f["partial"] for f in still.session_summary["reps"].values()) == 6  # every turn
