@@ -26,8 +26,11 @@ The model (all angles in degrees, about the vertical, positive when the trunk tu
   nothing about rotation; only the depth cue is used.
 
 The result is relative to the person's neutral (0 at neutral) and the pelvis is assumed to stay where it was
-at neutral (MediaPipe's hip line follows the shoulders too much to subtract). The 2D width assumes the
-person stays at the same distance from the camera as at neutral; recalibrate after moving.
+at neutral (MediaPipe's hip line follows the shoulders too much to subtract). The 2D width is compared with the
+width at rest: over a recording (:meth:`TrunkRotationEstimator.measure_all`) that follows the picture's scale read
+off the trunk's length at the rests (:func:`rest_scales`), so a phone that zooms or slides closer, or a person
+stepping closer, reads the same turn; frame by frame (the live coach) the person is assumed to stay at the distance
+of the neutral: recalibrate after moving.
 
 Issue 11 added, measured on a wider render set (``tools/render/wide.py``: eight bodies, four arm positions,
 cameras from the front to 45 deg either side, laptop and phone lenses):
@@ -332,8 +335,9 @@ def trunk_length_px(pose: Pose) -> float:
     a 40-60 deg turn seen from the front, 1.019 at 30 deg oblique), a lean toward or away from the camera by
     ``cos`` of the lean."""
     xy = pose.xy_px
-    d = 0.5 * (xy[int(L.LEFT_SHOULDER)] + xy[int(L.RIGHT_SHOULDER)]) - 0.5 * (xy[int(L.LEFT_HIP)] + xy[int(L.RIGHT_HIP)])
-    return float(np.linalg.norm(d))
+    shoulders = 0.5 * (xy[int(L.LEFT_SHOULDER)] + xy[int(L.RIGHT_SHOULDER)])
+    hips = 0.5 * (xy[int(L.LEFT_HIP)] + xy[int(L.RIGHT_HIP)])
+    return float(np.linalg.norm(shoulders - hips))
 
 
 def rest_scales(trunks_px: np.ndarray, times_s: np.ndarray, rest: np.ndarray) -> np.ndarray:
@@ -345,8 +349,11 @@ def rest_scales(trunks_px: np.ndarray, times_s: np.ndarray, rest: np.ndarray) ->
     after the last). The person returns to rest between reps and a phone's zoom or a walk-up is slower than a rep,
     so the scale follows the camera; it does not follow a turn, which MediaPipe's 2D trunk length does (the width
     gain magnified that into 0.8 deg more error on the sample clips when every frame was rescaled by its own trunk
-    length). All 1 when no rest's scale moves :data:`SCALE_MOVED` or more from 1 (a camera that does not move reads
-    as it always has), or with no rest frame with a trunk length."""
+    length). A camera's move lasts: a rest between two others takes the median of the three scales, so one rest
+    that disagrees with both neighbours (a held turn taken for rest: 4 frames of a 45 deg turn read the trunk 6 %
+    longer on a rendered clip, seated_rot_06) moves nothing. All 1 when no rest's scale moves :data:`SCALE_MOVED`
+    or more from 1 (a camera that does not move reads as it always has), or with no rest frame with a trunk
+    length."""
     t = np.asarray(trunks_px, dtype=float)
     idx = np.flatnonzero(np.asarray(rest, dtype=bool) & np.isfinite(t) & (t > 0))
     ones = np.ones(t.shape)
@@ -358,6 +365,8 @@ def rest_scales(trunks_px: np.ndarray, times_s: np.ndarray, rest: np.ndarray) ->
     runs = np.split(idx, cuts)
     centres_s = np.array([float(np.median(times[r])) for r in runs])
     scales = np.array([float(np.median(t[r])) / t_0 for r in runs])
+    if scales.size >= 3:  # a move lasts: each inner rest against its two neighbours
+        scales[1:-1] = np.median(np.stack([scales[:-2], scales[1:-1], scales[2:]]), axis=0)
     if not np.any(np.abs(np.log(scales)) >= math.log1p(SCALE_MOVED)):
         return ones
     return np.interp(times, centres_s, scales)
@@ -462,7 +471,7 @@ class TrunkRotationEstimator:
         self._neutral_rel = 0.0  # the shoulder line's yaw against the hip line's at neutral (side views)
         self.hands = "chest"  # where the hands rest at neutral (hands_position): picks the width gain
         self._elbow_0 = math.nan  # the elbows' 2D span at neutral (px): the width cue with the elbows out
-        self._rest_poses: list[Pose] = []  # the poses learn() learnt from: measure_all's rests (rest_scales)
+        self._rest_poses: list[Pose] = []  # the poses learn() set the neutral from: measure_all's rests (rest_scales)
         self._ready = False
 
     @property
@@ -494,17 +503,22 @@ class TrunkRotationEstimator:
 
     def learn(self, poses: list[Pose]) -> bool:
         """Sets the neutral from chosen poses (e.g. the frames where the person rests between reps, found
-        over a whole recording) instead of the first ``calibrate_s`` seconds. Returns whether it could."""
-        cues = [_cues(p) for p in poses if p.detected]
-        cues = [c for c in cues if all(math.isfinite(v) for v in c[:3])]
-        if not cues:
+        over a whole recording) instead of the first ``calibrate_s`` seconds. Returns whether it could.
+
+        Poses bent sideways are left out (when 3 or more others remain), of the neutral and of the rests
+        :meth:`measure_all` reads the picture's scale at: MediaPipe's 2D trunk in a held side bend reads 0.95-1.03
+        of its upright length on the wide render set, as much as a zoom."""
+        seen = [(p, _cues(p)) for p in poses if p.detected]
+        seen = [(p, c) for p, c in seen if all(math.isfinite(v) for v in c[:3])]
+        if not seen:
             return False
         # a person bent sideways is not at neutral (and MediaPipe's depth is off then): leave such frames out, by
         # the shoulders' drop and by the trunk's lean against the chosen frames' typical lean
-        typical = float(np.median([c[6] for c in cues]))
-        level = [c for c in cues if not _bent(c) and not abs(c[6] - typical) >= LEAN_FULL_DEG]
-        self._set_neutral(np.asarray(level if len(level) >= 3 else cues))
-        self._rest_poses = list(poses)
+        typical = float(np.median([c[6] for _, c in seen]))
+        level = [(p, c) for p, c in seen if not _bent(c) and not abs(c[6] - typical) >= LEAN_FULL_DEG]
+        used = level if len(level) >= 3 else seen
+        self._set_neutral(np.asarray([c for _, c in used]))
+        self._rest_poses = [p for p, _ in used]
         self._ready = True
         self._samples = []
         return True
