@@ -174,9 +174,11 @@ SIDE_MIN_TURN_S = 0.5
 #: neutral's, somewhere in the recording: a phone that slides or zooms, a person who steps closer (the
 #: ``camera_move`` stress zooms 1.3x). Below it the width reads as before: the trunk length at rest also changes
 #: with the trunk's pitch, which leaves the shoulder width alone (slouching or leaning back by 15 deg shortens it by
-#: 3.4 %, by 18 deg 5 %), and MediaPipe's rest length wanders by up to 1.5 % on a real clip (sebitzu) and 0.4 % on
-#: the renders. A scale left uncorrected by this much moves a 45 deg turn's reading by up to about 6 deg (width
-#: gain 2.2): what every clip read before. Not fitted: no clip of the rendered or real sets comes near it.
+#: 3.4 %, by 18 deg 5 %), and MediaPipe's rest length wanders from rest to rest by up to 1.9 % on the rendered
+#: rotation clips (standing_rot_04), 1.5 % on the real Russian twist (sebitzu) and 3.7 % on the real thread-the-needle
+#: (goondoc, on all fours). A scale left uncorrected by this much moves a 45 deg turn's reading by up to about 6 deg
+#: (width gain 2.2): what every clip read before. Not fitted: the one real clip past it (wahoo-tomnotch) cuts to a
+#: close-up twice the size and back, and is filmed side-on, where the width is not used.
 SCALE_MOVED = 0.05
 #: Rest frames further apart than this (s) belong to different rests (:func:`rest_scales`).
 REST_GAP_S = 0.5
