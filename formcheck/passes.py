@@ -564,6 +564,88 @@ def _rest_frames(values: np.ndarray, times_s: np.ndarray, candidates: np.ndarray
     return ok & (np.abs(values - rest) <= band)
 
 
+def _pauses(values: np.ndarray, times_s: np.ndarray, ok: np.ndarray, spread: float, band: float
+            ) -> list[np.ndarray]:
+    """The person's pauses: runs of slow frames (:func:`_slow`) among ``ok``, with no gap longer than
+    :data:`~formcheck.exercises.counting.DROPOUT_S` and staying within ``band`` (the smoothed values' range, as
+    :func:`_slow` smooths them), lasting at least :data:`REST_MIN_DWELL_S`; each as the indices of its frames, in
+    time order. (Slow is up to half the spread a second: a small turn made slowly, such as a turn towards an
+    oblique camera that MediaPipe under-reads, can be slow all the way, but it leaves the band: a pause is where
+    the person stays.)"""
+    idx = np.flatnonzero(ok)
+    if idx.size < 3:
+        return []
+    v, t = values[idx], times_s[idx]
+    step_s = float(np.median(np.diff(t)))
+    slow = _slow(v, t, spread)
+    v = zero_phase_smooth(v, _half_window(1.0 / step_s) if step_s > 0 else 1)
+    runs: list[np.ndarray] = []
+    start = 0
+    lo = hi = math.nan
+    for k in range(idx.size + 1):
+        joins = (k < idx.size and slow[k] and slow[start] and k > start and t[k] - t[k - 1] <= DROPOUT_S
+                 and max(hi, v[k]) - min(lo, v[k]) <= band)
+        if joins:
+            lo, hi = min(lo, v[k]), max(hi, v[k])
+            continue
+        if k > start and slow[start] and t[k - 1] - t[start] + step_s >= REST_MIN_DWELL_S:
+            runs.append(idx[start:k])
+        start, lo, hi = k, (v[k] if k < idx.size else math.nan), (v[k] if k < idx.size else math.nan)
+    return runs
+
+
+def _rest_between_turns(values: np.ndarray, times_s: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+    """Frames of the pause that a two-way movement goes out from and comes back to, on both sides.
+
+    A person doing turns (or any two-way movement) pauses upright between them; both sides' turns go out from that
+    pause and come back to it. A held turn is a pause too, but the movement only ever leaves it towards the rest.
+    So: the pauses (:func:`_pauses`) are grouped by level (a pause joins the next one within the rest band,
+    ``max(REST_MIN_BAND, REST_SHARE * (p90 - p10))``, of its value); between two consecutive pauses of a level the
+    movement makes an excursion, up or down when it goes beyond the band (within it is wobble, as in
+    :func:`sides_midpoint`). The rest is the level with excursions both ways (the most paused-in, if several);
+    its pauses' frames are returned. None (all False) when no level has turns both ways: a continuous twist,
+    turns to one side only, or a side read so small that its holds lie within the rest band.
+
+    Unlike the histogram of :func:`_rest_value`, this does not need the rest to lie between the two extremes' values:
+    when a turn towards an oblique camera is under-read, or the first neutral is taken mid-turn, the rest can read
+    beyond one side's holds, or merge with them in one histogram peak (the wide set's seated_rot_12: rest -30,
+    holds +38 and -50 in the first fused reading; the rest was taken as 3 frames passing through -7).
+    """
+    ok = candidates & np.isfinite(values)
+    if ok.sum() < 3:
+        return np.zeros_like(ok)
+    p10, p90 = np.percentile(values[ok], [10, 90])
+    spread = float(p90 - p10)
+    band = max(REST_MIN_BAND, REST_SHARE * spread)
+    pauses = _pauses(values, times_s, ok, spread, band)
+    levels = [float(np.median(values[p])) for p in pauses]
+    finite = np.isfinite(values)
+    group = list(range(len(pauses)))  # each pause's level group (the index of its group's first pause)
+    ways: dict[int, set[int]] = {}
+    for i, (p, level) in enumerate(zip(pauses, levels, strict=True)):
+        ways.setdefault(group[i], set())
+        j = next((j for j in range(i + 1, len(pauses)) if abs(levels[j] - level) <= band), None)
+        if j is None:
+            continue
+        group[j] = group[i]
+        between = values[p[-1] + 1:pauses[j][0]]
+        between = between[finite[p[-1] + 1:pauses[j][0]]]
+        if between.size and float(between.max()) - level > band:
+            ways[group[i]].add(1)
+        if between.size and level - float(between.min()) > band:
+            ways[group[i]].add(-1)
+    both = [g for g, w in ways.items() if w == {1, -1}]
+    out = np.zeros_like(ok)
+    if not both:
+        return out
+    dwell = {g: sum(times_s[p[-1]] - times_s[p[0]] for i, p in enumerate(pauses) if group[i] == g) for g in both}
+    best = max(both, key=lambda g: dwell[g])
+    for i, p in enumerate(pauses):
+        if group[i] == best:
+            out[p] = True
+    return out
+
+
 def find_neutral(raw: list[Measurement], exercise: Exercise | None, *, calibrate_s: float | None = None,
                  rotation_only: bool = False) -> Neutral | None:
     """Where the person rests, from the whole recording (see :class:`Neutral`).
@@ -678,13 +760,17 @@ def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exer
 
     A rest is a pause (:data:`REST_MIN_DWELL_S`). When the fused rotation's middle is only passed through:
 
-    * a rest the first neutral found where the person does pause is kept (MediaPipe can miss most of one side's
-      turn, so the fused rotation's extremes can be the other side's turn and the rest). Like every dwell it is
-      judged on the movement's speed, not each frame's (:func:`_slow`): with the raw metric's frame noise
-      (about 2 deg at 1 cm landmark noise) a continuous twist's passing frames "dwelt" 0.3-0.6 s. Only its
-      upright frames are kept, the estimator and every neutral-relative metric learning from them again: a side
-      bend reads no rotation on the raw metric either, so its rest can take in held bends (the wide set's side
-      bends: frames bent 41-50 deg, the tilt's neutral several degrees off);
+    * the pause that both sides' turns go out from and come back to (:func:`_rest_between_turns`) is the rest,
+      wherever it reads: a first neutral taken mid-turn can put the rest beyond one side's holds, or in one
+      histogram peak with them (the wide set's seated_rot_12: rest -30 deg, holds +38 and -50; the histogram
+      kept 3 frames passing through -7);
+    * otherwise a rest the first neutral found where the person does pause is kept (MediaPipe can miss most of
+      one side's turn, so the fused rotation's extremes can be the other side's turn and the rest). Like every
+      dwell it is judged on the movement's speed, not each frame's (:func:`_slow`): with the raw metric's frame
+      noise (about 2 deg at 1 cm landmark noise) a continuous twist's passing frames "dwelt" 0.3-0.6 s. Only
+      its upright frames are kept, the estimator and every neutral-relative metric learning from them again: a
+      side bend reads no rotation on the raw metric either, so its rest can take in held bends (the wide set's
+      side bends: frames bent 41-50 deg, the tilt's neutral several degrees off);
     * otherwise the person never rests in the middle (a continuous twist): the estimator learns from the frames
       that pass closest to midway between the two sides' typical turns (:func:`sides_midpoint`), and the
       rotation is centred there.
@@ -697,6 +783,10 @@ def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exer
     start = _in_start(raw, exercise)
     level = ~np.array(estimator.bent_all(poses), dtype=bool)
     frames = _rest_frames(values, t, start, "centre", "sides", "trunk_rotation_deg", exit_p) & level
+    if frames.sum() < 3 or _dwell_s(values, t, frames) < REST_MIN_DWELL_S:  # not a pause
+        between = _rest_between_turns(values, t, start & level)
+        if between.sum() >= 3:
+            frames = between
     no_rest = frames.sum() >= 3 and _dwell_s(values, t, frames) < REST_MIN_DWELL_S
     if no_rest:
         first = np.zeros(len(raw), dtype=bool)
