@@ -603,8 +603,11 @@ def _rest_between_turns(values: np.ndarray, times_s: np.ndarray, candidates: np.
     ``max(REST_MIN_BAND, REST_SHARE * (p90 - p10))``, of its value); between two consecutive pauses of a level the
     movement makes an excursion, up or down when it goes beyond the band (within it is wobble, as in
     :func:`sides_midpoint`). The rest is the level with excursions both ways (the most paused-in, if several);
-    its pauses' frames are returned. None (all False) when no level has turns both ways: a continuous twist,
-    turns to one side only, or a side read so small that its holds lie within the rest band.
+    its pauses' frames within half the band of their median are returned (a pause spans up to the band: a turn
+    that MediaPipe under-reads leaves it slowly, and its first frames, still slow, join the pause; on the wide
+    set's standing_rot_05 such frames were up to 37 deg into a turn). None (all False) when no level has turns
+    both ways: a continuous twist, turns to one side only, or a side read so small that its holds lie within the
+    rest band.
 
     Unlike the histogram of :func:`_rest_value`, this does not need the rest to lie between the two extremes' values:
     when a turn towards an oblique camera is under-read, or the first neutral is taken mid-turn, the rest can read
@@ -640,9 +643,9 @@ def _rest_between_turns(values: np.ndarray, times_s: np.ndarray, candidates: np.
         return out
     dwell = {g: sum(times_s[p[-1]] - times_s[p[0]] for i, p in enumerate(pauses) if group[i] == g) for g in both}
     best = max(both, key=lambda g: dwell[g])
-    for i, p in enumerate(pauses):
-        if group[i] == best:
-            out[p] = True
+    rest = np.concatenate([p for i, p in enumerate(pauses) if group[i] == best])
+    level = float(np.median(values[rest]))
+    out[rest[np.abs(values[rest] - level) <= 0.5 * band]] = True
     return out
 
 
@@ -760,22 +763,22 @@ def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exer
 
     A rest is a pause (:data:`REST_MIN_DWELL_S`). When the fused rotation's middle is only passed through:
 
-    * the pause that both sides' turns go out from and come back to (:func:`_rest_between_turns`) is the rest,
-      wherever it reads: a first neutral taken mid-turn can put the rest beyond one side's holds, or in one
-      histogram peak with them (the wide set's seated_rot_12: rest -30 deg, holds +38 and -50; the histogram
-      kept 3 frames passing through -7);
-    * otherwise a rest the first neutral found where the person does pause is kept (MediaPipe can miss most of
-      one side's turn, so the fused rotation's extremes can be the other side's turn and the rest). Like every
-      dwell it is judged on the movement's speed, not each frame's (:func:`_slow`): with the raw metric's frame
-      noise (about 2 deg at 1 cm landmark noise) a continuous twist's passing frames "dwelt" 0.3-0.6 s. Only
-      its upright frames are kept, the estimator and every neutral-relative metric learning from them again: a
-      side bend reads no rotation on the raw metric either, so its rest can take in held bends (the wide set's
-      side bends: frames bent 41-50 deg, the tilt's neutral several degrees off);
+    * a rest the first neutral found where the person does pause is kept (MediaPipe can miss most of one side's
+      turn, so the fused rotation's extremes can be the other side's turn and the rest). Like every dwell it is
+      judged on the movement's speed, not each frame's (:func:`_slow`): with the raw metric's frame noise
+      (about 2 deg at 1 cm landmark noise) a continuous twist's passing frames "dwelt" 0.3-0.6 s. Only its
+      upright frames are kept, the estimator and every neutral-relative metric learning from them again: a side
+      bend reads no rotation on the raw metric either, so its rest can take in held bends (the wide set's side
+      bends: frames bent 41-50 deg, the tilt's neutral several degrees off);
+    * otherwise the pause that both sides' turns go out from and come back to (:func:`_rest_between_turns`) is
+      the rest, wherever it reads: a first neutral taken mid-turn can put the rest beyond one side's holds, or
+      in one histogram peak with them (the wide set's seated_rot_12: rest -30 deg, holds +38 and -50; the
+      histogram kept 3 frames passing through -7, and the first neutral, 3 frames mid-turn, is no pause);
     * otherwise the person never rests in the middle (a continuous twist): the estimator learns from the frames
       that pass closest to midway between the two sides' typical turns (:func:`sides_midpoint`), and the
       rotation is centred there.
 
-    Kept as it was when fewer than 3 frames are found.
+    Kept as it was when fewer than 3 frames are found (by the histogram, with no pause of the first two kinds).
     """
     values = np.array(rotation, dtype=float)
     t = np.array([m.timestamp_ms for m in raw], dtype=float) / 1000.0
@@ -783,11 +786,8 @@ def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exer
     start = _in_start(raw, exercise)
     level = ~np.array(estimator.bent_all(poses), dtype=bool)
     frames = _rest_frames(values, t, start, "centre", "sides", "trunk_rotation_deg", exit_p) & level
-    if frames.sum() < 3 or _dwell_s(values, t, frames) < REST_MIN_DWELL_S:  # not a pause
-        between = _rest_between_turns(values, t, start & level)
-        if between.sum() >= 3:
-            frames = between
-    no_rest = frames.sum() >= 3 and _dwell_s(values, t, frames) < REST_MIN_DWELL_S
+    few = frames.sum() < 3
+    no_rest = few or _dwell_s(values, t, frames) < REST_MIN_DWELL_S
     if no_rest:
         first = np.zeros(len(raw), dtype=bool)
         first[list(neutral.frames)] = True
@@ -798,6 +798,11 @@ def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exer
             if not bent.any():
                 return neutral, rotation
             frames, no_rest = first, False  # the first neutral's upright frames, learnt from again
+    if no_rest:
+        between = _rest_between_turns(values, t, start & level)
+        if between.sum() >= 3:
+            frames, no_rest = between, False
+    no_rest &= not few  # nothing passed through either: kept as it was
     if no_rest:
         midpoint = sides_midpoint(np.where(start, values, math.nan))
         ok = start & level & np.isfinite(values)
