@@ -93,7 +93,7 @@ def clip_features(clip: wide_fit.Clip) -> dict[str, Any]:
     fused = np.array(rotation, dtype=float)
     true = clip.truth_deg - np.nanmedian(clip.truth_deg[idx])
     n = len(clip.poses)
-    cues = np.full((n, 10), np.nan)
+    cues = np.full((n, 11), np.nan)  # one column per _cues entry
     extra = np.full((n, 6), np.nan)  # hip yaw image, hip width, nose off, shoulder-mid off, ear span, knee
     for i, p in enumerate(clip.poses):
         if not p.detected:

@@ -41,7 +41,9 @@ cameras from the front to 45 deg either side, laptop and phone lenses):
 * a width gain by where the hands rest at neutral (:func:`hands_position`): MediaPipe's 2D shoulders follow a
   turn almost fully with the hands on the thighs and about half with the arms folded or raised;
 * side bends: the width levelled for the shoulders' drop (:func:`level_width_px`) and the reading faded out
-  when bent further than about 27 deg (see :data:`BEND_DROP_FULL`), or when the trunk leans sideways in the
+  when bent further than about 27 deg (see :data:`BEND_DROP_FULL`; the fade's drop no larger than with the
+  picture turned back by the shoulder line's angle at neutral, :func:`drop_from_neutral_px`, so a camera rolled a
+  few degrees reads no bend), or when the trunk leans sideways in the
   picture more than a turn can lean it (:data:`LEAN_FULL_DEG`, :func:`trunk_lean_deg`); over a recording
   (:meth:`TrunkRotationEstimator.measure_all`, what ``formcheck analyze`` uses) the whole lean away from upright
   is faded with its far end, so the way into and out of a bend is not read as a turn either, and frames of such a
@@ -110,7 +112,8 @@ DEPTH_MIX = 0.5
 SIDE_DEPTH_GAIN = 1.5
 #: A side bend fools MediaPipe: on the wide render set a 50 deg bend with no turn moved its world shoulder yaw
 #: by up to 35 deg, its image-depth yaw by up to 85 deg, and brought its 2D shoulders 8 % closer (35 deg of turn
-#: through the width). The bend shows as the drop of one shoulder below the other over the shoulder line's
+#: through the width). The bend shows as the drop of one shoulder below the other (no more than in the picture turned
+#: back by the shoulder line's angle at neutral: :meth:`TrunkRotationEstimator._bend_drop_px`) over the shoulder line's
 #: length seen square-on (``w_0 / cos(psi_0)``): ``sin`` of the bend, 0.77 at 50 deg (MediaPipe 0.83), 0.5 at
 #: 30 deg. A turn alone drops it too when the camera looks down or up, by ``sin(psi) sin(pitch)`` (0.3 for a
 #: shoulder line at 60 deg to a camera pitched 20 deg). So the reading is trusted fully below a drop of
@@ -374,13 +377,32 @@ def rest_scales(trunks_px: np.ndarray, times_s: np.ndarray, rest: np.ndarray) ->
     return np.interp(times, centres_s, scales)
 
 
+def shoulder_angle_deg(pose: Pose) -> float:
+    """The picture's angle of the right -> left shoulder line: ``atan2(d_y, d_x)`` in pixels (degrees, y down:
+    positive when the left shoulder sits lower; about 180 seen from behind). A camera rolled by ``r`` turns it by
+    ``r``, whatever the person does."""
+    d = pose.xy_px[int(L.LEFT_SHOULDER)] - pose.xy_px[int(L.RIGHT_SHOULDER)]
+    return math.degrees(math.atan2(float(d[1]), float(d[0])))
+
+
+def drop_from_neutral_px(width_px: float, angle_deg: float, angle_0_deg: float) -> float:
+    """How far one end of a line sits below the other in the picture turned back by the line's angle at neutral
+    (px, unsigned): ``width |sin(angle - angle_0)|`` for a line of 2D length ``width`` at picture angle ``angle``
+    (:func:`shoulder_angle_deg`). A camera rolled by ``r`` turns the picture of every line by ``r``, so the neutral's
+    angle takes the roll out exactly, at any turn: the drop the picture would show unrolled, which is what a side
+    bend drops (a level line at neutral). Taken against the neutral's like the trunk's lean
+    (:func:`trunk_lean_deg`): a person who sits a little crooked at rest is not bent sideways either."""
+    return abs(width_px * math.sin(math.radians(angle_deg - angle_0_deg)))
+
+
 def _cues(pose: Pose) -> tuple[float, ...]:
     """World shoulder yaw, world hip yaw, 2D shoulder width (px), image-depth shoulder yaw, shoulder drop (px),
     hands' height along the trunk, the trunk's lean in the picture (:func:`trunk_lean_deg`), 2D elbow span (px),
-    elbow drop (px), the feet's yaw standing (:func:`standing_feet_yaw_deg`)."""
+    elbow drop (px), the feet's yaw standing (:func:`standing_feet_yaw_deg`), the shoulder line's angle in the
+    picture (:func:`shoulder_angle_deg`)."""
     return (_shoulder_yaw_deg(pose), _hip_yaw_deg(pose), _shoulder_width_px(pose), _image_depth_yaw_deg(pose),
             _shoulder_drop_px(pose), hands_height(pose), trunk_lean_deg(pose), *_elbow_span_px(pose),
-            standing_feet_yaw_deg(pose))
+            standing_feet_yaw_deg(pose), shoulder_angle_deg(pose))
 
 
 def level_width_px(width_px: float, drop_px: float, line_length_px: float) -> float:
@@ -474,6 +496,7 @@ class TrunkRotationEstimator:
         self.hands = "chest"  # where the hands rest at neutral (hands_position): picks the width gain
         self._elbow_0 = math.nan  # the elbows' 2D span at neutral (px): the width cue with the elbows out
         self._rest_poses: list[Pose] = []  # the poses learn() set the neutral from: measure_all's rests (rest_scales)
+        self._shoulder_angle_0 = math.nan  # the shoulder line's picture angle at neutral (shoulder_angle_deg)
         self._ready = False
 
     @property
@@ -501,7 +524,7 @@ class TrunkRotationEstimator:
             if timestamp_ms - self._start_ms >= self.calibrate_s * 1000:
                 self._ready = True
                 self._samples = []
-        return self.estimate(*cues)
+        return self.estimate(*cues[:10], bend_drop_px=self._bend_drop_px(cues))
 
     def learn(self, poses: list[Pose]) -> bool:
         """Sets the neutral from chosen poses (e.g. the frames where the person rests between reps, found
@@ -574,7 +597,8 @@ class TrunkRotationEstimator:
                 continue
             lean = self._lean0 + peak if math.isfinite(peak) else c[6]
             readings.append(self._reading(*c[:6], trunk_lean=lean, elbow_span_px=c[7], elbow_drop_px=c[8],
-                                          rest_widths_px=rest))
+                                          rest_widths_px=rest,
+                                          bend_drop_px=self._bend_drop_px(c)))
         return readings
 
     def _rest_widths_px(self, cues: list[tuple[float, ...] | None], rest: np.ndarray,
@@ -618,6 +642,23 @@ class TrunkRotationEstimator:
         return bool(self.use_lean and math.isfinite(self._lean0) and abs(self._lean0) < LEAN_FULL_DEG
                     and abs(self.camera_yaw_deg) <= MAX_CAMERA_YAW_DEG)
 
+    def _bend_drop_px(self, c: tuple[float, ...]) -> float:
+        """The shoulders' drop (px) a side bend may explain, for the side-bend fade: the smaller of the drop the
+        picture shows and the drop with the picture turned back by the shoulder line's angle at neutral
+        (:func:`drop_from_neutral_px`). A camera rolled by ``r`` drops a line of length ``W`` by ``W sin(r)``, at
+        rest as in a turn, which read as a side bend (a propped phone tipping 6 deg over a real Russian twist,
+        stress camera_tilt, faded its last left turn from 46 to 12 deg and lost it): the neutral's angle takes a
+        roll out. But a line tilted at neutral is not always a roll: on the wide render set (level cameras)
+        MediaPipe's shoulder line sat 4 deg off level at rest, and against it a turn's own tilt (a camera looking
+        down tilts a turning shoulder line by up to 20 deg) faded a standing 45 deg turn to 16-40 deg (its clip's
+        MAE 12.5 -> 14.0). Which one it is the landmarks cannot tell, so the smaller drop is taken: a bend drops the
+        line against both, and the trunk's lean (:data:`LEAN_FULL_DEG`) still fades it. The picture's drop without
+        a neutral's angle, or side-on (the shoulder line's picture angle says little there)."""
+        if abs(self.camera_yaw_deg) <= MAX_CAMERA_YAW_DEG and math.isfinite(c[10]) and math.isfinite(
+                self._shoulder_angle_0):
+            return min(c[4], drop_from_neutral_px(c[2], c[10], self._shoulder_angle_0))
+        return c[4]
+
     def _set_neutral(self, s: np.ndarray) -> None:
         """The neutral from rows of :func:`_cues`."""
         self._neutral_rel = _circular_median_deg(list(wrap_deg(s[:, 0] - s[:, 1])))
@@ -636,6 +677,8 @@ class TrunkRotationEstimator:
         self._lean0 = float(np.median(lean)) if lean.size else math.nan
         e = s[:, 7][np.isfinite(s[:, 7])] if s.shape[1] > 7 else np.array([])
         self._elbow_0 = float(np.median(e)) if e.size else math.nan
+        angles = s[:, 10][np.isfinite(s[:, 10])] if s.shape[1] > 10 else np.array([])
+        self._shoulder_angle_0 = _circular_median_deg(list(angles)) if angles.size else math.nan
         w_0 = self._neutral[2]
         if self.use_elbows and self.hands != "low" and w_0 > 0 and self._elbow_0 >= ELBOWS_OUT_RATIO * w_0:
             self.hands = "high"  # the elbows stand out beyond the shoulders: their line is the width cue
@@ -647,28 +690,31 @@ class TrunkRotationEstimator:
         cues = _cues(pose)
         if not all(math.isfinite(v) for v in cues[:3]):
             return math.nan
-        return self.estimate(*cues)
+        return self.estimate(*cues[:10], bend_drop_px=self._bend_drop_px(cues))
 
     def estimate(self, shoulder_yaw_deg: float, hip_yaw_deg: float, shoulder_width_px: float,
                  depth_yaw_deg: float = math.nan, shoulder_drop_px: float = 0.0,
                  hands_height_along_trunk: float = math.nan, trunk_lean: float = math.nan,
                  elbow_span_px: float = math.nan, elbow_drop_px: float = math.nan,
-                 feet_yaw_deg: float = math.nan) -> float:
+                 feet_yaw_deg: float = math.nan, bend_drop_px: float = math.nan) -> float:
         """The fused rotation for one frame's cues against the current neutral (see the module docstring).
         ``trunk_lean``: :func:`trunk_lean_deg` of the frame (NaN: not used); ``feet_yaw_deg`` is only learnt from
-        at neutral (:func:`standing_feet_yaw_deg`)."""
+        at neutral (:func:`standing_feet_yaw_deg`); ``bend_drop_px``: the drop the side-bend fade reads
+        (:meth:`_bend_drop_px`; NaN: ``shoulder_drop_px``)."""
         return self._combine(self._reading(shoulder_yaw_deg, hip_yaw_deg, shoulder_width_px, depth_yaw_deg,
                                            shoulder_drop_px, hands_height_along_trunk, trunk_lean, elbow_span_px,
-                                           elbow_drop_px))
+                                           elbow_drop_px, bend_drop_px=bend_drop_px))
 
     def _reading(self, shoulder_yaw_deg: float, hip_yaw_deg: float, shoulder_width_px: float,
                  depth_yaw_deg: float = math.nan, shoulder_drop_px: float = 0.0,
                  hands_height_along_trunk: float = math.nan, trunk_lean: float = math.nan,
                  elbow_span_px: float = math.nan, elbow_drop_px: float = math.nan,
-                 rest_widths_px: tuple[float, float] | None = None) -> RotationReading:
+                 rest_widths_px: tuple[float, float] | None = None,
+                 bend_drop_px: float = math.nan) -> RotationReading:
         """One frame's cues turned into the depth's reading of the rotation and the width's unsigned angle.
         ``rest_widths_px``: the shoulders' and the elbows' rest widths to read the frame against (the picture's
-        scale moved: :meth:`_rest_widths_px`); None: the neutral's ``w_0`` and elbow span."""
+        scale moved: :meth:`_rest_widths_px`); None: the neutral's ``w_0`` and elbow span. ``bend_drop_px``: the
+        shoulders' drop the side-bend fade reads (NaN: ``shoulder_drop_px``, which levels the width)."""
         assert self._neutral is not None
         psi_s0, psi_0, w_0, z_0 = self._neutral
         elbows_out = self._elbow_0 >= ELBOWS_OUT_RATIO * w_0 > 0  # decided at neutral, whatever the scale
@@ -685,8 +731,9 @@ class TrunkRotationEstimator:
             blend_scale = (w_0 / elbow_0) ** 2
         line_px = w_0 / math.cos(math.radians(psi_0)) if abs(psi_0) <= MAX_CAMERA_YAW_DEG else w_0
         bend_trust = 1.0
-        if math.isfinite(shoulder_drop_px) and line_px > 0:
-            drop = shoulder_drop_px / line_px
+        bend_px = bend_drop_px if math.isfinite(bend_drop_px) else shoulder_drop_px
+        if math.isfinite(bend_px) and line_px > 0:
+            drop = bend_px / line_px
             bend_trust = min(1.0, max(0.0, (BEND_DROP_NONE - drop) / (BEND_DROP_NONE - BEND_DROP_FULL)))
         if self._lean_reference():
             bend_trust = min(bend_trust, lean_trust(trunk_lean - self._lean0))

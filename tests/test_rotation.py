@@ -17,6 +17,7 @@ from formcheck.passes import measure_and_count
 from formcheck.rotation import (
     RotationReading,
     TrunkRotationEstimator,
+    drop_from_neutral_px,
     fold_deg,
     level_width_px,
     rest_scales,
@@ -531,3 +532,73 @@ def test_analyze_reads_a_zoomed_recording_as_the_unzoomed_one(facing_deg):
     assert read[1] == pytest.approx(read[0], abs=1.5)
     assert zoomed.session_summary["reps"] == still.session_summary["reps"]
     assert sum(f["full"] + f["partial"] for f in still.session_summary["reps"].values()) == 6  # every turn
+
+
+def rolled_pose(rotation_deg: float, facing_deg: float = 0.0, roll_deg: float = 0.0,
+                extension_deg: float = 0.0) -> Pose:
+    """A synthetic pose seen by a camera rolled by ``roll_deg`` about its axis (a propped phone that tips): the
+    picture turned about its centre and the camera-aligned world landmarks alike, as MediaPipe's would be."""
+    xy, xyz = synthetic_pose_arrays(rotation_deg=rotation_deg, facing_deg=facing_deg, extension_deg=extension_deg)
+    a = math.radians(roll_deg)
+    turn = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+    centre = np.array([320.0, 240.0])
+    xy = centre + (xy - centre) @ turn.T
+    xyz = xyz.copy()
+    xyz[:, :2] = xyz[:, :2] @ turn.T
+    ones = np.ones(NUM_LANDMARKS)
+    return Pose(xy, np.zeros(NUM_LANDMARKS), xyz, ones, ones, (640, 480))
+
+
+def test_drop_from_neutral_turns_the_line_back_by_its_angle_at_neutral():
+    # a 100 px line at 20 deg in the picture drops 34.2 px; against a neutral at 20 deg (a camera rolled by 20
+    # deg) it drops nothing, against one at 5 deg by 100 sin(15 deg)
+    assert drop_from_neutral_px(100.0, 20.0, 20.0) == pytest.approx(0.0, abs=1e-9)
+    assert drop_from_neutral_px(100.0, 20.0, 5.0) == pytest.approx(100.0 * math.sin(math.radians(15.0)))
+    # seen from behind the line points the other way (about 180 deg): the same drop
+    assert drop_from_neutral_px(100.0, 200.0, 5.0) == pytest.approx(100.0 * math.sin(math.radians(15.0)))
+
+
+@pytest.mark.parametrize("facing_deg", [0.0, 30.0, -30.0])
+@pytest.mark.parametrize("roll_deg", [-6.0, 6.0, 10.0])
+def test_a_rolled_camera_reads_the_turns_a_level_one_reads(facing_deg, roll_deg):
+    """A camera rolled by ``r`` drops the shoulder line by ``W sin(r)`` in the picture, which read as a side bend:
+    with the trunk reclined (a Russian twist: turned about a leaning axis, the shoulder line drops as it turns)
+    the turns to one side were faded (before, 6 deg of roll read a 40 deg turn as 22 deg seen from the front, 11 deg
+    seen from 30 deg; a level camera 37 deg). The fade's drop is now the smaller of the picture's and the one with
+    the picture turned back by the shoulder line's angle at neutral: both sides read about what a level camera
+    reads (the width is still levelled for the picture's drop, as before: up to 2.6 deg off)."""
+    level = TrunkRotationEstimator.exact(1.0)
+    assert level.learn([rolled_pose(0.0, facing_deg, 0.0, 25.0)] * 5)
+    rolled = TrunkRotationEstimator.exact(1.0)
+    assert rolled.learn([rolled_pose(0.0, facing_deg, roll_deg, 25.0)] * 5)
+    for turn_deg in (-40.0, -25.0, 25.0, 40.0):
+        want = level.measure(rolled_pose(turn_deg, facing_deg, 0.0, 25.0))
+        assert want * turn_deg > 0.75 * turn_deg ** 2  # about the turn (a reclined turn reads a little less)
+        assert rolled.measure(rolled_pose(turn_deg, facing_deg, roll_deg, 25.0)) == pytest.approx(want, abs=3.0)
+
+
+def russian_twist(roll_to_deg: float) -> list[Pose]:
+    """A reclined trunk (25 deg back, as in a Russian twist) turning 40 deg left and right three times, resting 1 s
+    before each turn (10 fps), filmed from the front by a camera that tips (rolls) smoothly from level to
+    ``roll_to_deg`` over the recording, as the camera_tilt stress of benchmarks/stress_counts.py does."""
+    turn = [40.0 * (1 - math.cos(math.pi * k / 8)) / 2 for k in range(9)]
+    one = [0.0] * 10 + turn + [40.0] * 10 + turn[::-1]
+    truth = [r * s for _ in range(3) for s in (1.0, -1.0) for r in one] + [0.0] * 10
+    ramp = [roll_to_deg * (3 - 2 * u) * u * u for u in np.linspace(0.0, 1.0, len(truth))]
+    return [rolled_pose(r, 0.0, roll, 25.0) for r, roll in zip(truth, ramp, strict=True)]
+
+
+@pytest.mark.parametrize("roll_to_deg", [6.0, -6.0])
+def test_a_camera_tipping_over_the_recording_reads_the_turns_a_level_one_reads(roll_to_deg):
+    """A propped phone tipping by 6 deg over a Russian twist: before, the turns to one side faded more and more
+    (the last turns read 23-26 deg for 37). The neutral is learnt from the rests all through the recording, so its angle
+    holds the roll of about the middle; a turn near either end is read with up to 3 deg of roll left, which moves
+    the drop by ``W sin(3 deg)``: up to 3 deg off here, where the turn's own drop (``W sin(40) sin(25)``, 0.27 of
+    ``W``) is at the side-bend fade's start (:data:`~formcheck.rotation.BEND_DROP_FULL`)."""
+    level, tipping = russian_twist(0.0), russian_twist(roll_to_deg)
+    rests = [i for i in range(len(level)) if i % 38 < 10]
+    ests = [TrunkRotationEstimator.exact(1.0) for _ in range(2)]
+    assert ests[0].learn([level[i] for i in rests]) and ests[1].learn([tipping[i] for i in rests])
+    want, got = ests[0].measure_all(level), ests[1].measure_all(tipping)
+    assert max(want) > 35.0 and min(want) < -35.0
+    assert got == pytest.approx(want, abs=3.5)
