@@ -390,8 +390,12 @@ def _slow(values: np.ndarray, times_s: np.ndarray, spread: float) -> np.ndarray:
     at full speed read as slow and "dwelt" there for 0.3 s (the rest was found 20 deg into a turn and turns to
     that side were lost). Smoothed over 9 frames the noise's speed is about a tenth of it.
     """
-    values = _movement(values, times_s)
-    v = np.gradient(values, times_s) if values.size > 2 else np.zeros_like(values)
+    return _slow_movement(_movement(values, times_s), times_s, spread)
+
+
+def _slow_movement(move: np.ndarray, times_s: np.ndarray, spread: float) -> np.ndarray:
+    """:func:`_slow` of values already smoothed (:func:`_movement`)."""
+    v = np.gradient(move, times_s) if move.size > 2 else np.zeros_like(move)
     return np.abs(v) <= max(1e-6, SLOW_SHARE_PER_S * spread)
 
 
@@ -479,7 +483,7 @@ def _turning_point(values: np.ndarray, times_s: np.ndarray, value: float, band: 
     rep's peak (14 deg, 50 slow frames in one visit turning back down, 17 in a hesitation on the way to the full
     turn) was taken as the rest; the tabletop's visits (5 deg) are passed through twice and turned at once."""
     move = _movement(values, times_s)
-    slow = _slow(values, times_s, spread)
+    slow = _slow_movement(move, times_s, spread)
     near = np.abs(move - value) <= band
     idx = np.flatnonzero(near)
     if idx.size == 0:
@@ -577,8 +581,8 @@ def _pauses(values: np.ndarray, times_s: np.ndarray, ok: np.ndarray, spread: flo
         return []
     v, t = values[idx], times_s[idx]
     step_s = float(np.median(np.diff(t)))
-    slow = _slow(v, t, spread)
-    v = zero_phase_smooth(v, _half_window(1.0 / step_s) if step_s > 0 else 1)
+    v = _movement(v, t)
+    slow = _slow_movement(v, t, spread)
     runs: list[np.ndarray] = []
     start = 0
     lo = hi = math.nan
