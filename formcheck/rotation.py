@@ -263,10 +263,15 @@ def trunk_lean_deg(pose: Pose) -> float:
     (:func:`formcheck.geometry.image_lean_deg`, degrees, positive leaning to the image's right). Plane: frontal
     (as seen by the camera); view: front, back or oblique. Used against its value at neutral, so a camera that is
     rolled or a person who sits a little crooked reads 0 at rest."""
+    return float(image_lean_deg(np.asarray(_trunk_xy(pose), dtype=float)))
+
+
+def _trunk_xy(pose: Pose) -> np.ndarray:
+    """The hip midpoint -> shoulder midpoint vector in the picture (px)."""
     xy = pose.xy_px
     shoulders = 0.5 * (xy[int(L.LEFT_SHOULDER)] + xy[int(L.RIGHT_SHOULDER)])
     hips = 0.5 * (xy[int(L.LEFT_HIP)] + xy[int(L.RIGHT_HIP)])
-    return float(image_lean_deg(np.asarray(shoulders - hips, dtype=float)))
+    return shoulders - hips
 
 
 def lean_trust(lean_deg: float) -> float:
@@ -339,10 +344,7 @@ def trunk_length_px(pose: Pose) -> float:
     camera and its zoom; a turn about the trunk's long axis changes it only a little (MediaPipe: to 0.975 of rest at
     a 40-60 deg turn seen from the front, 1.019 at 30 deg oblique), a lean toward or away from the camera by
     ``cos`` of the lean."""
-    xy = pose.xy_px
-    shoulders = 0.5 * (xy[int(L.LEFT_SHOULDER)] + xy[int(L.RIGHT_SHOULDER)])
-    hips = 0.5 * (xy[int(L.LEFT_HIP)] + xy[int(L.RIGHT_HIP)])
-    return float(np.linalg.norm(shoulders - hips))
+    return float(np.linalg.norm(_trunk_xy(pose)))
 
 
 def rest_scales(trunks_px: np.ndarray, times_s: np.ndarray, rest: np.ndarray) -> np.ndarray:
