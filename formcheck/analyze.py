@@ -288,12 +288,12 @@ def _video_pictures(path: Path, video_wh: tuple[int, int]) -> Iterator[Iterator[
 def _write(source: VideoFileSource, series: PoseSeries, counted: Counted, exercise: Exercise | None,
            folder: OutputFolder, *, write_video: bool, progress: bool, stop: StopRequest,
            video_long_side_px: int | None = VIDEO_LONG_SIDE_PX,
-           pictures: Iterator[Frame] | None = None) -> tuple[FrameStats, int]:
+           pictures: Iterator[Frame] | None) -> tuple[FrameStats, int]:
     """Writes ``frames.csv``, ``reps.csv`` and the annotated video under their partial names; returns the
     statistics and the frames written (fewer than the series when a signal stopped it: every file then holds
     the same frames). The video is at most ``video_long_side_px`` on its long side (None: the source's
     size), drawn at that size; ``pictures``: the source's pictures at that size, already decoding
-    (:func:`_video_pictures`; None: this opens them)."""
+    (:func:`_video_pictures`; None without the video)."""
     info = source.info
     stats = FrameStats()
     neutral = set(counted.neutral.frames) if counted.neutral is not None else set()
@@ -318,7 +318,8 @@ def _write(source: VideoFileSource, series: PoseSeries, counted: Counted, exerci
             video = stack.enter_context(VideoSink(folder.partial(VIDEO_NAME), video_wh, info.fps,
                                                   container_format="mp4", shown_as=folder.final(VIDEO_NAME)))
             encoder = stack.enter_context(Drain(lambda item: video.write(*item), name="formcheck-encode"))
-            frames = pictures if pictures is not None else stack.enter_context(_video_pictures(source.path, video_wh))
+            assert pictures is not None, "the video pass needs its pictures (_video_pictures)"
+            frames = pictures
         bar = ProgressBar(len(series) if write_video else 0, label=f"{Path(info.name).name}: video",
                           enabled=progress and write_video)
         stack.callback(bar.close)

@@ -403,7 +403,7 @@ class VideoFileSource:
         ``skip_nonref_before_pts``, pictures no other picture refers to (FFmpeg's ``skip_frame`` NONREF: in
         H.264 with B-frames, about half of them) are not decoded until the first packet at or after that
         timestamp: a chunk's way from the key frame to its warm-up is decoded and thrown away, and skipping a
-        picture nothing refers to changes no other picture (``tests/test_sources.py``: the frames from that
+        picture nothing refers to changes no other picture (``tests/test_landmark_chunks.py``: the frames from that
         timestamp on are byte for byte those of a full decode). The skip is set and lifted between packets, in
         decoding order, so every packet at or after the timestamp is decoded in full."""
         stream = self._stream
