@@ -44,7 +44,13 @@ How people really film (each built from the same cached series, image and world 
 * ``partial_rep``: right after the first full rep, the same rep again scaled down to peak midway between
   ``enter`` and the target's near edge: it holds when it counts one more partial rep on that side and the same
   full reps (rep clips whose first full rep starts and ends at rest);
-* ``low_light``: visibility lower, noise 1.5x ``jitter``'s, the person lost on 3% of single frames.
+* ``low_light``: visibility lower, noise 1.5x ``jitter``'s, the person lost on 3% of single frames;
+* ``camera_view`` (four stresses, each scored on its own): the phone not where the exercise asks, the whole
+  scene seen from a camera moved round the person: ``camera_az+30`` / ``camera_az-30`` 30 deg round the vertical
+  axis either way (a phone on a chair off to one side), ``camera_el+20`` / ``camera_el-20`` 20 deg above (on a
+  table, looking down) or below (on the floor, looking up) the hips. A rigid turn of the world landmarks and a
+  weak-perspective turn of the picture at the same scale (:func:`camera_view` says exactly how). It must count as
+  unstressed: a phone 30 deg off is still where people put it. ``--only camera_view`` runs the four.
 
 After ``camera_move``, ``camera_tilt``, ``lower_body_out`` and ``low_light`` the coach may rightly refuse to count
 (a part the metric needs out of the picture or hard to see, said on at least half of the frames): listed, not
@@ -290,6 +296,59 @@ def camera_drift(series: PoseSeries, scale_to: float = DRIFT_SCALE, shift: tuple
     wx, wy = a["world_xyz_m"][..., 0].copy(), a["world_xyz_m"][..., 1].copy()
     a["world_xyz_m"][..., 0] = cos * wx - sin * wy
     a["world_xyz_m"][..., 1] = sin * wx + cos * wy
+    _outside_seen_badly(a, series.resolution_wh)
+    return rebuild(series, a, np.ones(len(series), dtype=bool))
+
+
+#: ``camera_azimuth``: the camera this far round the person, either way (deg). 30 is the far end of where people put a
+#: phone "beside" them (a chair or shelf 20-35 deg off side-on, or off square for a front view): what must still
+#: count. ``camera_elevation``: the camera this far above (looking down: a phone on a table) or below (looking up:
+#: a phone on the floor) the hips' height (deg).
+VIEW_AZIMUTH_DEG = 30.0
+VIEW_ELEVATION_DEG = 20.0
+
+
+def _world_scale_px_per_m(a: dict[str, np.ndarray]) -> float:
+    """The picture's scale against the world landmarks: the least-squares ``s`` of ``xy_px - hips ~ s * world_xy``
+    over every landmark and frame placed (a weak-perspective camera)."""
+    hips = 0.5 * (a["xy_px"][:, HIPS[0]] + a["xy_px"][:, HIPS[1]])
+    p, w = (a["xy_px"] - hips[:, None]).reshape(-1, 2), a["world_xyz_m"][..., :2].reshape(-1, 2)
+    ok = np.isfinite(p).all(axis=1) & np.isfinite(w).all(axis=1)
+    return float((p[ok] * w[ok]).sum() / max((w[ok] ** 2).sum(), 1e-12)) if ok.any() else 1.0
+
+
+def camera_view(series: PoseSeries, azimuth_deg: float = 0.0, elevation_deg: float = 0.0) -> PoseSeries:
+    """The camera moved round the person: the whole recording seen from ``azimuth_deg`` round the vertical axis
+    (> 0: the camera moved to its right and turned back to the hips) and then ``elevation_deg`` up (> 0: the
+    camera above the hips, looking down), at the same distance and level (no roll).
+
+    The scene turns rigidly: with camera axes x right, y down, z away from the camera,
+    ``R = R_x(elevation) R_y(azimuth)`` where ``R_y(a)``: ``x' = x cos a + z sin a``, ``z' = -x sin a + z cos a``
+    and ``R_x(e)``: ``y' = y cos e - z sin e``, ``z' = y sin e + z cos e`` (a head above the hips comes nearer a
+    camera that looks down on it). The world landmarks (metres about the hips) are turned by ``R``.
+
+    The picture is a weak-perspective camera at the same scale (the body keeps its size): each landmark's picture
+    x, y about the hips' centre (its median over the recording; the hips at a constant depth) and its depth taken
+    from the world landmarks at the picture's scale (``s * world_z``, ``s`` from :func:`_world_scale_px_per_m`) are
+    turned by ``R``. The depth comes from the world, not from ``z_px``: on the cached series MediaPipe's image
+    depth reads 3-4 times the world's against the trunk (a seated person's knees 2.5 trunk lengths in front of the
+    hips), so turning with it would fold an exaggerated depth into the picture. ``z_px`` is then the turned depth
+    about the hips at ``z_px``'s own gain against ``s * world_z`` (least squares). The picture's size is kept;
+    landmarks turned out of it are seen badly; visibility is otherwise unchanged."""
+    a = copy_arrays(series)
+    az, el = math.radians(azimuth_deg), math.radians(elevation_deg)
+    r_y = np.array([[math.cos(az), 0.0, math.sin(az)], [0.0, 1.0, 0.0], [-math.sin(az), 0.0, math.cos(az)]])
+    r_x = np.array([[1.0, 0.0, 0.0], [0.0, math.cos(el), -math.sin(el)], [0.0, math.sin(el), math.cos(el)]])
+    turn = r_x @ r_y
+    depth_px = _world_scale_px_per_m(a) * a["world_xyz_m"][..., 2]
+    ok = np.isfinite(depth_px) & np.isfinite(a["z_px"])
+    gain = float((a["z_px"][ok] * depth_px[ok]).sum() / max((depth_px[ok] ** 2).sum(), 1e-12)) if ok.any() else 1.0
+    hips_xy = 0.5 * (a["xy_px"][:, HIPS[0]] + a["xy_px"][:, HIPS[1]])
+    c = np.nanmedian(hips_xy, axis=0) if np.isfinite(hips_xy).any() else np.zeros(2)
+    xyz = np.concatenate([a["xy_px"] - c, depth_px[..., None]], axis=-1) @ turn.T
+    a["xy_px"] = xyz[..., :2] + c
+    a["z_px"] = gain * (xyz[..., 2] - 0.5 * (xyz[:, HIPS[0], 2] + xyz[:, HIPS[1], 2])[:, None])
+    a["world_xyz_m"] = a["world_xyz_m"] @ turn.T
     _outside_seen_badly(a, series.resolution_wh)
     return rebuild(series, a, np.ones(len(series), dtype=bool))
 
@@ -663,6 +722,12 @@ def in_view(base: dict[str, Any], hidden: list[tuple[str, float, float, bool]]) 
             "full": sum(f for f, _ in reps_t.values())}
 
 
+#: ``camera_view``: the camera round the person (azimuth, elevation in deg; :func:`camera_view`), each direction
+#: scored as a stress of its own.
+CAMERA_VIEWS = {"camera_az+30": (VIEW_AZIMUTH_DEG, 0.0), "camera_az-30": (-VIEW_AZIMUTH_DEG, 0.0),
+                "camera_el+20": (0.0, VIEW_ELEVATION_DEG), "camera_el-20": (0.0, -VIEW_ELEVATION_DEG)}
+
+
 #: How much each tempo stress stretches time.
 STRETCH = {"slower": 1.5, "faster": 0.75}
 
@@ -721,9 +786,11 @@ def main(argv: list[str] | None = None) -> int:
         "fidget": lambda s, c: fidget(s, catalogue[c["exercise"]]),
         "partial_rep": lambda s, c: partial_rep(s, catalogue[c["exercise"]]) if c["kind"] == "reps" else None,
         "low_light": lambda s, c: low_light(s),
+        **{name: (lambda s, c, az=az, el=el: camera_view(s, az, el)) for name, (az, el) in CAMERA_VIEWS.items()},
     }
     if args.only:
-        stresses = {k: v for k, v in stresses.items() if k in args.only}
+        only = {n for o in args.only for n in (CAMERA_VIEWS if o == "camera_view" else [o])}
+        stresses = {k: v for k, v in stresses.items() if k in only}
     held: dict[str, list[int]] = {k: [0, 0] for k in stresses}
     failures: list[str] = []
     refused: list[str] = []
@@ -773,6 +840,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, (ok, n) in held.items():
         print(f"{name:18s} {ok}/{n} clips count as unstressed")
     print(f"total: {sum(v[0] for v in held.values())}/{sum(v[1] for v in held.values())}")
+    if any(k in held for k in CAMERA_VIEWS) and len(held) > len(CAMERA_VIEWS):
+        rest = [v for k, v in held.items() if k not in CAMERA_VIEWS]
+        print(f"total without camera_view: {sum(v[0] for v in rest)}/{sum(v[1] for v in rest)}")
     for f in failures:
         print("  ✗", f)
     if refused:

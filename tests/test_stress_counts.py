@@ -70,6 +70,62 @@ def test_camera_tilt_turns_the_picture_and_the_world_alike():
         assert np.linalg.norm(after) == pytest.approx(np.linalg.norm(before), rel=1e-5)  # turned, not stretched
 
 
+# ------------------------------------------------------------------------------------------ camera view
+def _trunk(a: dict[str, np.ndarray], key: str) -> np.ndarray:
+    """``shoulder_mid - hip_mid`` on every frame."""
+    sh = 0.5 * (a[key][:, int(L.LEFT_SHOULDER)] + a[key][:, int(L.RIGHT_SHOULDER)])
+    return sh - 0.5 * (a[key][:, int(L.LEFT_HIP)] + a[key][:, int(L.RIGHT_HIP)])
+
+
+@pytest.mark.parametrize("azimuth_deg, elevation_deg", [(30.0, 0.0), (-30.0, 0.0), (0.0, 20.0), (0.0, -20.0)])
+def test_camera_view_turns_the_world_rigidly(azimuth_deg, elevation_deg):
+    series = _load("cat_cow_side")
+    turned = sc.camera_view(series, azimuth_deg, elevation_deg)
+    a, b = series.arrays()["world_xyz_m"].astype(float), turned.arrays()["world_xyz_m"].astype(float)
+    # lengths are kept (every landmark's distance from the hips and from each other): a turn, not a stretch
+    np.testing.assert_allclose(np.linalg.norm(b, axis=-1), np.linalg.norm(a, axis=-1), atol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(b[:, 0] - b[:, 11], axis=-1),
+                               np.linalg.norm(a[:, 0] - a[:, 11], axis=-1), atol=1e-5)
+    if elevation_deg == 0.0:  # round the vertical axis: heights unchanged, headings turned by the azimuth
+        np.testing.assert_allclose(b[..., 1], a[..., 1], atol=1e-6)
+        d_a, d_b = _trunk({"w": a}, "w"), _trunk({"w": b}, "w")
+        turn = np.degrees(np.arctan2(d_a[:, 2], d_a[:, 0]) - np.arctan2(d_b[:, 2], d_b[:, 0]))
+        assert np.median((turn + 180.0) % 360.0 - 180.0) == pytest.approx(azimuth_deg, abs=1e-3)
+    else:  # round the camera's horizontal axis: x unchanged
+        np.testing.assert_allclose(b[..., 0], a[..., 0], atol=1e-6)
+
+
+def test_camera_view_foreshortens_a_side_view_in_the_picture():
+    # plank side-on: the trunk lies along the picture's x with little depth, so turning the camera 30 deg round
+    # the person shortens it by cos(30 deg); raising the camera 20 deg leaves its x alone
+    series = _load("plank_side")
+    a = series.arrays()
+    for az in (30.0, -30.0):
+        b = sc.camera_view(series, az, 0.0).arrays()
+        ratio = np.nanmedian(np.abs(_trunk(b, "xy_px")[:, 0]) / np.abs(_trunk(a, "xy_px")[:, 0]))
+        assert ratio == pytest.approx(math.cos(math.radians(30.0)), abs=0.03)
+        np.testing.assert_allclose(b["xy_px"][..., 1], a["xy_px"][..., 1], atol=1e-3)  # heights unchanged
+    # a person upright (thoracic extension, side-on): the trunk's height in the picture shortens by cos(20 deg)
+    series = _load("thoracic_extension_side")
+    a = series.arrays()
+    for el in (20.0, -20.0):
+        b = sc.camera_view(series, 0.0, el).arrays()
+        ratio = np.nanmedian(np.abs(_trunk(b, "xy_px")[:, 1]) / np.abs(_trunk(a, "xy_px")[:, 1]))
+        assert ratio == pytest.approx(math.cos(math.radians(20.0)), abs=0.03)
+        np.testing.assert_allclose(b["xy_px"][..., 0], a["xy_px"][..., 0], atol=1e-3)
+
+
+def test_camera_view_keeps_the_body_at_its_place_and_the_hips_at_depth_zero():
+    series = _load("glute_bridge_side")
+    b = sc.camera_view(series, 30.0, 20.0).arrays()
+    a = series.arrays()
+    hips_a = np.nanmedian(a["xy_px"][:, sc.HIPS].mean(axis=1), axis=0)
+    hips_b = np.nanmedian(b["xy_px"][:, sc.HIPS].mean(axis=1), axis=0)
+    np.testing.assert_allclose(hips_b, hips_a, atol=0.05 * sc.trunk_px(sc.copy_arrays(series)))
+    np.testing.assert_allclose(b["z_px"][:, sc.HIPS].mean(axis=1), 0.0, atol=1e-3)
+    assert sc.camera_view(series, 30.0, 0.0).resolution_wh == series.resolution_wh
+
+
 # ------------------------------------------------------------------------------------------ lower body
 def test_lower_body_out_ends_the_picture_just_past_the_hips():
     series = _load("seated_rotation_front")
