@@ -149,7 +149,10 @@ def test_no_person_gives_nan_not_an_error():
 
 
 @pytest.mark.parametrize("facing,expected", [(0.0, "front"), (30.0, "front"), (180.0, "back"), (90.0, "side"),
-                                             (-90.0, "side"), (-150.0, "back")])
+                                             (-90.0, "side"), (-150.0, "back"),
+                                             # a side view read 42-48 deg off the front: MediaPipe's hip line
+                                             # reads a camera 45 deg off the front as 39 (median; wide set)
+                                             (42.0, "side"), (-138.0, "side"), (36.0, "front"), (-144.0, "back")])
 def test_view_classification(facing, expected):
     _, xyz = synthetic_pose_arrays(facing_deg=facing, rotation_deg=40.0)
     assert str(geometry.classify_view(xyz)) == expected

@@ -126,6 +126,27 @@ def test_camera_view_keeps_the_body_at_its_place_and_the_hips_at_depth_zero():
     assert sc.camera_view(series, 30.0, 0.0).resolution_wh == series.resolution_wh
 
 
+def test_a_side_view_filmed_30_deg_off_still_counts():
+    # the rendered squeeze filmed side-on, MediaPipe reads its pelvis 72 deg off the front; the camera 30 deg round
+    # towards the person's front reads 42: a side view to the person who put the phone there, and it must count
+    series = _load("scapular_squeeze_side")
+    exercise = CATALOGUE["scapular-squeeze"]
+    base, got = sc.counts(series, exercise), sc.counts(sc.camera_view(series, sc.VIEW_AZIMUTH_DEG, 0.0), exercise)
+    assert got["refused_share"] < 0.1
+    assert got["reps"] == base["reps"] == {"all": (4, 0)}
+
+
+@pytest.mark.parametrize("name", ["cat_cow_side", "glute_bridge_side"])
+def test_a_camera_far_off_side_on_is_told_to_turn_rather_than_counted(name):
+    # 60 deg round towards the front (a camera nearer in front than beside): the coach asks for the side view
+    series = _load(name)
+    exercise = CATALOGUE[sc.rendered_clips_by_name()[name]["exercise"]]
+    counted = measure_and_count(sc.camera_view(series, 60.0, 0.0), exercise)
+    hints = [f.view_hint for f in counted.feedback if f is not None]
+    assert sum(h == "Turn side-on to the camera" for h in hints) >= 0.9 * len(counted.feedback)
+    assert counted.session_summary["reps"]["all"]["full"] == 0
+
+
 # ------------------------------------------------------------------------------------------ lower body
 def test_lower_body_out_ends_the_picture_just_past_the_hips():
     series = _load("seated_rotation_front")
