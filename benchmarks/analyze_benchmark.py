@@ -19,6 +19,7 @@ and at 4K (the sample upscaled to 3840x2160), and batch throughput: ``formcheck 
 against ``--jobs 2`` on the same videos. The load of the machine (``os.getloadavg``) is printed beside it.
 
     .venv/bin/python benchmarks/analyze_benchmark.py [VIDEO] [--rounds 2] [--repeat 4] [--no-batch] [--no-4k] [--batch-only]
+    .venv/bin/python benchmarks/analyze_benchmark.py --portrait-only [--rounds 2]   # the 1080x1920 speed line only
 """
 
 from __future__ import annotations
@@ -290,6 +291,8 @@ def main() -> None:
     parser.add_argument("--no-batch", action="store_true", help="skip the --jobs 1 / --jobs 2 batch section")
     parser.add_argument("--no-4k", action="store_true", help="skip the 4K memory runs")
     parser.add_argument("--batch-only", action="store_true", help="only the batch section")
+    parser.add_argument("--portrait-only", action="store_true",
+                        help="only the speed section's 1080x1920 portrait clip (no 640x480 clip, memory or batch)")
     args = parser.parse_args()
     print(f"formcheck analyze benchmark, {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; {load()}")
     with tempfile.TemporaryDirectory(prefix="formcheck-bench-") as tmp:
@@ -300,6 +303,10 @@ def main() -> None:
         portrait = tmp_path / "portrait_1080x1920.mp4"
         write_clip(args.video, portrait, transform=portrait_1080x1920)
         clips = {f"{args.video.stem} 640x480": args.video, "portrait 1080x1920": portrait}
+        if args.portrait_only:
+            speed_section({"portrait 1080x1920": portrait}, tmp_path, args.rounds)
+            print(f"end: {load()}")
+            return
         speed_section(clips, tmp_path, args.rounds)
         long_video = tmp_path / "long.mp4"
         write_clip(args.video, long_video, times=args.repeat)
