@@ -14,7 +14,9 @@ Coordinate frames (see :mod:`formcheck.types`):
   metric is translation-invariant, so the origin does not matter.
 
 "Vertical" is the camera's vertical (image y axis, and the 3D ``-y`` axis, ``UP``): the camera is assumed
-upright, as a laptop's or a phone's on a stand is.
+upright, as a laptop's or a phone's on a stand is. :func:`shoulders_back_deg` takes an ``up_xyz`` instead: the
+recording passes give it the body's own up at the person's neutral, since its small range does not survive a
+camera tipped or rolled.
 
 The person's own left and right are used throughout (MediaPipe's LEFT_* landmarks are the person's left).
 The sign conventions:
@@ -445,12 +447,18 @@ def _neck_length_ratio(b: _Body) -> FloatArray:
     return np.where(trunk > 0, _norm(b.neck_xy) / trunk, np.nan)
 
 
-def shoulders_back_deg(xyz_m: FloatArray) -> FloatArray:
+def shoulders_back_deg(xyz_m: FloatArray, up_xyz: FloatArray = UP) -> FloatArray:
     """Scapular retraction in 3D: the hip -> shoulder line's lean behind the hips along the body's own
     forward axis, from MediaPipe's world landmarks.
 
     Formula: ``asin(-((shoulder_mid - hip_mid) . forward) / |shoulder_mid - hip_mid|)`` in degrees, in 3D
-    metres, with ``forward = normalise(left x UP)`` and ``left`` from :func:`body_left_axis`.
+    metres, with ``forward = normalise(left x up_xyz)`` and ``left`` from :func:`body_left_axis`. ``up_xyz``
+    defaults to the camera's up (:data:`UP`); :mod:`formcheck.passes` passes the body's own up at the person's
+    neutral (:func:`trunk_up_xyz` of the neutral's frames), so the reading is the trunk's lean from where it
+    rests, in the plane of the body's left axis and that up, and a camera above, below or rolled reads the same
+    (a rigid turn of the scene turns ``left``, the trunk and the up alike). Against the camera's up MediaPipe's
+    trunk is not in that plane: a camera 20 deg above or below changed the real squeeze's reading by up to
+    2.9 deg and the rendered one's by 0.8 (tests/test_passes.py).
     Plane: sagittal (the body's own, whatever the camera sees). View: any (front, back or side): it uses the
     world landmarks, not the picture. Sign: larger when the shoulders move back (the squeeze), smaller when
     they round forward. Leaning the whole trunk back raises it too, so it is used relative to the person's
@@ -463,15 +471,31 @@ def shoulders_back_deg(xyz_m: FloatArray) -> FloatArray:
     (``benchmarks/scapular_front.py``, docs/accuracy.md).
     """
     with np.errstate(invalid="ignore", divide="ignore"):
-        return _shoulders_back_deg(_Body(None, xyz_m))
+        return _shoulders_back_deg(_Body(None, xyz_m), up_xyz)
 
 
-def _shoulders_back_deg(b: _Body) -> FloatArray:
-    forward = _cross(b.left_xyz, UP)
+def _shoulders_back_deg(b: _Body, up_xyz: FloatArray = UP) -> FloatArray:
+    forward = _cross(b.left_xyz, up_xyz)
     d = b.trunk_xyz
     forward = forward / _norm(forward)[..., None]
     ratio = -(d * forward).sum(axis=-1) / _norm(d)
     return np.degrees(np.arcsin(_clip_unit(ratio)))
+
+
+def trunk_up_xyz(xyz_m: FloatArray) -> FloatArray:
+    """The body's own up over some frames: the median of the unit hip -> shoulder vectors, normalised, shape (3,).
+
+    Formula: ``normalise(median_frames(t / |t|))`` with ``t = shoulder_mid - hip_mid`` in 3D metres. :data:`UP`
+    when no frame has both placed."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = _Body(None, np.asarray(xyz_m, dtype=float)).trunk_xyz.reshape(-1, 3)
+        unit = t / _norm(t)[:, None]
+    unit = unit[np.isfinite(unit).all(axis=1)]
+    if not len(unit):
+        return UP.copy()
+    up = np.median(unit, axis=0)
+    n = float(np.linalg.norm(up))
+    return up / n if n > 0 else UP.copy()
 
 
 def chest_lift_deg(xy_px: FloatArray) -> FloatArray:
@@ -591,6 +615,12 @@ _BODY_FORMS: dict[str, tuple[Callable[[FloatArray, FloatArray], FloatArray], Cal
         _shoulder_retraction_deg, _neck_length_ratio, _chest_lift_deg, _trunk_axial_rotation_deg,
         _shoulders_back_deg), strict=True) if form is not None
 }
+
+def runs_shipped(name: str) -> bool:
+    """Whether metric ``name`` of :data:`METRICS` is computed as shipped (a benchmark may swap in a candidate)."""
+    spec = next((s for s in METRICS if s.name == name), None)
+    return spec is not None and spec.compute is _BODY_FORMS.get(name, (None, None))[0]
+
 
 METRIC_NAMES: tuple[str, ...] = tuple(spec.name for spec in METRICS)
 METRICS_BY_NAME: dict[str, MetricSpec] = {spec.name: spec for spec in METRICS}

@@ -742,6 +742,14 @@ def _measure_unsmoothed(series: PoseSeries, exercise: Exercise | None, *, calibr
             if neutral.metric == "trunk_rotation_deg" and calibrate_s is None:
                 neutral, rotation = _refine_rotation_neutral(raw, poses, exercise, neutral, estimator, rotation,
                                                              _fps(series))
+    if neutral is not None and geometry.runs_shipped("shoulders_back_deg"):
+        body_up, neutral = _shoulders_back_from_body_up(raw, poses, neutral)
+        if neutral.metric == "shoulders_back_deg" and calibrate_s is None:
+            # its rest found again on the reading against the body's up, then that up from the rest's frames
+            again = find_neutral(body_up, exercise)
+            if again is not None:
+                body_up, neutral = _shoulders_back_from_body_up(raw, poses, again)
+        raw = body_up
     out = []
     for i, m in enumerate(raw):
         if neutral is not None:
@@ -751,6 +759,28 @@ def _measure_unsmoothed(series: PoseSeries, exercise: Exercise | None, *, calibr
             m = replace(m, angles=angles)
         out.append(m)
     return out, neutral
+
+
+def _shoulders_back_from_body_up(raw: list[Measurement], poses: list, neutral: Neutral
+                                 ) -> tuple[list[Measurement], Neutral]:
+    """``shoulders_back_deg`` of every frame measured against the body's own up at the neutral (the median trunk
+    axis of its frames, :func:`geometry.trunk_up_xyz`) instead of the camera's, and its neutral value again.
+
+    A camera above or below the person, or rolled, tips the camera's up against the body's; MediaPipe's trunk is
+    not in the plane of its left axis and that up, so the tip leaked into the squeeze's reading (up to 2.9 deg on
+    a real squeeze, whose range is a few degrees). The body's up turns with the scene: the reading is the same."""
+    name = "shoulders_back_deg"
+    idx = list(neutral.frames)
+    if name not in neutral.values or not idx:
+        return raw, neutral
+    world = np.array([p.world_xyz_m for p in poses], dtype=float)
+    up = geometry.trunk_up_xyz(world[idx])
+    values = geometry.shoulders_back_deg(world, up)
+    out = [replace(m, angles={**m.angles, name: float(v)}) if name in m.angles else m
+           for m, v in zip(raw, values, strict=True)]
+    col = values[idx]
+    col = col[np.isfinite(col)]
+    return out, replace(neutral, values={**neutral.values, name: float(np.median(col)) if col.size else 0.0})
 
 
 def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exercise | None, neutral: Neutral,

@@ -248,3 +248,43 @@ def test_visibility_of_the_axial_rotation_needs_all_four_landmarks():
     out = geometry.metric_visibility(vis)
     assert out["trunk_axial_rotation_deg"] == pytest.approx(0.2)
     assert out["chest_lift_deg"] == pytest.approx(1.0)  # side view: the better-seen hip of the pair
+
+
+def _turn(yaw_deg: float, pitch_deg: float, roll_deg: float) -> np.ndarray:
+    """A rigid turn of the camera: about its vertical, then its x axis (tipped up/down), then its z axis (rolled)."""
+    y, p, r = np.radians([yaw_deg, pitch_deg, roll_deg])
+    r_y = np.array([[np.cos(y), 0, np.sin(y)], [0, 1, 0], [-np.sin(y), 0, np.cos(y)]])
+    r_x = np.array([[1, 0, 0], [0, np.cos(p), -np.sin(p)], [0, np.sin(p), np.cos(p)]])
+    r_z = np.array([[np.cos(r), -np.sin(r), 0], [np.sin(r), np.cos(r), 0], [0, 0, 1]])
+    return r_z @ r_x @ r_y
+
+
+def test_shoulders_back_against_the_bodys_up_is_the_same_from_a_camera_turned_any_way():
+    # The body's up at the neutral turns with the scene, so the reading against it does not depend on where the
+    # camera is: a person seen 20 deg off side-on whose left axis is not level (MediaPipe's far shoulder and hip
+    # placed higher), squeezing 4 cm back.
+    frames = []
+    for back_m in np.linspace(0.0, 0.04, 9):
+        _, xyz = synthetic_pose_arrays(shoulder_back_m=float(back_m), facing_deg=70.0, extension_deg=5.0)
+        xyz[[int(L.LEFT_SHOULDER), int(L.LEFT_HIP)], 1] -= 0.08
+        xyz[int(L.LEFT_SHOULDER), 2] += 0.05 * back_m / 0.04  # the far shoulder's depth wavering with it
+        frames.append(xyz)
+    xyz = np.array(frames)
+    level = geometry.shoulders_back_deg(xyz, geometry.trunk_up_xyz(xyz[:2]))
+    assert level[-1] - level[0] > 1.0
+    for turn in (_turn(0, 20, 0), _turn(0, -20, 0), _turn(0, 0, 6), _turn(30, 20, -6)):
+        turned = xyz @ turn.T
+        assert geometry.shoulders_back_deg(turned, geometry.trunk_up_xyz(turned[:2])) == pytest.approx(level, abs=1e-9)
+    # Against the camera's up the same squeeze read up to 0.7 deg differently from a camera 20 deg above.
+    camera_up = geometry.shoulders_back_deg(xyz) - geometry.shoulders_back_deg(xyz[0])
+    tipped = xyz @ _turn(0, 20, 0).T
+    tipped_up = geometry.shoulders_back_deg(tipped) - geometry.shoulders_back_deg(tipped[0])
+    assert np.abs(tipped_up - camera_up).max() > 0.3
+
+
+def test_the_bodys_up_is_the_median_trunk_axis_or_the_cameras_up_without_one():
+    _, upright = synthetic_pose_arrays()
+    assert geometry.trunk_up_xyz(upright[None]) == pytest.approx(geometry.UP)
+    tipped = upright @ _turn(0, 0, 10).T
+    assert geometry.trunk_up_xyz(np.stack([tipped] * 3)) == pytest.approx(_turn(0, 0, 10) @ geometry.UP)
+    assert geometry.trunk_up_xyz(np.full((4, NUM_LANDMARKS, 3), np.nan)) == pytest.approx(geometry.UP)
