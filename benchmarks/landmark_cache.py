@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from formcheck.analyze import file_sha256 as sha256
+from formcheck.passes import IDENTITY_BEFORE
 from formcheck.series import PoseSeries
 
 #: The caches are made as ``formcheck analyze`` runs its landmark pass on a machine with this many CPUs (the
@@ -96,6 +97,7 @@ def stale_reason(path: Path, video: Path | None = None, *, ignore: Collection[st
     if not stored or "source_duration_s" not in facts:
         return f"{path.name} was made by an older landmark pass that stored no identity"
     today = _today(facts["resolution_wh"], float(facts["source_duration_s"]), int(facts["frames"]))  # type: ignore[arg-type]
+    stored = IDENTITY_BEFORE | stored  # a key added since the cache was made: what the pass did before it
     differ = [f"{k} {stored.get(k, 'missing')} (today {v})" for k, v in today.items()
               if k not in ignore and str(stored.get(k)) != str(v)]
     if differ:

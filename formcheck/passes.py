@@ -33,7 +33,7 @@ from formcheck.pose import ModelInput, PoseEstimator, model_size_wh
 from formcheck.record import file_sha256
 from formcheck.rotation import TrunkRotationEstimator
 from formcheck.series import PoseSeries
-from formcheck.sources import FrameSource, SourceInfo, Span, SpanError, VideoFileSource
+from formcheck.sources import FrameSource, SourceInfo, Span, SpanError, VideoFileSource, whole_factor
 from formcheck.types import Measurement, Pose
 
 log = logging.getLogger(__name__)
@@ -244,17 +244,31 @@ def _run_chunk(path: Path, estimator: PoseEstimator | None, model_path: Path, pa
 #: :func:`~formcheck.pose.model_size_wh`, in :func:`landmark_chunks` chunks (:func:`chunked_landmark_pass`).
 LANDMARK_PASS_VERSION = 2
 
+#: :func:`landmark_pass_identity`'s ``model_input_scaling``: how the model's picture is made from the decoded
+#: one. ``ffmpeg``: FFmpeg scales and converts in one step (also what a cache stored before the key existed
+#: was made with, :data:`IDENTITY_BEFORE`); ``yuv-planes``: a picture made smaller by a whole factor is
+#: scaled plane by plane in YUV and converted after (:func:`formcheck.sources.planar_scaled`).
+IDENTITY_BEFORE: dict[str, str] = {"model_input_scaling": "ffmpeg"}
+
+
+def model_input_scaling(resolution_wh: tuple[int, int]) -> str:
+    """How a picture of ``resolution_wh`` is made the model's picture (see :data:`IDENTITY_BEFORE`)."""
+    target_wh = model_size_wh(resolution_wh)
+    return "yuv-planes" if target_wh != tuple(resolution_wh) and whole_factor(resolution_wh, target_wh) > 1 else "ffmpeg"
+
 
 def landmark_pass_identity(info: SourceInfo, model_path: Path, cpus: int) -> dict[str, str | int | float]:
     """What, besides the video itself, makes :func:`chunked_landmark_pass` give the landmarks it gives on a
     video with ``info`` on a machine with ``cpus`` CPUs: the pass's version, the model file's sha256, the size the
     model is shown each picture at, the number of chunks and their warm-up, and MediaPipe's version. Cheap (no
-    model run): the benchmarks' landmark caches store it and their gates compare it with today's."""
+    model run): the benchmarks' landmark caches store it and their gates compare it with today's. A key added
+    later is compared with :data:`IDENTITY_BEFORE`'s value when a cache does not store it."""
     w, h = model_size_wh(info.resolution_wh)
     return {
         "version": LANDMARK_PASS_VERSION,
         "model_sha256": _model_sha256(*_file_key(Path(model_path))),
         "model_input_wh": f"{w}x{h}",
+        "model_input_scaling": model_input_scaling(info.resolution_wh),
         "chunks": landmark_chunks(info, cpus),
         "chunk_warmup_s": CHUNK_WARMUP_S,
         "mediapipe": _mediapipe_version(),

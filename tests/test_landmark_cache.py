@@ -48,6 +48,9 @@ def test_a_cache_made_by_todays_pass_is_fresh(tmp_path):
 def test_the_identity_holds_what_changes_the_landmarks():
     today = _today((1920, 1080), 21.5)
     assert today["model_input_wh"] == "960x540"  # a 1080p video is shown to the model at 960 px
+    assert today["model_input_scaling"] == "yuv-planes"  # a whole factor smaller: scaled in YUV planes
+    assert _today((1280, 720), 21.5)["model_input_scaling"] == "ffmpeg"  # 1.33x: FFmpeg scales it
+    assert _today((640, 480), 6.0)["model_input_scaling"] == "ffmpeg"  # not scaled: FFmpeg converts it
     assert today["chunks"] == 2 == landmark_chunks(SourceInfo("", (1920, 1080), 30.0, 0, 21.5, ""), 2)
     assert _today((640, 480), 6.0)["chunks"] == 1  # shorter than two chunks of MIN_CHUNK_S
     assert today["version"] == LANDMARK_PASS_VERSION
@@ -63,7 +66,7 @@ def test_a_cache_from_an_older_pass_with_no_identity_is_stale(tmp_path):
 def test_each_part_of_the_identity_makes_a_cache_stale(tmp_path):
     today = _today((640, 480), 10.0)
     changed = {"version": LANDMARK_PASS_VERSION - 1, "model_sha256": "f" * 64, "model_input_wh": "320x240",
-               "chunks": 1, "chunk_warmup_s": 0.5, "mediapipe": "0.10.0"}
+               "model_input_scaling": "yuv-planes", "chunks": 1, "chunk_warmup_s": 0.5, "mediapipe": "0.10.0"}
     for key, value in changed.items():
         path = _write(tmp_path / f"{key}.npz", (640, 480), 10.0, **(today | {key: value}))
         reason = landmark_cache.stale_reason(path)
@@ -88,3 +91,14 @@ def test_an_ignored_part_of_the_identity_does_not_make_a_cache_stale_and_the_oth
                          **(today | {"mediapipe": "1.9.9", "model_sha256": "f" * 64}))
     reason = landmark_cache.stale_reason(other_model, ignore=("mediapipe",))
     assert reason is not None and "model_sha256" in reason and "mediapipe" not in reason
+
+
+def test_a_cache_stored_before_the_scaling_was_recorded_is_stale_only_where_the_scaling_changed(tmp_path):
+    """Caches made before ``model_input_scaling`` existed were made with FFmpeg's scaling: still today's for a
+    size FFmpeg scales (1280x720) or does not scale (640x480); stale for 1920x1080, now scaled in YUV planes."""
+    for wh, stale in (((640, 480), False), ((1280, 720), False), ((1920, 1080), True)):
+        older = {k: v for k, v in _today(wh, 21.5).items() if k != "model_input_scaling"}
+        path = _write(tmp_path / f"{wh[0]}.npz", wh, 21.5, **older)
+        reason = landmark_cache.stale_reason(path)
+        assert (reason is not None) == stale, (wh, reason)
+        assert not stale or "model_input_scaling ffmpeg (today yuv-planes)" in reason
