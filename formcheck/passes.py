@@ -252,9 +252,11 @@ IDENTITY_BEFORE: dict[str, str] = {"model_input_scaling": "ffmpeg"}
 
 
 def model_input_scaling(resolution_wh: tuple[int, int]) -> str:
-    """How a picture of ``resolution_wh`` is made the model's picture (see :data:`IDENTITY_BEFORE`)."""
-    target_wh = model_size_wh(resolution_wh)
-    return "yuv-planes" if target_wh != tuple(resolution_wh) and whole_factor(resolution_wh, target_wh) > 1 else "ffmpeg"
+    """How a picture of ``resolution_wh`` is made the model's picture (see :data:`IDENTITY_BEFORE`): by the
+    planes when the model's size is a whole factor smaller (:func:`formcheck.sources.whole_factor` is 1 for the
+    same size, so the source's size stays FFmpeg's, as :meth:`~formcheck.sources.VideoFileSource.model_inputs`
+    does)."""
+    return "yuv-planes" if whole_factor(resolution_wh, model_size_wh(resolution_wh)) > 1 else "ffmpeg"
 
 
 def landmark_pass_identity(info: SourceInfo, model_path: Path, cpus: int) -> dict[str, str | int | float]:
@@ -765,12 +767,13 @@ def _measure_unsmoothed(series: PoseSeries, exercise: Exercise | None, *, calibr
                 neutral, rotation = _refine_rotation_neutral(raw, poses, exercise, neutral, estimator, rotation,
                                                              _fps(series))
     if neutral is not None and geometry.runs_shipped("shoulders_back_deg"):
-        body_up, neutral = _shoulders_back_from_body_up(raw, poses, neutral)
+        world = np.array([p.world_xyz_m for p in poses], dtype=float)
+        body_up, neutral = _shoulders_back_from_body_up(raw, world, neutral)
         if neutral.metric == "shoulders_back_deg" and calibrate_s is None:
             # its rest found again on the reading against the body's up, then that up from the rest's frames
             again = find_neutral(body_up, exercise)
             if again is not None:
-                body_up, neutral = _shoulders_back_from_body_up(raw, poses, again)
+                body_up, neutral = _shoulders_back_from_body_up(raw, world, again)
         raw = body_up
     out = []
     for i, m in enumerate(raw):
@@ -783,7 +786,7 @@ def _measure_unsmoothed(series: PoseSeries, exercise: Exercise | None, *, calibr
     return out, neutral
 
 
-def _shoulders_back_from_body_up(raw: list[Measurement], poses: list, neutral: Neutral
+def _shoulders_back_from_body_up(raw: list[Measurement], world_xyz_m: np.ndarray, neutral: Neutral
                                  ) -> tuple[list[Measurement], Neutral]:
     """``shoulders_back_deg`` of every frame measured against the body's own up at the neutral (the median trunk
     axis of its frames, :func:`geometry.trunk_up_xyz`) instead of the camera's, and its neutral value again.
@@ -795,9 +798,8 @@ def _shoulders_back_from_body_up(raw: list[Measurement], poses: list, neutral: N
     idx = list(neutral.frames)
     if name not in neutral.values or not idx:
         return raw, neutral
-    world = np.array([p.world_xyz_m for p in poses], dtype=float)
-    up = geometry.trunk_up_xyz(world[idx])
-    values = geometry.shoulders_back_deg(world, up)
+    up = geometry.trunk_up_xyz(world_xyz_m[idx])
+    values = geometry.shoulders_back_deg(world_xyz_m, up)
     out = [replace(m, angles={**m.angles, name: float(v)}) if name in m.angles else m
            for m, v in zip(raw, values, strict=True)]
     col = values[idx]
