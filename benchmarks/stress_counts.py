@@ -60,7 +60,11 @@ A stressed clip holds when it counts what the unstressed one counts (reps per si
 hold, the longest hold within 1 s); ``start_mid`` may lose the first rep (half of it is cut off) and the held
 time cut off. A negative control holds when it still counts no full rep. Seeds are fixed: the same run prints the same table.
 
-    .venv/bin/python benchmarks/stress_counts.py [--only STRESS] [CLIP ...]
+``--seeds N``: ``jitter`` alone, with noise seeds 0 to N-1 instead of seed 1 (real people are noisy in many ways,
+not one): per clip, the share of seeds whose count holds (as above), and the seeds that lose it; then the total.
+A clip that holds on seed 1 may still hang on a few seeds.
+
+    .venv/bin/python benchmarks/stress_counts.py [--only STRESS] [--seeds N] [CLIP ...]
 """
 
 from __future__ import annotations
@@ -762,11 +766,38 @@ def fmt(kind: str, c: dict[str, Any]) -> str:
     return " ".join(f"{k[:1].upper() if k != 'all' else ''}{f}+{p}" for k, (f, p) in c["reps"].items())
 
 
+def seed_rates(clips: list[str], seeds: int) -> tuple[int, int]:
+    """``jitter`` under noise seeds ``0 .. seeds - 1``: prints, per clip (all, or those named in ``clips``), the
+    share of seeds whose count holds (:func:`holds_up`) and the seeds that lose it. Returns (held, tried)."""
+    catalogue = load_catalogue()
+    total = [0, 0]
+    for source, found in (("real", real_clips()), ("rendered", rendered_clips())):
+        for c in found:
+            if clips and c["clip"] not in clips:
+                continue
+            exercise = catalogue[c["exercise"]]
+            series, _ = PoseSeries.load_npz(c["path"])
+            base = counts(series, exercise)
+            lost = [seed for seed in range(seeds)
+                    if not holds_up(c["kind"], base, counts(jitter(series, seed), exercise), "jitter")]
+            held = seeds - len(lost)
+            total[0] += held
+            total[1] += seeds
+            print(f"{source:8s} {c['clip']:42s} {held:3d}/{seeds} seeds ({100 * held / seeds:5.1f}%)"
+                  + (f"  lost on {lost}" if lost else ""), flush=True)
+    print(f"jitter over {seeds} seeds: {total[0]}/{total[1]} ({100 * total[0] / max(1, total[1]):.1f}%)")
+    return total[0], total[1]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("clips", nargs="*")
     parser.add_argument("--only", action="append", help="run only this stress (repeatable)")
+    parser.add_argument("--seeds", type=int, help="jitter alone, over this many noise seeds (0 .. N-1)")
     args = parser.parse_args(argv)
+    if args.seeds:
+        seed_rates(args.clips, args.seeds)
+        return 0
     catalogue = load_catalogue()
     stresses: dict[str, Callable[[PoseSeries, dict[str, Any]], PoseSeries | None]] = {
         "start_mid": lambda s, c: start_mid(s, c["crop_s"]) if c["crop_s"] else None,
