@@ -259,3 +259,10 @@ def test_a_portrait_crop_expects_the_turns_it_leaves_in_view_and_none_it_hides()
     assert sc.holds_up("reps", sc.in_view(base, hidden), got, "portrait")
     seen = [r for r in base["records"] if r not in hidden]
     assert [r[0] for r in got["records"]] == [r[0] for r in seen]
+
+
+def test_seed_rates_counts_each_clip_under_each_noise_seed(capsys):
+    held, tried = sc.seed_rates(["glute_bridge_side"], 2)
+    assert (held, tried) == (2, 2)
+    out = capsys.readouterr().out
+    assert "glute_bridge_side" in out and "2/2 seeds" in out and "jitter over 2 seeds: 2/2" in out
