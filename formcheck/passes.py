@@ -524,8 +524,8 @@ def _rest_value(values: np.ndarray, times_s: np.ndarray, method: str, mode: str,
                 min_band: float = REST_MIN_BAND) -> float:
     """The rest: for a two-way movement, where the person dwells between the two extremes (or, with no dwell
     of its own between them, midway between the 10th and 90th percentiles, where a rest that the histogram
-    merges with one side still lies; :func:`find_neutral` checks the person dwells there); for a one-way movement
-    the low end of its progress."""
+    merges with one side still lies; :func:`find_neutral` checks the person dwells there; of only two dwells, the
+    one the movement goes past, :func:`_rest_of_two`); for a one-way movement the low end of its progress."""
     p10, p90 = np.percentile(values, [10, 90])
     spread = float(p90 - p10)
     peaks = _dwell_peaks(values, times_s, spread, min_band)
