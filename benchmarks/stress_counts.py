@@ -357,6 +357,21 @@ def camera_view(series: PoseSeries, azimuth_deg: float = 0.0, elevation_deg: flo
     return rebuild(series, a, np.ones(len(series), dtype=bool))
 
 
+
+def camera_roll(series: PoseSeries, roll_deg: float) -> PoseSeries:
+    """The whole recording seen by a camera rolled ``roll_deg`` about its axis all through (a phone propped askew):
+    the picture turned about the body's centre and the world landmarks about the camera's z axis, alike (as
+    :func:`camera_drift`'s roll, without its ramp). Not a stress of its own: the tests read the squeeze under it."""
+    a = copy_arrays(series)
+    r = math.radians(roll_deg)
+    cos, sin = math.cos(r), math.sin(r)
+    c = _body_centre_px(a)
+    dx, dy = a["xy_px"][..., 0] - c[0], a["xy_px"][..., 1] - c[1]
+    a["xy_px"][..., 0], a["xy_px"][..., 1] = c[0] + cos * dx - sin * dy, c[1] + sin * dx + cos * dy
+    wx, wy = a["world_xyz_m"][..., 0].copy(), a["world_xyz_m"][..., 1].copy()
+    a["world_xyz_m"][..., 0], a["world_xyz_m"][..., 1] = cos * wx - sin * wy, sin * wx + cos * wy
+    return rebuild(series, a, np.ones(len(series), dtype=bool))
+
 #: The lower body: hips' landmarks and what is below them.
 HIPS = [int(L.LEFT_HIP), int(L.RIGHT_HIP)]
 BELOW_HIPS = list(range(int(L.LEFT_KNEE), int(L.RIGHT_FOOT_INDEX) + 1))

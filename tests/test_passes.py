@@ -163,22 +163,6 @@ def test_a_real_russian_twist_under_landmark_noise_still_counts_its_last_turn_co
     assert [r.side for r in counted.records] == ["left", "right", "left", "right", "left", "right", "left"]
 
 
-def _rolled(series: PoseSeries, roll_deg: float) -> PoseSeries:
-    """``series`` seen by a camera rolled ``roll_deg`` about its axis all through (a phone propped askew): the
-    picture turned about the body's centre and the world landmarks about the camera's z axis, alike."""
-    import stress_counts
-
-    a = stress_counts.copy_arrays(series)
-    r = math.radians(roll_deg)
-    cos, sin = math.cos(r), math.sin(r)
-    c = stress_counts._body_centre_px(a)
-    dx, dy = a["xy_px"][..., 0] - c[0], a["xy_px"][..., 1] - c[1]
-    a["xy_px"][..., 0], a["xy_px"][..., 1] = c[0] + cos * dx - sin * dy, c[1] + sin * dx + cos * dy
-    wx, wy = a["world_xyz_m"][..., 0].copy(), a["world_xyz_m"][..., 1].copy()
-    a["world_xyz_m"][..., 0], a["world_xyz_m"][..., 1] = cos * wx - sin * wy, sin * wx + cos * wy
-    return stress_counts.rebuild(series, a, np.ones(len(series), dtype=bool))
-
-
 @pytest.mark.parametrize("clip", ["real_landmarks/scapular_retraction__bassem__2", "landmarks/scapular_squeeze_side"])
 def test_a_squeeze_reads_the_same_from_a_camera_tipped_or_rolled(clip):
     # shoulders_back_deg is the trunk's lean along the body's forward axis, measured against the body's own up at
@@ -197,7 +181,7 @@ def test_a_squeeze_reads_the_same_from_a_camera_tipped_or_rolled(clip):
 
     level = reading(series)
     for turned in (stress_counts.camera_view(series, 0.0, 20.0), stress_counts.camera_view(series, 0.0, -20.0),
-                   _rolled(series, 6.0), _rolled(series, -6.0)):
+                   stress_counts.camera_roll(series, 6.0), stress_counts.camera_roll(series, -6.0)):
         assert np.nanmax(np.abs(reading(turned) - level)) < 0.05
 
 

@@ -228,7 +228,7 @@ class LiveLoop:
             row["phase"] = " ".join(filter(None, (step.phase.value, "paused" if step.paused else "", status.reason)))
             learning = step.phase in LEARNING_PHASES and not self.calibrated
             self.rows.add(m.timestamp_ms, row, hold_s=self.neutral_check.learn_s if learning else 0.0,
-                          learnt_ms=self.neutral_check.learnt_ms if status.learnt_now else frozenset())
+                          learnt=self.neutral_check.learnt_angles if status.learnt_now else None)
         self._observe(step, hint, frame.timestamp_ms / 1000.0, new_frame=True)
         self.display_stats.update(shown_s, captured.captured_s, taken_s=processed.taken_s,
                                   posed_s=processed.posed_s, started_s=started_s)
@@ -266,8 +266,8 @@ class LiveLoop:
 
         While the person gets into position and in the calibration phase (:data:`LEARNING_PHASES`) the raw
         measurement is checked and, once the person has kept still in the start posture long enough, the
-        neutral is learnt from it. Before the neutral is known the raw
-        measurement is shown (the person is still getting into position); an exercise measured in absolute
+        neutral is learnt from it. Before the neutral is known the raw measurement is shown, the squeeze blank
+        (it has no body up yet; the person is still getting into position); an exercise measured in absolute
         angles is always raw, as analyze reports it.
         """
         check = self.neutral_check

@@ -20,14 +20,22 @@ per-exercise rules decide both (the exercise's ``setup``, :class:`formcheck.exer
   The neutral is learnt once a whole window of ``setup.still_s`` (or ``learn_s``) passes all four: each
   metric's neutral is its median over the window's frames, and the trunk rotation estimator learns from
   the same frames (:meth:`formcheck.measure.Measurer.learn`), as analyze does from its rest frames.
+
+The scapular squeeze (``shoulders_back_deg``) is read against the body's up learnt with the neutral (the median
+hip -> shoulder axis of its frames), as analyze reads it, so a camera tipped or rolled reads the same. Before the
+neutral there is no such up: the measurement leaves it blank (NaN) while the other metrics are raw, and the
+frames the neutral is learnt from (their rows held back by :class:`HeldRows`) are written with the raw values it
+is the median of, the squeeze against that up (:attr:`LiveNeutral.learnt_angles`). The checks above read the raw
+rep metric as measured (the squeeze against the camera's up: a tip shifts it alike on every frame, so it is as
+still).
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -128,10 +136,17 @@ class LiveNeutral:
         """Timestamps of the frames the neutral was learnt from."""
         return frozenset(s.measurement.timestamp_ms for s in self.learnt)
 
+    @property
+    def learnt_angles(self) -> dict[int, dict[str, float]]:
+        """Each frame the neutral was learnt from, by timestamp: its raw angles in the neutral's basis, which the
+        neutral is the median of (:meth:`formcheck.measure.Measurer.in_basis`); its ``frames.csv`` row holds them."""
+        return {s.measurement.timestamp_ms: dict(s.measurement.angles) for s in self.learnt}
+
     def measure(self, raw: Measurement, pose: Pose) -> Measurement:
-        """``raw`` (:func:`formcheck.measure.raw_measurement`) in the exercise's basis once :attr:`ready`; as
-        is before (the person is still setting up)."""
-        return self.measurer.apply(raw, pose) if self.ready and not self.absolute else raw
+        """``raw`` (:func:`formcheck.measure.raw_measurement`) in the exercise's basis once :attr:`ready`; before
+        (the person is still setting up) raw, with ``shoulders_back_deg`` blank: no body up yet
+        (:meth:`formcheck.measure.Measurer.apply`). Absolute exercises: as is."""
+        return raw if self.absolute else self.measurer.apply(raw, pose)
 
     def update(self, m: Measurement, pose: Pose, t_s: float | None = None) -> NeutralStatus:
         """Checks one frame (``m``: the raw measurement, with its postures) and learns when the window is full.
@@ -162,7 +177,7 @@ class LiveNeutral:
             self.measurer.recalibrate()  # no usable pose among them (should not happen: every frame passed)
             self._window.clear()
             return NeutralStatus(False, VIEW, UNMEASURED)
-        self.learnt = samples
+        self.learnt = tuple(replace(s, measurement=self.measurer.in_basis(s.measurement, s.pose)) for s in samples)
         self._window.clear()
         return NeutralStatus(True, progress=1.0, learnt_now=True)
 
@@ -196,7 +211,7 @@ class LiveNeutral:
                              "as analyze reports it: no neutral is learnt"}
         times = [s.t_ms / 1000.0 for s in self.learnt]
         neutral = self.measurer.calibration.neutral if self.measurer.calibration is not None else None
-        rep_values = [s.value for s in self.learnt]
+        rep_values = [s.measurement.angles[self.exercise.rep.metric] for s in self.learnt]  # as the rows hold them
         return {
             "basis": "neutral",
             "method": "still",
@@ -216,7 +231,10 @@ class LiveNeutral:
             "camera_yaw_deg": self._camera_yaw_deg(),
             "blocked_frames": dict(self.blocked),
             "about": "metrics relative to the neutral are reported minus it from the countdown on (rows of "
-                     "frames.csv before it are raw; neutral_frame marks the frames it was learnt from)",
+                     "frames.csv before it are raw; neutral_frame marks the frames it was learnt from). "
+                     "shoulders_back_deg is read against the body's up learnt with the neutral (the median hip -> "
+                     "shoulder axis of its frames), as analyze reads it: blank in the rows before the neutral's "
+                     "frames, which hold it against that up",
         }
 
 
@@ -230,22 +248,26 @@ class HeldRows:
         self._rows: deque[tuple[int, dict[str, Any]]] = deque()
 
     def add(self, timestamp_ms: int, row: dict[str, Any], *, hold_s: float,
-            learnt_ms: frozenset[int] = frozenset()) -> None:
+            learnt: Mapping[int, Mapping[str, float]] | None = None) -> None:
         """Adds a row; writes every row older than ``hold_s`` before it (all of them when ``hold_s`` is 0).
-        With ``learnt_ms`` (the neutral was learnt on this frame) every row is written, those frames marked."""
+        With ``learnt`` (the neutral was learnt on this frame: :attr:`LiveNeutral.learnt_angles`) every row is
+        written, those frames marked."""
         self._rows.append((timestamp_ms, row))
-        if learnt_ms:
-            self.release(learnt_ms)
+        if learnt:
+            self.release(learnt)
             return
         while len(self._rows) > 1 and self._rows[1][0] <= timestamp_ms - hold_s * 1000.0:
             self._write(self._rows.popleft()[1])  # as LiveNeutral's window: it may still take the row kept
         if hold_s <= 0:
             self.release()
 
-    def release(self, learnt_ms: frozenset[int] = frozenset()) -> None:
-        """Writes every held row, marking those whose frame the neutral was learnt from."""
+    def release(self, learnt: Mapping[int, Mapping[str, float]] | None = None) -> None:
+        """Writes every held row; those whose frame the neutral was learnt from (keys of ``learnt``) are marked
+        and hold that frame's angles in the neutral's basis (the squeeze, blank until then, against the body's up)."""
+        learnt = learnt or {}
         while self._rows:
             ts, row = self._rows.popleft()
-            if ts in learnt_ms:
+            if ts in learnt:
+                row.update(learnt[ts])
                 row["neutral_frame"] = True
             self._write(row)

@@ -10,7 +10,9 @@ camera, no model): the live loop's ``raw_measurement`` is replaced by the script
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +20,7 @@ import pytest
 from builders import synthetic_pose_arrays
 from exercises.exercise_series import Series, measurements
 from formcheck.exercises import ExerciseSession, load_catalogue
+from formcheck import geometry
 from formcheck.geometry import METRIC_NAMES
 from formcheck.exercises.feedback import metric_parts, view_guidance, view_instruction
 from formcheck.landmarks import NUM_LANDMARKS
@@ -29,11 +32,13 @@ from formcheck.live.inference import Processed
 from formcheck.live.neutral import (AWAY, HOLD_STILL, MOVING, POSTURE, VIEW, HeldRows, LiveNeutral, away_message,
                                     posture_instruction)
 from formcheck.measure import Measurer
-from formcheck.passes import find_neutral
+from formcheck.passes import Neutral, _shoulders_back_from_body_up, find_neutral, measure_series
 from formcheck.posture import POSTURES
 from formcheck.rotation import TrunkRotationEstimator
+from formcheck.series import PoseSeries
 from formcheck.types import Frame, Measurement, Pose
 
+ROOT = Path(__file__).resolve().parents[2]
 WH = (640, 480)
 FPS = 20.0
 TIMINGS = FlowTimings(instructions_s=0.0, settle_s=0.1, countdown_s=0.5, switch_s=0.5, summary_s=0.0)
@@ -56,11 +61,33 @@ def start_value(name: str) -> float:
 
 
 def pose_for(name: str, value: float) -> Pose:
-    """A detected pose; for a trunk-rotation exercise turned by ``value`` (the exact estimator reads it)."""
-    turn = value if CATALOGUE[name].rep.metric == "trunk_rotation_deg" else 0.0
-    xy, xyz = synthetic_pose_arrays(rotation_deg=turn, resolution_wh=WH)
+    """A detected pose; for a trunk-rotation exercise turned by ``value`` (the exact estimator reads it), for the
+    scapular squeeze with its shoulders ``value`` degrees back (the measurer reads ``shoulders_back_deg`` from the
+    pose, against the body's up learnt with the neutral)."""
+    metric = CATALOGUE[name].rep.metric
+    turn = value if metric == "trunk_rotation_deg" else 0.0
+    back_m = _TRUNK_HEIGHT_M * math.tan(math.radians(value)) if metric == "shoulders_back_deg" else 0.0
+    xy, xyz = synthetic_pose_arrays(rotation_deg=turn, shoulder_back_m=back_m, resolution_wh=WH)
     return Pose(xy_px=xy, z_px=np.zeros(NUM_LANDMARKS), world_xyz_m=xyz, visibility=np.ones(NUM_LANDMARKS),
                 presence=np.ones(NUM_LANDMARKS), resolution_wh=WH)
+
+
+def _trunk_height_m() -> float:
+    """The synthetic body's hip -> shoulder height: shoulders ``d`` metres back lean it by ``atan(d / height)``."""
+    _, xyz = synthetic_pose_arrays(shoulder_back_m=0.01, resolution_wh=WH)
+    return 0.01 / math.tan(math.radians(float(geometry.shoulders_back_deg(xyz))))
+
+
+_TRUNK_HEIGHT_M = _trunk_height_m()
+
+
+def analyzed_neutral(name: str, ms: list[Measurement]) -> Neutral | None:
+    """analyze's neutral of the same frames (:func:`formcheck.passes.measure_series` on their poses, with these raw
+    measurements), in its basis: the squeeze against the body's up at its frames."""
+    series = PoseSeries(WH)
+    for m in ms:
+        series.append(pose_for(name, m.angles[CATALOGUE[name].rep.metric]), m.timestamp_ms)
+    return measure_series(series, CATALOGUE[name], raw=ms)[1]
 
 
 def checker(name: str, **kwargs) -> LiveNeutral:
@@ -101,7 +128,7 @@ def test_an_exercise_learns_a_neutral_only_if_analyze_does(name: str) -> None:
     ms = measurements(ex, series.samples)
     check = checker(name)
     statuses = feed(check, name, ms)
-    analyzed = find_neutral(ms, ex)
+    analyzed = analyzed_neutral(name, ms)
     if not ex.setup.calibrate_neutral:
         assert check.absolute and check.ready and all(s.ready and not s.message for s in statuses)
         assert analyzed is None and check.measurer.calibration is None and check.learnt == ()
@@ -130,16 +157,21 @@ def test_learns_once_in_posture_still_and_in_range_from_the_median_of_its_frames
     learnt = ms[: learnt_at + 1]
     assert check.learnt_ms == {m.timestamp_ms for m in learnt}
     median = float(np.median([m.angles[ex.rep.metric] for m in learnt]))
-    assert check.measurer.calibration.neutral[ex.rep.metric] == pytest.approx(median)
+    body_up = ex.rep.metric == "shoulders_back_deg"  # read against the trunk axis of the frames it learns from,
+    # so those frames read about 0 (their median axis) and a later frame its lean from there
+    neutral = check.measurer.calibration.neutral[ex.rep.metric]
+    assert neutral == pytest.approx(0.0 if body_up else median, abs=1e-3 if body_up else 1e-6)
     # From then on the rep metric is relative to it.
     later = ms[-1]
     relative = check.measure(later, pose_for(name, later.angles[ex.rep.metric])).angles[ex.rep.metric]
     tol = 1e-6 if ex.rep.metric != "trunk_rotation_deg" else 1.0  # the fused estimator (its width cue assumes
     # the shoulders square to the pelvis at neutral: 10 deg past a neutral turned 4 deg reads 10.8 on exact landmarks)
+    if body_up:
+        tol = 1e-3  # the up is the median of the neutral frames' unit trunk axes, not exactly the median lean's
     assert relative == pytest.approx(later.angles[ex.rep.metric] - median, abs=tol)
     summary = check.as_dict()
     assert summary["frames"] == len(learnt) and summary["seconds"] == pytest.approx(ex.setup.still_s)
-    assert summary["rep_metric_raw"]["median"] == pytest.approx(median, abs=1e-3)
+    assert summary["rep_metric_raw"]["median"] == pytest.approx(neutral, abs=1e-3)  # the values it is the median of
 
 
 @pytest.mark.parametrize("name", WITH_POSTURE)
@@ -223,15 +255,16 @@ def test_messages_say_what_blocks() -> None:
     assert away_message("up").startswith("You look lifted already") and HOLD_STILL == "Hold still a moment"
 
 
-def test_held_rows_are_written_in_order_and_mark_the_learnt_frames() -> None:
+def test_held_rows_are_written_in_order_and_mark_the_learnt_frames_with_their_angles() -> None:
     written: list[dict] = []
     rows = HeldRows(written.append)
     for t in range(0, 2000, 100):
         rows.add(t, {"t": t}, hold_s=1.0)
     assert [r["t"] for r in written] == list(range(0, 900, 100))  # older than 1 s: never learnt from
-    rows.add(2000, {"t": 2000}, hold_s=1.0, learnt_ms=frozenset({1500, 2000}))
+    rows.add(2000, {"t": 2000, "a": math.nan}, hold_s=1.0, learnt={1500: {"a": 1.5}, 2000: {"a": 2.0}})
     assert [r["t"] for r in written] == list(range(0, 2100, 100))
-    assert [r["t"] for r in written if r.get("neutral_frame")] == [1500, 2000]
+    assert [(r["t"], r["a"]) for r in written if r.get("neutral_frame")] == [(1500, 1.5), (2000, 2.0)]  # their
+    # angles in the neutral's basis (the squeeze, blank before, against the body's up learnt from them)
     rows.add(2100, {"t": 2100}, hold_s=0.0)
     assert written[-1] == {"t": 2100}
 
@@ -278,6 +311,19 @@ def run_loop(name: str, samples: list[tuple[float, float]], monkeypatch: pytest.
     return loop, ms, sink.rows
 
 
+def in_analyzes_basis(name: str, ms: list[Measurement], frames: tuple[int, ...]) -> tuple[list[float], Neutral]:
+    """Each frame's raw rep metric as analyze reads it with its neutral at ``frames``, and that neutral: the
+    squeeze against the body's up there (:func:`formcheck.passes._shoulders_back_from_body_up`), the others as
+    measured."""
+    metric = CATALOGUE[name].rep.metric
+    median = float(np.median([ms[i].angles[metric] for i in frames]))
+    neutral = Neutral("still", metric, frames, {metric: median})
+    if metric == "shoulders_back_deg":
+        world = np.array([pose_for(name, m.angles[metric]).world_xyz_m for m in ms], dtype=float)
+        ms, neutral = _shoulders_back_from_body_up(ms, world, neutral)
+    return [m.angles[metric] for m in ms], neutral
+
+
 @pytest.mark.parametrize("name", EVERY)
 def test_live_session_is_in_analyzes_basis(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     ex = CATALOGUE[name]
@@ -298,10 +344,11 @@ def test_live_session_is_in_analyzes_basis(name: str, monkeypatch: pytest.Monkey
     marked = [r for r in rows if r["neutral_frame"]]
     assert len(marked) == summary["frames"] == round(ex.setup.still_s * FPS) + 1
     assert neutral == pytest.approx(float(np.median([r[ex.rep.metric] for r in marked])))  # raw rows
+    raw, analyzed = in_analyzes_basis(name, ms, tuple(i for i, r in enumerate(rows) if r["neutral_frame"]))
+    assert neutral == pytest.approx(analyzed.values[ex.rep.metric], abs=1e-9)  # analyze's, from the same frames
     tol = 1e-6 if ex.rep.metric != "trunk_rotation_deg" else 1.0  # see above
-    active = [(r, m) for r, m in zip(rows, ms, strict=True) if r["phase"].startswith("active")]
-    assert active and all(r[ex.rep.metric] == pytest.approx(m.angles[ex.rep.metric] - neutral, abs=tol)
-                          for r, m in active)
+    active = [(r, v) for r, v in zip(rows, raw, strict=True) if r["phase"].startswith("active")]
+    assert active and all(r[ex.rep.metric] == pytest.approx(v - neutral, abs=tol) for r, v in active)
     assert loop.summary_lines()  # the summary card is drawn from the session
 
 
@@ -322,6 +369,9 @@ def test_live_calibration_says_what_blocks_and_waits(name: str, monkeypatch: pyt
     assert set(hints[:40]) == {posture_instruction(ex.setup.posture)}  # said on screen
     first = min(float(r["time_s"]) for r in rows if r["neutral_frame"])
     assert first == pytest.approx(2.0) and loop.calibrated
+    # The squeeze is read against the body's up learnt with the neutral: blank before it, its frames hold it.
+    assert all(math.isnan(r["shoulders_back_deg"]) for r in rows[:40])
+    assert all(math.isfinite(r["shoulders_back_deg"]) for r in rows if r["neutral_frame"])
     assert loop.neutral_check.as_dict()["blocked_frames"]["posture"] > 0
 
 
@@ -340,3 +390,41 @@ def test_frames_seen_while_settling_into_position_count(name: str, monkeypatch: 
     loop, _, rows = run_loop(name, jittered(name, 3.0), monkeypatch, timings=slow)
     assert list(dict.fromkeys(r["phase"] for r in rows)) == ["position", "countdown", "active"]
     assert min(float(r["time_s"]) for r in rows if r["neutral_frame"]) == 0.0 and loop.recalibrations == 0
+
+
+def run_series(name: str, series: PoseSeries) -> list[dict]:
+    """``frames.csv``'s rows of the live loop over a recording's cached landmarks (measured as live measures them)."""
+    ex = CATALOGUE[name]
+    sink, clock = ListSink(), [0.0]
+    loop = LiveLoop(ex, lambda: ExerciseSession(ex), NoDisplay(), sink, None, mirror=False, timings=TIMINGS,
+                    clock=lambda: clock[0])
+    image = np.zeros((series.resolution_wh[1], series.resolution_wh[0], 3), np.uint8)
+    for i, (pose, t_ms) in enumerate(series.poses()):
+        clock[0] = t_ms / 1000.0
+        loop.step(Processed(Captured(Frame(image, t_ms, i), clock[0], t_ms), pose), None)
+    loop.rows.release()
+    return sink.rows
+
+
+@pytest.mark.parametrize("clip", ["real_landmarks/scapular_retraction__bassem__2", "landmarks/scapular_squeeze_side"])
+def test_a_live_squeeze_reads_the_same_from_a_camera_tipped_or_rolled(clip: str) -> None:
+    # The live coach reads shoulders_back_deg against the body's up learnt with its neutral, as analyze does
+    # (tests/test_passes.py). Against the camera's up, the same recordings seen from 20 deg above / below or rolled
+    # 6 deg read up to 4.2 deg (real) and 0.8 deg (rendered: 4 full squeezes counted as 4 partial) away in the sets.
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import stress_counts
+
+    series, _ = PoseSeries.load_npz(ROOT / "benchmarks" / f"{clip}.npz")
+
+    def reading(s: PoseSeries) -> tuple[np.ndarray, list[int]]:
+        rows = run_series("scapular-squeeze", s)
+        active = [r["shoulders_back_deg"] if r["phase"].startswith("active") else math.nan for r in rows]
+        return np.array(active, dtype=float), [i for i, r in enumerate(rows) if r["neutral_frame"]]
+
+    level, learnt = reading(series)
+    assert np.isfinite(level).sum() > 100 and learnt
+    for turned in (stress_counts.camera_view(series, 0.0, 20.0), stress_counts.camera_view(series, 0.0, -20.0),
+                   stress_counts.camera_roll(series, 6.0), stress_counts.camera_roll(series, -6.0)):
+        values, frames = reading(turned)
+        assert frames == learnt and np.array_equal(np.isfinite(values), np.isfinite(level))
+        assert np.nanmax(np.abs(values - level)) < 0.05
