@@ -25,7 +25,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -33,7 +32,7 @@ from formcheck import NOT_MEDICAL_DEVICE
 from formcheck.coach import SteadyBox, draw_card, draw_coach, person_box
 from formcheck.confidence import frame_confidence
 from formcheck.exercises.feedback import view_guidance
-from formcheck.live.capture import LatestFrameGrabber
+from formcheck.live.capture import LatestFrameGrabber, drawing_canvas
 from formcheck.live.display import HeadlessDisplay, WindowDisplay, check_display
 from formcheck.live.feedback import coach_state, side_complete
 from formcheck.live.flow import Action, FlowInput, FlowStep, FlowTimings, Phase, SessionFlow
@@ -136,10 +135,6 @@ def mirror_pose(pose: Pose) -> Pose:
     return dataclasses.replace(pose, xy_px=xy)
 
 
-def _flip(image: Image) -> Image:
-    return cv2.flip(image, 1)
-
-
 def live_frames_header() -> list[str]:
     """``frames.csv`` of a live session: analyze's columns, then the session's phase."""
     return frames_header("phase")
@@ -221,7 +216,8 @@ class LiveLoop:
         self.stats.update(m)
         shown_hint = status.message if step.phase in LEARNING_PHASES and not hint else hint
         try:
-            self._show(self._draw(frame.image_bgr, pose, m, step, shown_hint), frame.timestamp_ms)
+            canvas = captured.canvas(drawing_canvas(self.mirror))  # prepared while the model ran, as a rule
+            self._show(self._draw(canvas, pose, m, step, shown_hint), frame.timestamp_ms)
         finally:  # the picture is out (the row need not delay it), or the display was lost: the frame is counted
             shown_s = self.clock()  # in the summary, so its row is kept either way
             row = frames_row(frame.index, m)
@@ -295,8 +291,8 @@ class LiveLoop:
             log.debug("next side: %s", self.flow.sides[step.side_index])
 
     # ----------------------------------------------------------------------------------------- drawing
-    def _draw(self, image: Image, pose: Pose, m: Measurement, step: FlowStep, hint: str) -> Image:
-        picture = _flip(image) if self.mirror else image.copy()
+    def _draw(self, picture: Image, pose: Pose, m: Measurement, step: FlowStep, hint: str) -> Image:
+        """Draws on ``picture``, the frame's own canvas (:func:`drawing_canvas`: mirrored when ``mirror``)."""
         shown = mirror_pose(pose) if self.mirror else pose
         draw_skeleton(picture, shown)
         self.last_image = picture

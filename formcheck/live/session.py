@@ -18,7 +18,7 @@ from typing import Any
 
 from formcheck.interrupt import StopRequest
 from formcheck.live.app import KEYS_HELP, Display, LiveLoop, LiveOptions, live_frames_header
-from formcheck.live.capture import LatestFrameGrabber
+from formcheck.live.capture import LatestFrameGrabber, drawing_canvas
 from formcheck.live.display import DisplayLost
 from formcheck.live.feedback import rep_rows
 from formcheck.live.inference import PoseWorker
@@ -77,7 +77,7 @@ def _run(options: LiveOptions, exercise: Any, factory: Callable[[], Any], source
          observer: SessionObserver | None = None) -> dict[str, Any]:
     interrupted = False
     started_s = time.monotonic()
-    grabber = LatestFrameGrabber(source)
+    grabber = LatestFrameGrabber(source, canvas=drawing_canvas(options.mirror))  # the loop's, prepared ahead
     worker = PoseWorker(grabber, estimator)
     # The switch interval: the main thread's Python (measuring, counting, the coach) and the pose thread's
     # (MediaPipe's result conversion) share the GIL; see formcheck.pipeline.

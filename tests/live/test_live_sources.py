@@ -238,6 +238,32 @@ def test_only_the_frames_the_consumer_takes_are_converted() -> None:
     assert ahead == grabber.converted_ahead and ahead >= 0.7 * len(taken)
 
 
+def test_the_picture_to_draw_on_is_prepared_on_the_capture_thread_while_the_consumer_waits() -> None:
+    """The grabber's ``canvas`` (the live loop's mirrored copy) is made with the model's picture on the capture
+    thread for the frames the consumer is expected to take, once a frame: the consumer, which draws as soon as
+    it has the frame's pose, finds it made. A canvas the grabber was not given is made on the caller's thread."""
+    made_on: list[tuple[int, str]] = []
+
+    def mirrored(image: np.ndarray) -> np.ndarray:
+        made_on.append((int(image[0, 0, 0]), threading.current_thread().name))
+        return image[:, ::-1].copy()
+
+    source = PendingListSource(60, 0.005)
+    taken: list[int] = []
+    with LatestFrameGrabber(source, canvas=mirrored) as grabber:
+        while (item := grabber.get(timeout_s=1.0)) is not None:
+            time.sleep(0.02)  # the model
+            canvas = item.canvas(mirrored)
+            assert canvas is item.canvas(mirrored) and int(canvas[0, 0, 0]) == item.frame.index % 256
+            taken.append(item.frame.index)
+            other = item.canvas(lambda image: image.copy())
+            assert other is not canvas and int(other[0, 0, 0]) == item.frame.index % 256
+    made = [i for i, _ in made_on]
+    assert len(made) == len(set(made)) and set(taken) <= set(made)  # each frame's canvas made once
+    ahead = [i for i, name in made_on if name == "formcheck-capture" and i in taken]
+    assert len(ahead) >= 0.7 * len(taken), (len(ahead), len(taken))
+
+
 def test_a_source_without_pending_frames_is_delivered_as_it_comes() -> None:
     source = ListSource(5, 0.002)
     with LatestFrameGrabber(source) as grabber:
