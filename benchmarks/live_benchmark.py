@@ -11,6 +11,12 @@ coach's drawing and the files written must cost little beside the model), and th
 latency within one inference plus one frame of the source (a frame waits at most one frame for the model
 when the model takes the newest; then the model; drawing and showing must add little).
 
+The latency's parts (wait for the model, the model, the handoff, the main thread) are printed at p50 and p95,
+with the p95 of each frame's wait plus its own model time against the bound, and a line ADDED beside the two
+verdicts: each frame's latency against its own model time plus one frame. Against the mean inference the p95
+cannot be met (the wait alone is spread over 0..one frame, and the model's time varies): see
+``docs/performance.md``, "The live coach: the latency's p95".
+
 The raw rate is measured just before and just after the live session and their mean is the reference, so a
 change in the machine's load during the run shows as a difference between the two (both are printed).
 
