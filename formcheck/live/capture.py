@@ -22,8 +22,8 @@ consumer is expected to take, so the pose thread goes straight to the model: a c
 
 The picture the main thread draws the coach on (``canvas``: the frame mirrored like a selfie, or a copy) is
 prepared the same way, after the model's picture, while the model runs: the main thread then starts drawing
-on it as soon as the pose is found instead of flipping the frame first (0.2-0.3 ms at 640x480, a few ms for a
-1920x1080 camera, on the path from the pose to the screen).
+on it as soon as the pose is found instead of flipping the frame first (the main thread's part of the latency:
+about 0.2 ms less at 640x480, 1.4-2.1 ms less at 1920x1080; ``docs/performance.md``).
 """
 
 from __future__ import annotations
@@ -99,8 +99,8 @@ class Captured:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_model_input", Once(lambda: ModelInput.from_frame(self.frame)))
-        make = self.make_canvas
-        object.__setattr__(self, "_canvas", Once(lambda: make(self.frame.image_bgr) if make else self.frame.image_bgr))
+        make = self.make_canvas or _copy  # only asked for when the grabber has a canvas (canvas(), prepare())
+        object.__setattr__(self, "_canvas", Once(lambda: make(self.frame.image_bgr)))
 
     def model_input(self) -> ModelInput:
         """The picture as the model takes it (prepared now if the capture thread has not prepared it already)."""
