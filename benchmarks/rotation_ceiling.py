@@ -82,14 +82,21 @@ def _med(values: np.ndarray) -> float:
     return float(np.median(v)) if v.size else math.nan
 
 
-def clip_features(clip: wide_fit.Clip) -> dict[str, Any]:
-    """The shipped reading, the truth and the per-frame features (see the module docstring) of one clip."""
+def shipped_reading(clip: wide_fit.Clip) -> tuple[TrunkRotationEstimator, list[int], list[float]]:
+    """The shipped rotation of one clip as ``formcheck analyze`` reads it: the estimator learnt on the clip's
+    neutral, every frame measured, the neutral refined (:func:`formcheck.passes._refine_rotation_neutral`).
+    Returns the estimator, the refined neutral's frames and the rotation (deg)."""
     est = TrunkRotationEstimator()
     est.learn([clip.poses[i] for i in clip.neutral.frames])
     rotation = est.measure_all(clip.poses, clip.fps)
     neutral, rotation = _refine_rotation_neutral(clip.raw, clip.poses, clip.exercise, clip.neutral, est, rotation,
                                                  clip.fps)
-    idx = list(neutral.frames)
+    return est, list(neutral.frames), rotation
+
+
+def clip_features(clip: wide_fit.Clip) -> dict[str, Any]:
+    """The shipped reading, the truth and the per-frame features (see the module docstring) of one clip."""
+    est, idx, rotation = shipped_reading(clip)
     fused = np.array(rotation, dtype=float)
     true = clip.truth_deg - np.nanmedian(clip.truth_deg[idx])
     n = len(clip.poses)

@@ -68,9 +68,8 @@ import wide_fit  # noqa: E402
 
 from formcheck.filtering import zero_phase_smooth  # noqa: E402
 from formcheck.landmarks import Landmark as L  # noqa: E402
-from formcheck.passes import _refine_rotation_neutral, chunk_spans  # noqa: E402
+from formcheck.passes import chunk_spans  # noqa: E402
 from formcheck.pose import PoseEstimator, model_size_wh  # noqa: E402
-from formcheck.rotation import TrunkRotationEstimator  # noqa: E402
 from formcheck.sources import VideoFileSource  # noqa: E402
 from formcheck.types import Pose  # noqa: E402
 
@@ -197,12 +196,7 @@ def cost(video: Path) -> str:
 # ------------------------------------------------------------------------------------------------ score
 def _clip_reading(clip: wide_fit.Clip) -> dict[str, Any]:
     """The shipped smoothed reading, the truth against the neutral, the neutral frames and psi_0 (deg)."""
-    est = TrunkRotationEstimator()
-    est.learn([clip.poses[i] for i in clip.neutral.frames])
-    rotation = est.measure_all(clip.poses, clip.fps)
-    neutral, rotation = _refine_rotation_neutral(clip.raw, clip.poses, clip.exercise, clip.neutral, est, rotation,
-                                                 clip.fps)
-    idx = list(neutral.frames)
+    est, idx, rotation = rotation_ceiling.shipped_reading(clip)
     v = zero_phase_smooth(np.array(rotation, dtype=float), clip.half_window)
     return {"name": clip.name, "group": clip.group, "factors": clip.factors, "hands": est.hands,
             "v": v, "true": clip.truth_deg - np.nanmedian(clip.truth_deg[idx]), "neutral": idx,
