@@ -17,18 +17,24 @@ verdicts: each frame's latency against its own model time plus one frame. Agains
 cannot be met (the wait alone is spread over 0..one frame, and the model's time varies): see
 ``docs/performance.md``, "The live coach: the latency's p95".
 
-The raw rate is measured just before and just after the live session and their mean is the reference, so a
-change in the machine's load during the run shows as a difference between the two (both are printed).
+The machine is shared and its speed drifts by more than the 5% the goal leaves (one session's displayed / raw
+ran 85-96% in six runs of the same code, 4 December), so the benchmark runs ``--rounds`` live sessions
+(default 5) with the raw rate measured before, between and after them (raw, live, raw, ..., live, raw). Each
+round's ratio is against the raw rates just before and after it (what one run of this benchmark measured
+before), and the verdict is on the median of the rounds' ratios. Beside it: the best of each (the highest
+displayed rate over the highest raw rate, as ``analyze_benchmark.py`` keeps the best round of each), lower as
+a rule since one raw measurement in a quick moment of the machine sets it. The detail printed is that of the
+round with the median ratio.
 
 Rates move with the machine's load; the CPU time each thread of the live process spends per displayed frame
-does much less, so it is printed too: read from ``/proc/PID/task`` (every 50 ms, from the capture thread's
+does much less, so it is printed too: read from ``/proc/PID/task`` (every ``SAMPLE_S``, from the capture thread's
 start to the pose thread's end, so the start-up and the model's loading are left out), by role: the main
 thread (measuring, counting, the coach, the files), the capture thread with FFmpeg's decoder threads, the
 pose thread with MediaPipe's (``drishti``) threads, and anything else. Beside it, each role's run-queue wait
 (``schedstat``'s second field): the time its threads were ready to run but waited for a CPU. A model that waits
 for a CPU while the rest of the process runs is slowed by the process's own threads (or by other processes).
 
-    .venv/bin/python benchmarks/live_benchmark.py [VIDEO] [--fps 60] [--seconds 12] [--window]
+    .venv/bin/python benchmarks/live_benchmark.py [VIDEO] [--fps 60] [--seconds 12] [--rounds 5] [--window]
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -78,6 +85,15 @@ def retimed_loop(src: Path, dst: Path, fps: int, seconds: float) -> int:
 #: formcheck.live.threadname); the main thread is the one whose id is the process's.
 ROLES = (("capture", ("fc-capture", "av:")), ("model", ("fc-pose", "drishti")))
 CLOCK_TICKS_S = 1.0 / os.sysconf("SC_CLK_TCK")
+#: Seconds between two readings of the live process's threads while the session runs. Reading them costs this
+#: process CPU beside the live session (and none beside the raw measurement): every 50 ms it took 5.7% of a
+#: core for a process of 21 threads (4 December); every 0.5 s, a tenth of that.
+SAMPLE_S = 0.5
+#: ... and before the session starts and from ``EDGE_S`` before its expected end (the played clip's length):
+#: the session's CPU is counted from the first reading that sees the capture thread to the last that sees the
+#: pose thread, so both ends are read closely.
+EDGE_SAMPLE_S = 0.05
+EDGE_S = 1.0
 
 
 def _thread_cpu_s(pid: int) -> dict[int, tuple[str, float, float]]:
@@ -132,7 +148,7 @@ class ThreadCpu:
         elif self.ended_s is not None:
             return
         if self._last and "fc-pose" not in names and any(n == "fc-pose" for n, _, _ in self._last.values()):
-            self.ended_s = time.perf_counter()  # the pose thread has ended: the session's frames are done
+            self.ended_s = self._seen_s  # the pose thread has ended: the session's CPU is up to the last reading
             return
         self._last.update(now)
         self._seen_s = time.perf_counter()
@@ -157,7 +173,8 @@ class ThreadCpu:
         return self.ended_s - self.started_s
 
 
-def run_live(video: Path, out: Path, window: bool) -> tuple[float, dict, ThreadCpu]:
+def run_live(video: Path, out: Path, window: bool, seconds: float) -> tuple[float, dict, ThreadCpu]:
+    """Runs ``formcheck live`` on ``video`` (``seconds`` long) as a camera; its wall time, summary and threads' CPU."""
     args = [sys.executable, "-m", "formcheck", "live", "--exercise", EXERCISE, "--source", str(video),
             "--out", str(out), "--force", "--no-history"]
     if not window:
@@ -168,7 +185,9 @@ def run_live(video: Path, out: Path, window: bool) -> tuple[float, dict, ThreadC
         cpu = ThreadCpu(child.pid)
         while child.poll() is None:
             cpu.sample()
-            time.sleep(0.05)
+            running_s = None if cpu.started_s is None else time.perf_counter() - cpu.started_s
+            edge = running_s is None or running_s > seconds - EDGE_S
+            time.sleep(EDGE_SAMPLE_S if edge else SAMPLE_S)
         cpu.finish()
         wall_s = time.perf_counter() - start
         if child.returncode:
@@ -205,25 +224,53 @@ def _print_tail(live: dict, sums: dict, inference_ms: float, frame_ms: float) ->
               f"(wait + handoff + main p95 {beyond['p95']} ms, one frame {frame_ms:.1f} ms; added line)")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("video", nargs="?", type=Path, default=DEFAULT_VIDEO)
-    parser.add_argument("--fps", type=int, default=60, help="frame rate the clip is played at (default 60)")
-    parser.add_argument("--seconds", type=float, default=12.0, help="length of the played clip (default 12)")
-    parser.add_argument("--window", action="store_true", help="show a window on $DISPLAY instead of headless")
-    args = parser.parse_args()
-    print(f"load             {os.getloadavg()[0]:.2f} (1 min) at the start, {os.cpu_count()} cores")
-    with tempfile.TemporaryDirectory(prefix="formcheck-live-bench-") as tmp:
-        clip = Path(tmp) / "clip.mp4"
-        frames = retimed_loop(args.video, clip, args.fps, args.seconds)
-        raw_before_fps, raw_frames = raw_inference_fps(clip)
-        wall_s, summary, cpu = run_live(clip, Path(tmp) / "out", args.window)
-        raw_after_fps, _ = raw_inference_fps(clip)
-    raw_fps = (raw_before_fps + raw_after_fps) / 2
+@dataclass
+class Round:
+    """One live session with the raw rate measured on the same file just before and just after it."""
+
+    raw_before_fps: float
+    raw_after_fps: float
+    wall_s: float
+    summary: dict
+    cpu: ThreadCpu
+
+    @property
+    def raw_fps(self) -> float:
+        return (self.raw_before_fps + self.raw_after_fps) / 2
+
+    @property
+    def shown_fps(self) -> float:
+        return self.summary["live"]["fps"] or 0.0
+
+    @property
+    def ratio(self) -> float:
+        return self.shown_fps / self.raw_fps if self.raw_fps else float("nan")
+
+
+def interleaved_rounds(clip: Path, out: Path, rounds: int, window: bool,
+                       seconds: float) -> tuple[list[Round], list[float]]:
+    """``rounds`` live sessions with a raw measurement before the first, between each two and after the last
+    (raw, live, raw, live, ..., raw): every session has the raw rate of the moments around it. Returns the
+    rounds and every raw rate measured."""
+    raws = [raw_inference_fps(clip)[0]]
+    done: list[Round] = []
+    for i in range(rounds):
+        wall_s, summary, cpu = run_live(clip, out / f"round{i + 1}", window, seconds)
+        raws.append(raw_inference_fps(clip)[0])
+        done.append(Round(raws[-2], raws[-1], wall_s, summary, cpu))
+        print(f"  round {i + 1}: raw {raws[-2]:.1f} fps, displayed {done[-1].shown_fps:.1f} fps, raw {raws[-1]:.1f} "
+              f"fps; displayed / raw (the raws around it) {done[-1].ratio:.1%}; load {os.getloadavg()[0]:.2f}",
+              flush=True)
+    return done, raws
+
+
+def print_round(r: Round, args: argparse.Namespace, frames: int, raw_frames: int) -> None:
+    """The session's detail: rates, latency and its parts, CPU per thread role."""
+    wall_s, summary, cpu = r.wall_s, r.summary, r.cpu
     live = summary["live"]
-    shown_fps = live["fps"] or 0.0
+    shown_fps = r.shown_fps
     lat = live["latency_ms"]
-    ratio = shown_fps / raw_fps if raw_fps else float("nan")
+    raw_fps = r.raw_fps
     print(f"source           {args.video.name} retimed to {args.fps} fps, {frames} frames, {args.seconds:.0f} s "
           f"({'window' if args.window else 'headless'})")
     print(f"live session     {wall_s:.1f} s wall (with start-up and model load)")
@@ -240,11 +287,10 @@ def main() -> int:
             print(f"  latency parts  {q} " + ", ".join(f"{k} {v} ms" for k, v in parts.items())
                   + " (waiting for the model, the model, waiting for the main thread, the main thread)")
     print(f"raw inference    {raw_fps:.1f} fps (PoseEstimator.detect alone, {raw_frames} frames of the same file; "
-          f"{raw_before_fps:.1f} before the session, {raw_after_fps:.1f} after)")
+          f"{r.raw_before_fps:.1f} before the session, {r.raw_after_fps:.1f} after)")
     if live["inference_fps"] and raw_fps:
         print(f"model in loop / raw  {live['inference_fps'] / raw_fps:.1%}  (the model slowed by the rest of the process)")
-    verdict = "OK" if ratio >= 0.95 else "BELOW the 95% goal"
-    print(f"displayed / raw  {ratio:.1%}  {verdict}")
+    print(f"displayed / raw  {r.ratio:.1%}  (this round)")
     bound_ms = 1000 / live["inference_fps"] + 1000 / args.fps if live["inference_fps"] else float("nan")
     for name in ("p50", "p95"):
         ok = "within" if lat[name] <= bound_ms else "ABOVE"
@@ -270,6 +316,37 @@ def main() -> int:
         print(f"  process  {sum(roles.values()) / cpu.seconds:6.2f} cores busy on average")
     else:
         print("CPU per thread: not measured (no /proc, or the session's threads were not seen)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("video", nargs="?", type=Path, default=DEFAULT_VIDEO)
+    parser.add_argument("--fps", type=int, default=60, help="frame rate the clip is played at (default 60)")
+    parser.add_argument("--seconds", type=float, default=12.0, help="length of the played clip (default 12)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="live sessions, interleaved with raw measurements (default 5)")
+    parser.add_argument("--window", action="store_true", help="show a window on $DISPLAY instead of headless")
+    args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    print(f"load             {os.getloadavg()[0]:.2f} (1 min) at the start, {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory(prefix="formcheck-live-bench-") as tmp:
+        clip = Path(tmp) / "clip.mp4"
+        frames = retimed_loop(args.video, clip, args.fps, args.seconds)
+        print(f"rounds           {args.rounds} live sessions, the raw rate measured before, between and after them:")
+        rounds, raws = interleaved_rounds(clip, Path(tmp), args.rounds, args.window, args.seconds)
+    by_ratio = sorted(rounds, key=lambda r: r.ratio)
+    median_round = by_ratio[(len(by_ratio) - 1) // 2]  # the lower middle of an even number
+    median_ratio = statistics.median(r.ratio for r in rounds)
+    print(f"detail of the round with the median ratio (round {rounds.index(median_round) + 1}):")
+    print_round(median_round, args, frames, frames)
+    best_shown, best_raw = max(r.shown_fps for r in rounds), max(raws)
+    verdict = "OK" if median_ratio >= 0.95 else "BELOW the 95% goal"
+    print(f"displayed / raw  {median_ratio:.1%}  {verdict}  (median of {args.rounds} rounds, each against the raw "
+          f"rates around it: " + ", ".join(f"{r.ratio:.1%}" for r in rounds) + ")")
+    print(f"displayed / raw  best of each {best_shown / best_raw:.1%} (the highest displayed rate {best_shown:.1f} fps "
+          f"over the highest raw rate {best_raw:.1f} fps; raw rates measured: "
+          + ", ".join(f"{v:.1f}" for v in raws) + ")")
     print(f"load             {os.getloadavg()[0]:.2f} (1 min) at the end, {os.cpu_count()} cores")
     return 0
 
