@@ -424,14 +424,25 @@ def _movement(values: np.ndarray, times_s: np.ndarray) -> np.ndarray:
     return zero_phase_smooth(values, _half_window(1.0 / step_s) if step_s > 0 else 1)
 
 
+def _spread(values: np.ndarray) -> float:
+    """How far a movement goes, robust to a few stray frames: the 90th percentile of ``values`` less the 10th."""
+    p10, p90 = np.percentile(values, [10, 90])
+    return float(p90 - p10)
+
+
+def _rest_band(spread: float, min_band: float = REST_MIN_BAND) -> float:
+    """How close to the rest a frame is at rest: :data:`REST_SHARE` of the movement's :func:`_spread`, at least
+    ``min_band`` (so that a still recording still has rest frames)."""
+    return max(min_band, REST_SHARE * spread)
+
+
 def _dwell_s(values: np.ndarray, times_s: np.ndarray, frames: np.ndarray) -> float:
     """Seconds the person dwells (slow frames, :func:`_slow`) among ``frames`` (a mask over ``values``)."""
     ok = np.isfinite(values)
     if ok.sum() < 3 or not (frames & ok).any():
         return 0.0
     v, t = values[ok], times_s[ok]
-    p10, p90 = np.percentile(v, [10, 90])
-    slow = _slow(v, t, float(p90 - p10)) & frames[ok]
+    slow = _slow(v, t, _spread(v)) & frames[ok]
     dt = np.diff(t, append=t[-1] + (float(np.median(np.diff(t))) if t.size > 1 else 0.0))
     return float(np.sum(np.minimum(dt, 2.0 * float(np.median(dt)))[slow]))
 
@@ -540,7 +551,7 @@ def _rest_value(values: np.ndarray, times_s: np.ndarray, method: str, mode: str,
         inner = [p for p in peaks[1:-1] if lo + 0.1 * (hi - lo) <= p[0] <= hi - 0.1 * (hi - lo)]
         total = sum(n for _, n in peaks)
         inner = [p for p in inner if p[1] >= MIN_DWELL_SHARE * total]
-        band = max(min_band, REST_SHARE * spread)
+        band = _rest_band(spread, min_band)
         inner = [p for p in inner if not _turning_point(values, times_s, p[0], band, spread)]
         if inner:
             return max(inner, key=lambda p: p[1])[0]
@@ -612,9 +623,7 @@ def _rest_frames(values: np.ndarray, times_s: np.ndarray, candidates: np.ndarray
         min_band = min(min_band, 0.5 * exit_threshold)
     seen = ok | _short_gaps(values, ok, times_s)
     rest = _rest_value(np.interp(times_s[seen], times_s[ok], v), times_s[seen], method, mode, min_band)
-    p10, p90 = np.percentile(v, [10, 90])
-    band = max(min_band, REST_SHARE * float(p90 - p10))
-    return ok & (np.abs(values - rest) <= band)
+    return ok & (np.abs(values - rest) <= _rest_band(_spread(v), min_band))
 
 
 def _pauses(values: np.ndarray, times_s: np.ndarray, ok: np.ndarray, spread: float, band: float
@@ -661,7 +670,7 @@ def _rest_between_turns(values: np.ndarray, times_s: np.ndarray, candidates: np.
     A person doing turns (or any two-way movement) pauses upright between them; both sides' turns go out from that
     pause and come back to it. A held turn is a pause too, but the movement only ever leaves it towards the rest.
     So: the pauses (:func:`_pauses`) are grouped by level (a pause joins the next one within the rest band,
-    ``max(REST_MIN_BAND, REST_SHARE * (p90 - p10))``, of its value); between two consecutive pauses of a level the
+    :func:`_rest_band`, of its value); between two consecutive pauses of a level the
     movement makes an excursion, up or down when it goes beyond the band (within it is wobble, as in
     :func:`sides_midpoint`). The rest is the level with excursions both ways (the most paused-in, if several);
     its pauses' frames within half the band of their median are returned (a pause spans up to the band: a turn
@@ -678,9 +687,8 @@ def _rest_between_turns(values: np.ndarray, times_s: np.ndarray, candidates: np.
     ok = candidates & np.isfinite(values)
     if ok.sum() < 3:
         return np.zeros_like(ok)
-    p10, p90 = np.percentile(values[ok], [10, 90])
-    spread = float(p90 - p10)
-    band = max(REST_MIN_BAND, REST_SHARE * spread)
+    spread = _spread(values[ok])
+    band = _rest_band(spread)
     pauses = _pauses(values, times_s, ok, spread, band)
     levels = [float(np.median(values[p])) for p in pauses]
     finite = np.isfinite(values)
@@ -841,15 +849,13 @@ def _shoulders_back_from_body_up(raw: list[Measurement], world_xyz_m: np.ndarray
 
 
 def _near_middle(values: np.ndarray, start: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """Frames among ``ok`` (with a value) within the rest band (``max(REST_MIN_BAND, REST_SHARE * (p90 - p10))``
-    over ``ok``) of midway between the two sides' typical extremes (:func:`sides_midpoint` over ``start``)."""
+    """Frames among ``ok`` (with a value) within the rest band (:func:`_rest_band` of their :func:`_spread`) of
+    midway between the two sides' typical extremes (:func:`sides_midpoint` over ``start``)."""
     ok = ok & np.isfinite(values)
     midpoint = sides_midpoint(np.where(start, values, math.nan))
     if ok.sum() < 3 or not math.isfinite(midpoint):
         return np.zeros_like(ok)
-    p10, p90 = np.percentile(values[ok], [10, 90])
-    band = max(REST_MIN_BAND, REST_SHARE * float(p90 - p10))
-    return ok & (np.abs(values - midpoint) <= band)
+    return ok & (np.abs(values - midpoint) <= _rest_band(_spread(values[ok])))
 
 
 def _refine_rotation_neutral(raw: list[Measurement], poses: list, exercise: Exercise | None, neutral: Neutral,
