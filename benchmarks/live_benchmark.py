@@ -22,9 +22,9 @@ ran 85-96% in six runs of the same code, 4 December), so the benchmark runs ``--
 (default 5) with the raw rate measured before, between and after them (raw, live, raw, ..., live, raw). Each
 round's ratio is against the raw rates just before and after it (what one run of this benchmark measured
 before), and the verdict is on the median of the rounds' ratios. Beside it: the best of each (the highest
-displayed rate over the highest raw rate, as ``analyze_benchmark.py`` keeps the best round of each), lower as
-a rule since one raw measurement in a quick moment of the machine sets it. The detail printed is that of the
-round with the median ratio.
+displayed rate over the highest raw rate, as ``analyze_benchmark.py`` keeps the best round of each), which one
+raw measurement in a quick moment of the machine can set (4 December: 102.9 % and 93.1 % where the medians were
+95.7 % and 101.0 %). The detail printed is that of the round with the median ratio.
 
 Rates move with the machine's load; the CPU time each thread of the live process spends per displayed frame
 does much less, so it is printed too: read from ``/proc/PID/task`` (every ``SAMPLE_S``, from the capture thread's
