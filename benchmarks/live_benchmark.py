@@ -264,7 +264,7 @@ def interleaved_rounds(clip: Path, out: Path, rounds: int, window: bool,
     return done, raws
 
 
-def print_round(r: Round, args: argparse.Namespace, frames: int, raw_frames: int) -> None:
+def print_round(r: Round, args: argparse.Namespace, frames: int) -> None:
     """The session's detail: rates, latency and its parts, CPU per thread role."""
     wall_s, summary, cpu = r.wall_s, r.summary, r.cpu
     live = summary["live"]
@@ -286,7 +286,7 @@ def print_round(r: Round, args: argparse.Namespace, frames: int, raw_frames: int
         if parts:
             print(f"  latency parts  {q} " + ", ".join(f"{k} {v} ms" for k, v in parts.items())
                   + " (waiting for the model, the model, waiting for the main thread, the main thread)")
-    print(f"raw inference    {raw_fps:.1f} fps (PoseEstimator.detect alone, {raw_frames} frames of the same file; "
+    print(f"raw inference    {raw_fps:.1f} fps (PoseEstimator.detect alone, {frames} frames of the same file; "
           f"{r.raw_before_fps:.1f} before the session, {r.raw_after_fps:.1f} after)")
     if live["inference_fps"] and raw_fps:
         print(f"model in loop / raw  {live['inference_fps'] / raw_fps:.1%}  (the model slowed by the rest of the process)")
@@ -339,7 +339,7 @@ def main() -> int:
     median_round = by_ratio[(len(by_ratio) - 1) // 2]  # the lower middle of an even number
     median_ratio = statistics.median(r.ratio for r in rounds)
     print(f"detail of the round with the median ratio (round {rounds.index(median_round) + 1}):")
-    print_round(median_round, args, frames, frames)
+    print_round(median_round, args, frames)
     best_shown, best_raw = max(r.shown_fps for r in rounds), max(raws)
     verdict = "OK" if median_ratio >= 0.95 else "BELOW the 95% goal"
     print(f"displayed / raw  {median_ratio:.1%}  {verdict}  (median of {args.rounds} rounds, each against the raw "
