@@ -670,9 +670,8 @@ def _rest_between_turns(values: np.ndarray, times_s: np.ndarray, candidates: np.
     A person doing turns (or any two-way movement) pauses upright between them; both sides' turns go out from that
     pause and come back to it. A held turn is a pause too, but the movement only ever leaves it towards the rest.
     So: the pauses (:func:`_pauses`) are grouped by level (a pause joins the next one within the rest band,
-    :func:`_rest_band`, of its value); between two consecutive pauses of a level the
-    movement makes an excursion, up or down when it goes beyond the band (within it is wobble, as in
-    :func:`sides_midpoint`). The rest is the level with excursions both ways (the most paused-in, if several);
+    :func:`_rest_band`, of its value); between two consecutive pauses of a level the movement makes an
+    excursion, up or down when it goes beyond the band (within it is wobble, as in :func:`sides_midpoint`). The rest is the level with excursions both ways (the most paused-in, if several);
     its pauses' frames within half the band of their median are returned (a pause spans up to the band: a turn
     that MediaPipe under-reads leaves it slowly, and its first frames, still slow, join the pause; on the wide
     set's standing_rot_05 such frames were up to 37 deg into a turn). None (all False) when no level has turns
